@@ -1,0 +1,17 @@
+"""Layers, loss and models with hand-written forward and backward passes."""
+from softmaxlab.nn.functional import log_softmax, logsumexp, one_hot, sigmoid, softmax
+from softmaxlab.nn.init import get_initializer, glorot_uniform, he_normal, normal, zeros
+from softmaxlab.nn.layers import (
+    ACTIVATIONS, Dropout, Identity, Layer, LeakyReLU, Linear, Parameter, ReLU, Sigmoid, Tanh,
+    make_activation,
+)
+from softmaxlab.nn.losses import SoftmaxCrossEntropy
+from softmaxlab.nn.model import Sequential, from_weights, mlp, softmax_regression
+
+__all__ = [
+    "log_softmax", "logsumexp", "one_hot", "sigmoid", "softmax",
+    "get_initializer", "glorot_uniform", "he_normal", "normal", "zeros",
+    "ACTIVATIONS", "Dropout", "Identity", "Layer", "LeakyReLU", "Linear", "Parameter", "ReLU",
+    "Sigmoid", "Tanh", "make_activation", "SoftmaxCrossEntropy",
+    "Sequential", "from_weights", "mlp", "softmax_regression",
+]

@@ -1,0 +1,253 @@
+"""``Sequential`` and the two model builders: softmax regression and MLP."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from softmaxlab.nn.functional import log_softmax, softmax
+from softmaxlab.nn.layers import (
+    ACTIVATIONS, Dropout, Layer, Linear, Parameter, layer_from_config, make_activation,
+)
+
+__all__ = ["Sequential", "softmax_regression", "mlp", "from_weights"]
+
+
+class Sequential:
+    """A stack of layers applied in order; the last one produces logits.
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+
+    Notes
+    -----
+    ``forward`` caches for ``backward``; ``predict_logits`` and the
+    ``predict*`` methods use each layer's cache-free ``apply``, so predicting
+    never disturbs a training step and never keeps activations alive.
+    """
+
+    def __init__(self, layers: Sequence[Layer]):
+        self.layers = list(layers)
+        if not self.layers:
+            raise ValueError("Sequential needs at least one layer.")
+        self._first_linear = next(
+            (i for i, layer in enumerate(self.layers) if isinstance(layer, Linear)), None
+        )
+
+    # ---- training path -------------------------------------------------
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """Logits of shape (n_samples, n_classes) for X of shape (n_samples, n_features),
+        caching what ``backward`` needs. ``training`` turns dropout on."""
+        for layer in self.layers:
+            X = layer.forward(X, training)
+        return X
+
+    def backward(self, dlogits: np.ndarray, input_grad: bool = False):
+        """Back-propagate dL/dlogits (n_samples, n_classes), filling every layer's grads.
+
+        Returns dL/dX of shape (n_samples, n_features) if ``input_grad`` else None;
+        the first Linear layer then skips its input-gradient GEMM entirely.
+        """
+        d = dlogits
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            if i == self._first_linear and not input_grad:
+                layer.backward(d, need_dx=False)
+                return None
+            d = layer.backward(d)
+        return d
+
+    def parameters(self) -> list[Parameter]:
+        """Every trainable array with its gradient, in layer order."""
+        return [
+            Parameter(f"{i}.{p.name}", p.value, p.grad, p.decay)
+            for i, layer in enumerate(self.layers) for p in layer.parameters()
+        ]
+
+    def zero_grad(self) -> None:
+        """Set all gradients to zero."""
+        for layer in self.layers:
+            layer.zero_grad()
+
+    def set_rng(self, rng: np.random.Generator | None) -> None:
+        """Give every dropout layer the run's Generator."""
+        for layer in self.layers:
+            if isinstance(layer, Dropout):
+                layer.rng = rng
+
+    # ---- prediction path ------------------------------------------------
+    def predict_logits(self, X: np.ndarray) -> np.ndarray:
+        """Cache-free logits of shape (n_samples, n_classes)."""
+        for layer in self.layers:
+            X = layer.apply(X)
+        return X
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities of shape (n_samples, n_classes); rows sum to 1."""
+        return softmax(self.predict_logits(X))
+
+    def predict_log_proba(self, X: np.ndarray) -> np.ndarray:
+        """Log-probabilities of shape (n_samples, n_classes), finite for finite logits."""
+        return log_softmax(self.predict_logits(X))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Class indices of shape (n_samples,) (first index wins a tie)."""
+        return np.argmax(self.predict_logits(X), axis=1)
+
+    # ---- introspection and copies -----------------------------------------
+    @property
+    def linear_layers(self) -> list[Linear]:
+        return [layer for layer in self.layers if isinstance(layer, Linear)]
+
+    @property
+    def n_features(self) -> int:
+        return self.linear_layers[0].n_in
+
+    @property
+    def n_classes(self) -> int:
+        return self.linear_layers[-1].n_out
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.linear_layers[0].params["W"].dtype
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every parameter array, in ``parameters()`` order."""
+        return [p.value.copy() for p in self.parameters()]
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Copy arrays (in ``parameters()`` order) into the parameters, in place."""
+        params = self.parameters()
+        if len(weights) != len(params):
+            raise ValueError(f"set_weights: expected {len(params)} arrays, got {len(weights)}.")
+        for p, w in zip(params, weights):
+            w = np.asarray(w)
+            if w.shape != p.value.shape:
+                raise ValueError(f"set_weights: {p.name} has shape {p.value.shape}, got {w.shape}.")
+            p.value[...] = w
+
+    def config(self) -> list[dict]:
+        """JSON-able architecture (no parameters)."""
+        return [layer.config() for layer in self.layers]
+
+    @classmethod
+    def from_config(cls, config: list[dict], dtype=np.float32) -> Sequential:
+        """Rebuild an architecture with zero parameters from ``config()``."""
+        if not isinstance(config, list):
+            raise ValueError(f"Model architecture must be a list of layer descriptions, got {config!r}.")
+        return cls([layer_from_config(c, dtype=dtype) for c in config])
+
+    def astype(self, dtype) -> Sequential:
+        """A deep copy with parameters cast to ``dtype`` (float64 for gradient checks)."""
+        new = Sequential.from_config(self.config(), dtype=dtype)
+        new.set_weights([p.value for p in self.parameters()])
+        return new
+
+    def copy(self) -> Sequential:
+        """A deep copy with the same dtype."""
+        return self.astype(self.dtype)
+
+    def __repr__(self) -> str:
+        inner = ",\n  ".join(repr(layer) for layer in self.layers)
+        return f"Sequential(\n  {inner}\n)"
+
+
+def _default_init(activation: str) -> str:
+    return "he" if activation in ("relu", "leaky_relu") else "glorot"
+
+
+def softmax_regression(n_features: int, n_classes: int, *, init="normal", rng=None,
+                       dtype=np.float32) -> Sequential:
+    """Multinomial logistic regression: one ``Linear(n_features, n_classes)``.
+
+    Parameters
+    ----------
+    n_features, n_classes : int
+    init : str or callable, default="normal" (std 0.01, as d2l and the seeds)
+    rng : numpy.random.Generator
+    dtype : numpy dtype, default=float32
+
+    Returns
+    -------
+    Sequential mapping (n_samples, n_features) to logits (n_samples, n_classes).
+    """
+    return Sequential([Linear(n_features, n_classes, init=init, rng=rng, dtype=dtype)])
+
+
+def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: str = "relu",
+        dropout: float = 0.0, init: str | None = None, rng=None, dtype=np.float32) -> Sequential:
+    """Multilayer perceptron ``Linear -> act [-> Dropout] -> ... -> Linear``.
+
+    Parameters
+    ----------
+    n_features : int
+    hidden : sequence of int
+        Hidden-layer widths, e.g. ``(256, 128)``; empty gives softmax regression.
+    n_classes : int
+    activation : {"relu", "leaky_relu", "tanh", "sigmoid", "logistic", "identity"}
+    dropout : float in [0, 1), default=0
+        Inverted dropout after every hidden activation.
+    init : str or callable, optional
+        Default: He for ReLU-like activations, Glorot otherwise.
+    rng : numpy.random.Generator
+        Used for initialisation and, later, dropout masks.
+    dtype : numpy dtype, default=float32
+
+    Returns
+    -------
+    Sequential mapping (n_samples, n_features) to logits (n_samples, n_classes).
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation {activation!r}; valid names are {sorted(ACTIVATIONS)}.")
+    hidden = list(hidden)
+    for h in hidden:
+        if not isinstance(h, (int, np.integer)) or h < 1:
+            raise ValueError(f"Hidden layer sizes must be positive integers, got {hidden!r}.")
+    if not (0 <= dropout < 1):
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
+    init = init or _default_init(activation)
+    widths = [n_features, *hidden, n_classes]
+    layers: list[Layer] = []
+    for i in range(len(widths) - 1):
+        is_out = i == len(widths) - 2
+        layers.append(Linear(widths[i], widths[i + 1], init="glorot" if is_out else init,
+                             rng=rng, dtype=dtype))
+        if not is_out:
+            layers.append(make_activation(activation))
+            if dropout > 0:
+                layers.append(Dropout(dropout, rng=rng))
+    return Sequential(layers)
+
+
+def from_weights(weights: Sequence[tuple], activation: str = "relu", dtype=None) -> Sequential:
+    """Build a model from given weights, e.g. seed 000's hand-set classifier.
+
+    Parameters
+    ----------
+    weights : sequence of (W, b) pairs
+        ``W`` of shape (n_in, n_out), ``b`` of shape (n_out,) or None.
+        One pair gives softmax regression.
+    activation : str, default="relu"
+        Put between consecutive Linear layers.
+    dtype : numpy dtype, optional
+
+    Returns
+    -------
+    Sequential
+    """
+    if not weights:
+        raise ValueError("from_weights needs at least one (W, b) pair.")
+    layers: list[Layer] = []
+    for i, (W, b) in enumerate(weights):
+        layer = Linear.from_weights(W, b, dtype=dtype)
+        if i > 0:
+            prev = [x for x in layers if isinstance(x, Linear)][-1]
+            if prev.n_out != layer.n_in:
+                raise ValueError(
+                    f"from_weights: layer {i} expects {layer.n_in} inputs but layer {i - 1} "
+                    f"produces {prev.n_out}."
+                )
+            layers.append(make_activation(activation))
+        layers.append(layer)
+    return Sequential(layers)

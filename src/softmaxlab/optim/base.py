@@ -1,0 +1,75 @@
+"""Optimizer base: holds the parameters and a learning rate, updates in place."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from softmaxlab.nn.layers import Parameter
+
+
+def check_lr(lr) -> float:
+    """Validate a learning rate: a finite number > 0."""
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)) \
+            or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"learning rate must be a finite number > 0, got {lr!r}; try 0.1 for SGD "
+                         "or 0.001 for Adam.")
+    return float(lr)
+
+
+class Optimizer:
+    """Base class.
+
+    Parameters
+    ----------
+    params : list of Parameter
+        From ``model.parameters()``; updated in place.
+    lr : float
+    weight_decay : float, default=0
+        Coupled L2: ``grad + weight_decay * W`` for weights (not biases). This
+        is the single place in softmaxlab where L2 regularisation happens.
+    """
+
+    def __init__(self, params: list[Parameter], lr: float, weight_decay: float = 0.0):
+        self.params = list(params)
+        self.lr = check_lr(lr)
+        if not (math.isfinite(weight_decay) and weight_decay >= 0):
+            raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}.")
+        self.weight_decay = float(weight_decay)
+        self.t = 0  # number of steps taken
+
+    def _grad(self, p: Parameter) -> np.ndarray:
+        """The gradient including weight decay (a new array only when decay applies)."""
+        if self.weight_decay and p.decay:
+            return p.grad + p.value.dtype.type(self.weight_decay) * p.value
+        return p.grad
+
+    def step(self) -> None:
+        """Update every parameter from its gradient, in place."""
+        raise NotImplementedError
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad.fill(0)
+
+    def _buffers(self) -> dict[str, list[np.ndarray]]:
+        return {}
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue bit-identically: scalars (JSON-able)
+        and per-parameter buffers, as ``{"scalars": {...}, "arrays": {name: array}}``."""
+        arrays = {f"{k}.{i}": b.copy() for k, bufs in self._buffers().items()
+                  for i, b in enumerate(bufs)}
+        return {"scalars": {"type": type(self).__name__, "lr": self.lr, "t": self.t},
+                "arrays": arrays}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore from ``state_dict()`` output (arrays copied in place)."""
+        sc = state["scalars"]
+        if sc.get("type") != type(self).__name__:
+            raise ValueError(f"Optimizer state is for {sc.get('type')!r}, not {type(self).__name__}.")
+        self.lr = float(sc["lr"])
+        self.t = int(sc["t"])
+        for k, bufs in self._buffers().items():
+            for i, b in enumerate(bufs):
+                b[...] = state["arrays"][f"{k}.{i}"]

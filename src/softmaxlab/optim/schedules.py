@@ -1,0 +1,145 @@
+"""Learning-rate schedules, stepped once per epoch by the trainer.
+
+Each schedule is bound to an optimizer and sets ``optimizer.lr`` from the
+base rate it had when the schedule was made. ``step(epoch, ...)`` is called
+after epoch ``epoch`` (counting from 1) with that epoch's losses.
+"""
+from __future__ import annotations
+
+import math
+
+__all__ = ["Schedule", "ConstantLR", "StepLR", "CosineLR", "InverseScalingLR",
+           "ReduceLROnPlateau", "SCHEDULES", "make_schedule"]
+
+
+class Schedule:
+    """Base: a constant learning rate.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Its current ``lr`` becomes the base rate.
+    """
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+
+    def step(self, epoch: int, train_loss: float | None = None, val_loss: float | None = None,
+             samples_seen: int = 0) -> float:
+        """Set and return the learning rate for the next epoch."""
+        return self.optimizer.lr
+
+    def state_dict(self) -> dict:
+        """JSON-able state for checkpoints."""
+        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+
+    def load_state_dict(self, state: dict) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
+
+
+class ConstantLR(Schedule):
+    """``lr`` never changes."""
+
+
+class StepLR(Schedule):
+    """Multiply the rate by ``gamma`` every ``step_size`` epochs:
+    ``lr = base * gamma ** (epoch // step_size)``."""
+
+    def __init__(self, optimizer, step_size: int = 10, gamma: float = 0.1):
+        super().__init__(optimizer)
+        if not (isinstance(step_size, int) and step_size >= 1):
+            raise ValueError(f"StepLR: step_size must be an integer >= 1, got {step_size!r}.")
+        if not (math.isfinite(gamma) and 0 < gamma <= 1):
+            raise ValueError(f"StepLR: gamma must be in (0, 1], got {gamma!r}.")
+        self.step_size, self.gamma = step_size, float(gamma)
+
+    def step(self, epoch, train_loss=None, val_loss=None, samples_seen=0):
+        self.optimizer.lr = self.base_lr * self.gamma ** (epoch // self.step_size)
+        return self.optimizer.lr
+
+
+class CosineLR(Schedule):
+    """Cosine annealing from the base rate to ``min_lr`` over ``total_epochs``:
+    ``lr = min + (base - min) (1 + cos(pi e / T)) / 2``."""
+
+    def __init__(self, optimizer, total_epochs: int, min_lr: float = 0.0):
+        super().__init__(optimizer)
+        if not (isinstance(total_epochs, int) and total_epochs >= 1):
+            raise ValueError(f"CosineLR: total_epochs must be an integer >= 1, got {total_epochs!r}.")
+        self.total_epochs, self.min_lr = total_epochs, float(min_lr)
+
+    def step(self, epoch, train_loss=None, val_loss=None, samples_seen=0):
+        e = min(epoch, self.total_epochs)
+        self.optimizer.lr = self.min_lr + (self.base_lr - self.min_lr) * (
+            1 + math.cos(math.pi * e / self.total_epochs)) / 2
+        return self.optimizer.lr
+
+
+class InverseScalingLR(Schedule):
+    """``lr = base / (t + 1) ** power_t`` with ``t`` the number of samples seen
+    (scikit-learn's ``invscaling``) or, with ``unit="epoch"``, epochs done."""
+
+    def __init__(self, optimizer, power_t: float = 0.5, unit: str = "sample"):
+        super().__init__(optimizer)
+        if not (math.isfinite(power_t) and power_t >= 0):
+            raise ValueError(f"InverseScalingLR: power_t must be >= 0, got {power_t!r}.")
+        if unit not in ("sample", "epoch"):
+            raise ValueError(f"InverseScalingLR: unit must be 'sample' or 'epoch', got {unit!r}.")
+        self.power_t, self.unit = float(power_t), unit
+
+    def step(self, epoch, train_loss=None, val_loss=None, samples_seen=0):
+        t = samples_seen if self.unit == "sample" else epoch
+        self.optimizer.lr = self.base_lr / (t + 1) ** self.power_t
+        return self.optimizer.lr
+
+
+class ReduceLROnPlateau(Schedule):
+    """Multiply the rate by ``factor`` when the monitored loss (validation loss
+    if given, else training loss) has not improved by more than ``threshold``
+    for ``patience`` epochs; never below ``min_lr``."""
+
+    def __init__(self, optimizer, factor: float = 0.1, patience: int = 5,
+                 threshold: float = 1e-4, min_lr: float = 0.0):
+        super().__init__(optimizer)
+        if not (math.isfinite(factor) and 0 < factor < 1):
+            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor!r}.")
+        if not (isinstance(patience, int) and patience >= 0):
+            raise ValueError(f"ReduceLROnPlateau: patience must be an integer >= 0, got {patience!r}.")
+        self.factor, self.patience = float(factor), patience
+        self.threshold, self.min_lr = float(threshold), float(min_lr)
+        self.best = math.inf
+        self.bad_epochs = 0
+
+    def step(self, epoch, train_loss=None, val_loss=None, samples_seen=0):
+        loss = val_loss if val_loss is not None else train_loss
+        if loss is None:
+            return self.optimizer.lr
+        if loss < self.best - self.threshold:
+            self.best, self.bad_epochs = loss, 0
+        else:
+            self.bad_epochs += 1
+            if self.bad_epochs > self.patience:
+                self.optimizer.lr = max(self.optimizer.lr * self.factor, self.min_lr)
+                self.bad_epochs = 0
+        return self.optimizer.lr
+
+
+SCHEDULES = {
+    "constant": ConstantLR,
+    "step": StepLR,
+    "cosine": CosineLR,
+    "invscaling": InverseScalingLR,
+    "plateau": ReduceLROnPlateau,
+}
+
+
+def make_schedule(name: str, optimizer, **kwargs) -> Schedule:
+    """Schedule by name: constant, step, cosine (needs ``total_epochs``),
+    invscaling, plateau. Extra keyword arguments go to the class."""
+    try:
+        cls = SCHEDULES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown schedule {name!r}; valid names are {sorted(SCHEDULES)}.") from None
+    return cls(optimizer, **kwargs)

@@ -1,0 +1,6 @@
+"""Training loop, history and callbacks."""
+from softmaxlab.train.callbacks import Callback, EarlyStopping
+from softmaxlab.train.history import COLUMNS, History
+from softmaxlab.train.trainer import Trainer, TrainingDivergedError
+
+__all__ = ["Callback", "EarlyStopping", "History", "COLUMNS", "Trainer", "TrainingDivergedError"]

@@ -1,0 +1,56 @@
+"""Per-epoch training record."""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
+
+
+@dataclass
+class History:
+    """What happened in each epoch, as parallel lists (one entry per epoch).
+
+    ``val_loss``/``val_acc`` are NaN when there is no validation set.
+    ``train_acc`` is the running accuracy over the epoch's batches (the
+    weights change during the epoch), as d2l reports it; that is why it can
+    lag the end-of-epoch test accuracy in epoch 1 (seed 003's question).
+    ``stopped`` says why training ended: ``"completed"``, ``"early_stopping"``,
+    ``"diverged"`` or ``"interrupted"``; ``best_epoch`` is set by early stopping.
+    """
+
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    stopped: str | None = None
+    best_epoch: int | None = None
+
+    def append(self, **row) -> None:
+        """Add one epoch; every column in ``COLUMNS`` must be given."""
+        for c in COLUMNS:
+            getattr(self, c).append(row[c])
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def rows(self) -> list[dict]:
+        """One dict per epoch with the keys of ``COLUMNS``."""
+        return [{c: getattr(self, c)[i] for c in COLUMNS} for i in range(len(self))]
+
+    @property
+    def has_validation(self) -> bool:
+        return any(not math.isnan(v) for v in self.val_loss)
+
+    def to_dict(self) -> dict:
+        """JSON-able dict (NaN stays a float; ``json`` writes it as NaN)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> History:
+        """Inverse of ``to_dict``; ignores unknown keys."""
+        return cls(**{k: (list(v) if isinstance(v, (list, tuple)) else v)
+                      for k, v in d.items() if k in cls.__dataclass_fields__})

@@ -1,0 +1,322 @@
+"""The training loop: epochs of shuffled minibatches, history, early stopping,
+a divergence guard and callback hooks. It never prints or draws."""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from softmaxlab._validation import (
+    check_batch_size, check_features, check_labels, check_positive_int, check_sample_weight,
+)
+from softmaxlab.nn.losses import SoftmaxCrossEntropy
+from softmaxlab.train.callbacks import Callback, EarlyStopping
+from softmaxlab.train.history import History
+
+__all__ = ["Trainer", "TrainingDivergedError"]
+
+# Rows per chunk when evaluating, so a large validation set never needs one
+# (n, C) and (n, hidden) activation block at once.
+_EVAL_CHUNK = 8192
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss became NaN or infinite. ``epoch``, ``batch``, ``lr`` and the
+    ``history`` up to the last finished epoch are attributes."""
+
+    def __init__(self, message, epoch, batch, lr, history):
+        super().__init__(message)
+        self.epoch, self.batch, self.lr, self.history = epoch, batch, lr, history
+
+
+class Trainer:
+    """Minibatch training of a ``Sequential`` model.
+
+    Parameters
+    ----------
+    model : Sequential
+    optimizer : Optimizer
+        Built on ``model.parameters()``.
+    loss : SoftmaxCrossEntropy, optional
+    batch_size : int or "full", default=256
+        1 gives per-sample SGD (seed 004); "full" gives full-batch gradient
+        descent (seeds 000, 001).
+    schedule : Schedule, optional
+        Stepped after every epoch.
+    rng : numpy.random.Generator or int
+        The run's single Generator (an int is a seed). Shuffling and dropout
+        draw from it, so the same seed gives the same bits.
+    shuffle : bool, default=True
+        One fresh permutation per epoch (sampling without replacement).
+    callbacks : sequence of Callback
+    early_stopping : bool or EarlyStopping, default=False
+        True: stop when validation loss (training loss if no validation set)
+        has not improved for ``patience`` epochs, and restore the best weights.
+    patience : int, default=10
+    min_delta : float, default=0
+
+    Attributes
+    ----------
+    history : History
+    epoch : int
+        Epochs completed so far (training can continue with another ``fit``).
+    samples_seen : int
+    stop_training : bool
+        Set by a callback to stop after the current epoch.
+    """
+
+    def __init__(self, model, optimizer, loss=None, *, batch_size=256, schedule=None, rng=None,
+                 shuffle=True, callbacks: Sequence[Callback] = (), early_stopping=False,
+                 patience=10, min_delta=0.0):
+        self.model = model
+        self.optimizer = optimizer
+        self.loss = loss if loss is not None else SoftmaxCrossEntropy()
+        if batch_size != "full" and batch_size is not None:
+            check_positive_int(batch_size, "batch_size")
+        self.batch_size = batch_size
+        self.schedule = schedule
+        if rng is None or isinstance(rng, (int, np.integer)):
+            rng = np.random.default_rng(rng)
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}.")
+        self.rng = rng
+        self.shuffle = shuffle
+        self.callbacks = list(callbacks)
+        if early_stopping is True:
+            early_stopping = EarlyStopping(patience=patience, min_delta=min_delta)
+        self.early_stopping = early_stopping or None
+        if self.early_stopping is not None:
+            self.callbacks.append(self.early_stopping)
+        self.history = History()
+        self.epoch = 0
+        self.samples_seen = 0
+        self.stop_training = False
+        self._buf: dict[str, np.ndarray] = {}
+
+    # ------------------------------------------------------------------
+    def _prepare(self, X, y, sample_weight):
+        X = check_features(X, self.model.n_features)
+        y = check_labels(y, X.shape[0], self.model.n_classes)
+        # One cast of the whole set, only if the dtype differs: float32 in,
+        # float32 maths; a float64 model gets float64 inputs.
+        X = np.asarray(X, dtype=self.model.dtype)
+        sw = check_sample_weight(sample_weight, X.shape[0], self.model.dtype)
+        return X, y, sw
+
+    def _shuffled(self, X, y, sw):
+        """One permutation per epoch, gathered once into a reused contiguous
+        buffer, so every batch is a cheap view instead of a fancy-index copy."""
+        if not self.shuffle:
+            return X, y, sw
+        perm = self.rng.permutation(X.shape[0])
+        buf = self._buf.get("X")
+        if buf is None or buf.shape != X.shape or buf.dtype != X.dtype:
+            buf = self._buf["X"] = np.empty_like(X)
+        np.take(X, perm, axis=0, out=buf)
+        return buf, y[perm], (sw[perm] if sw is not None else None)
+
+    def train_epoch(self, X, y, sample_weight=None, *, _prepared=False) -> tuple[float, float]:
+        """One pass over the data. Returns (mean training loss, running accuracy).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,), integer class indices
+        sample_weight : ndarray of shape (n_samples,), optional
+
+        Raises
+        ------
+        TrainingDivergedError
+            At the first non-finite batch loss; parameters are reset to those
+            at the start of this epoch (the last ones known to give a finite loss).
+        """
+        if not _prepared:
+            X, y, sample_weight = self._prepare(X, y, sample_weight)
+        n = X.shape[0]
+        bs = check_batch_size(self.batch_size, n)
+        snapshot = self.model.get_weights()
+        Xs, ys, sws = self._shuffled(X, y, sample_weight)
+        try:
+            return self._run_batches(Xs, ys, sws, bs, snapshot)
+        except KeyboardInterrupt:
+            # Ctrl-C mid-epoch: go back to the last finished epoch so the
+            # model always matches its history.
+            self.model.set_weights(snapshot)
+            raise
+
+    def _run_batches(self, Xs, ys, sws, bs, snapshot):
+        model, loss_fn, opt = self.model, self.loss, self.optimizer
+        n = Xs.shape[0]
+        total_loss = 0.0
+        total_weight = 0.0
+        correct = 0
+        for b, start in enumerate(range(0, n, bs)):
+            xb, yb = Xs[start:start + bs], ys[start:start + bs]
+            swb = sws[start:start + bs] if sws is not None else None
+            logits = model.forward(xb, training=True)
+            loss, dlogits = loss_fn(logits, yb, swb)
+            if not math.isfinite(loss):
+                model.set_weights(snapshot)
+                raise TrainingDivergedError(
+                    f"Training diverged in epoch {self.epoch + 1} (batch {b + 1}): the loss became "
+                    f"{loss}. Likely causes: the learning rate is too high (lr={opt.lr:g}; try 10x "
+                    "lower) or the inputs are not scaled (standardise features, or scale pixels to "
+                    f"[0, 1]). The model keeps the parameters from the end of epoch {self.epoch}.",
+                    epoch=self.epoch + 1, batch=b + 1, lr=opt.lr, history=self.history)
+            model.backward(dlogits)
+            opt.step()
+            hits = int(np.count_nonzero(logits.argmax(axis=1) == yb))
+            w = len(yb) if swb is None else float(swb.sum())
+            total_loss += loss * w
+            total_weight += w
+            correct += hits
+            self.samples_seen += len(yb)
+            if self.callbacks:
+                logs = {"loss": loss, "size": len(yb), "correct": hits, "epoch": self.epoch + 1}
+                for cb in self.callbacks:
+                    cb.on_batch_end(self, b, logs)
+        return total_loss / max(total_weight, 1e-300), correct / n
+
+    def evaluate(self, X, y, sample_weight=None) -> tuple[float, float]:
+        """Loss and accuracy of the current model (cache-free, in chunks).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+        sample_weight : ndarray of shape (n_samples,), optional
+
+        Returns
+        -------
+        (loss, accuracy) : (float, float)
+        """
+        X = np.asarray(X, dtype=self.model.dtype)
+        n = X.shape[0]
+        loss_sum, w_sum, correct = 0.0, 0.0, 0
+        for s in range(0, n, _EVAL_CHUNK):
+            logits = self.model.predict_logits(X[s:s + _EVAL_CHUNK])
+            yb = y[s:s + _EVAL_CHUNK]
+            swb = None if sample_weight is None else sample_weight[s:s + _EVAL_CHUNK]
+            w = len(yb) if swb is None else float(np.sum(swb))
+            loss_sum += self.loss.value(logits, yb, swb) * w
+            w_sum += w
+            correct += int(np.count_nonzero(logits.argmax(axis=1) == yb))
+        return loss_sum / max(w_sum, 1e-300), correct / n
+
+    def fit(self, X, y, *, epochs: int, X_val=None, y_val=None, sample_weight=None,
+            val_sample_weight=None) -> History:
+        """Train for ``epochs`` more epochs (or until a callback stops).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,), integer class indices
+        epochs : int >= 1
+        X_val : ndarray of shape (n_val, n_features), optional
+        y_val : ndarray of shape (n_val,), optional
+        sample_weight, val_sample_weight : ndarray, optional
+
+        Returns
+        -------
+        History (also ``self.history``)
+
+        Raises
+        ------
+        TrainingDivergedError
+            The history up to the last finished epoch is kept, as are the
+            parameters at the end of that epoch.
+        KeyboardInterrupt
+            Re-raised after restoring the weights of the last finished epoch,
+            so the model always matches its history.
+        """
+        epochs = check_positive_int(epochs, "epochs")
+        X, y, sw = self._prepare(X, y, sample_weight)
+        has_val = X_val is not None
+        if has_val:
+            X_val = check_features(X_val, self.model.n_features, name="X_val")
+            X_val = np.asarray(X_val, dtype=self.model.dtype)
+            y_val = check_labels(y_val, X_val.shape[0], self.model.n_classes, name="y_val")
+        self.model.set_rng(self.rng)
+        self.stop_training = False
+        self.history.stopped = None
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        try:
+            for _ in range(epochs):
+                for cb in self.callbacks:
+                    cb.on_epoch_begin(self, self.epoch + 1)
+                t0 = time.perf_counter()
+                lr = self.optimizer.lr
+                try:
+                    train_loss, train_acc = self.train_epoch(X, y, sw, _prepared=True)
+                except KeyboardInterrupt:
+                    self.history.stopped = "interrupted"
+                    raise
+                except TrainingDivergedError:
+                    self.history.stopped = "diverged"
+                    raise
+                val_loss, val_acc = (self.evaluate(X_val, y_val, val_sample_weight)
+                                     if has_val else (math.nan, math.nan))
+                self.epoch += 1
+                if self.schedule is not None:
+                    self.schedule.step(self.epoch, train_loss=train_loss,
+                                       val_loss=val_loss if has_val else None,
+                                       samples_seen=self.samples_seen)
+                row = dict(epoch=self.epoch, train_loss=train_loss, train_acc=train_acc,
+                           val_loss=val_loss, val_acc=val_acc, lr=lr,
+                           seconds=time.perf_counter() - t0)
+                self.history.append(**row)
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, self.epoch, row)
+                if self.stop_training:
+                    break
+            if self.history.stopped is None:
+                self.history.stopped = "completed"
+        finally:
+            for cb in self.callbacks:
+                cb.on_train_end(self)
+        return self.history
+
+    # ------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to resume bit-identically, as
+        ``{"scalars": JSON-able dict, "arrays": {name: ndarray}}``: weights,
+        optimizer buffers, schedule, the Generator's state, history, counters."""
+        arrays = {f"weights.{i}": w for i, w in enumerate(self.model.get_weights())}
+        opt = self.optimizer.state_dict()
+        arrays.update({f"optimizer.{k}": v for k, v in opt["arrays"].items()})
+        scalars = {
+            "epoch": self.epoch,
+            "samples_seen": self.samples_seen,
+            "rng": self.rng.bit_generator.state,
+            "history": self.history.to_dict(),
+            "optimizer": opt["scalars"],
+            "schedule": self.schedule.state_dict() if self.schedule is not None else None,
+        }
+        if self.early_stopping is not None:
+            es = self.early_stopping.state_dict()
+            scalars["early_stopping"] = es["scalars"]
+            arrays.update({f"early_stopping.{i}": a for i, a in enumerate(es["arrays"])})
+        return {"scalars": scalars, "arrays": arrays}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore from ``state_dict()`` output."""
+        sc, arrays = state["scalars"], state["arrays"]
+        n_w = len(self.model.parameters())
+        self.model.set_weights([arrays[f"weights.{i}"] for i in range(n_w)])
+        self.optimizer.load_state_dict({
+            "scalars": sc["optimizer"],
+            "arrays": {k[len("optimizer."):]: v for k, v in arrays.items() if k.startswith("optimizer.")},
+        })
+        if self.schedule is not None and sc.get("schedule") is not None:
+            self.schedule.load_state_dict(sc["schedule"])
+        self.rng.bit_generator.state = sc["rng"]
+        self.history = History.from_dict(sc["history"])
+        self.epoch, self.samples_seen = int(sc["epoch"]), int(sc["samples_seen"])
+        if self.early_stopping is not None and "early_stopping" in sc:
+            es_arrays = sorted((k for k in arrays if k.startswith("early_stopping.")),
+                               key=lambda k: int(k.rsplit(".", 1)[1]))
+            self.early_stopping.load_state_dict(
+                {"scalars": sc["early_stopping"], "arrays": [arrays[k] for k in es_arrays]})
