@@ -10,8 +10,18 @@ from importlib import import_module
 from softmaxlab import gradcheck
 from softmaxlab.io import ModelFormatError, load_model, save_model
 from softmaxlab.nn import (
-    Dropout, Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, SoftmaxCrossEntropy, Tanh,
-    from_weights, mlp, softmax_regression,
+    Dropout,
+    Identity,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    SoftmaxCrossEntropy,
+    Tanh,
+    from_weights,
+    mlp,
+    softmax_regression,
 )
 from softmaxlab.optim import SGD, Adam
 from softmaxlab.train import Callback, EarlyStopping, History, Trainer, TrainingDivergedError
@@ -33,9 +43,31 @@ def __getattr__(name):
 
 
 __all__ = [
-    "__version__", "gradcheck", "ModelFormatError", "load_model", "save_model",
-    "Dropout", "Identity", "LeakyReLU", "Linear", "ReLU", "Sequential", "Sigmoid",
-    "SoftmaxCrossEntropy", "Tanh", "from_weights", "mlp", "softmax_regression",
-    "SGD", "Adam", "Callback", "EarlyStopping", "History", "Trainer", "TrainingDivergedError",
-    "SoftmaxRegression", "MLPClassifier", "load",
+    "SGD",
+    "Adam",
+    "Callback",
+    "Dropout",
+    "EarlyStopping",
+    "History",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "MLPClassifier",
+    "ModelFormatError",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "SoftmaxCrossEntropy",
+    "SoftmaxRegression",
+    "Tanh",
+    "Trainer",
+    "TrainingDivergedError",
+    "__version__",
+    "from_weights",
+    "gradcheck",
+    "load",
+    "load_model",
+    "mlp",
+    "save_model",
+    "softmax_regression",
 ]

@@ -14,8 +14,14 @@ from softmaxlab.nn.layers import Layer
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import Sequential
 
-__all__ = ["relative_error", "numerical_gradient", "check_layer", "check_loss", "check_model",
-           "DEFAULT_TOLERANCE"]
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "check_layer",
+    "check_loss",
+    "check_model",
+    "numerical_gradient",
+    "relative_error",
+]
 
 DEFAULT_TOLERANCE = 1e-7
 

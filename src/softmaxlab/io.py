@@ -21,8 +21,16 @@ import numpy as np
 
 from softmaxlab.nn.model import Sequential
 
-__all__ = ["ModelFormatError", "LoadedModel", "FORMAT_VERSION", "atomic_write", "save_bundle",
-           "load_bundle", "save_model", "load_model"]
+__all__ = [
+    "FORMAT_VERSION",
+    "LoadedModel",
+    "ModelFormatError",
+    "atomic_write",
+    "load_bundle",
+    "load_model",
+    "save_bundle",
+    "save_model",
+]
 
 FORMAT_VERSION = 1
 _HEADER = "__header__"

@@ -2,16 +2,46 @@
 from softmaxlab.nn.functional import log_softmax, logsumexp, one_hot, sigmoid, softmax
 from softmaxlab.nn.init import get_initializer, glorot_uniform, he_normal, normal, zeros
 from softmaxlab.nn.layers import (
-    ACTIVATIONS, Dropout, Identity, Layer, LeakyReLU, Linear, Parameter, ReLU, Sigmoid, Tanh,
+    ACTIVATIONS,
+    Dropout,
+    Identity,
+    Layer,
+    LeakyReLU,
+    Linear,
+    Parameter,
+    ReLU,
+    Sigmoid,
+    Tanh,
     make_activation,
 )
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import Sequential, from_weights, mlp, softmax_regression
 
 __all__ = [
-    "log_softmax", "logsumexp", "one_hot", "sigmoid", "softmax",
-    "get_initializer", "glorot_uniform", "he_normal", "normal", "zeros",
-    "ACTIVATIONS", "Dropout", "Identity", "Layer", "LeakyReLU", "Linear", "Parameter", "ReLU",
-    "Sigmoid", "Tanh", "make_activation", "SoftmaxCrossEntropy",
-    "Sequential", "from_weights", "mlp", "softmax_regression",
+    "ACTIVATIONS",
+    "Dropout",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "Linear",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "SoftmaxCrossEntropy",
+    "Tanh",
+    "from_weights",
+    "get_initializer",
+    "glorot_uniform",
+    "he_normal",
+    "log_softmax",
+    "logsumexp",
+    "make_activation",
+    "mlp",
+    "normal",
+    "one_hot",
+    "sigmoid",
+    "softmax",
+    "softmax_regression",
+    "zeros",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["logsumexp", "log_softmax", "softmax", "sigmoid", "one_hot"]
+__all__ = ["log_softmax", "logsumexp", "one_hot", "sigmoid", "softmax"]
 
 
 def logsumexp(z: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["glorot_uniform", "he_normal", "normal", "zeros", "get_initializer", "INITIALIZERS"]
+__all__ = ["INITIALIZERS", "get_initializer", "glorot_uniform", "he_normal", "normal", "zeros"]
 
 Initializer = Callable[[int, int, np.random.Generator, np.dtype], np.ndarray]
 

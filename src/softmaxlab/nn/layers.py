@@ -16,8 +16,18 @@ from softmaxlab.nn.functional import sigmoid
 from softmaxlab.nn.init import get_initializer
 
 __all__ = [
-    "Parameter", "Layer", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Identity",
-    "Dropout", "ACTIVATIONS", "make_activation", "layer_from_config",
+    "ACTIVATIONS",
+    "Dropout",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "Linear",
+    "Parameter",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "layer_from_config",
+    "make_activation",
 ]
 
 

@@ -7,10 +7,16 @@ import numpy as np
 
 from softmaxlab.nn.functional import log_softmax, softmax
 from softmaxlab.nn.layers import (
-    ACTIVATIONS, Dropout, Layer, Linear, Parameter, layer_from_config, make_activation,
+    ACTIVATIONS,
+    Dropout,
+    Layer,
+    Linear,
+    Parameter,
+    layer_from_config,
+    make_activation,
 )
 
-__all__ = ["Sequential", "softmax_regression", "mlp", "from_weights"]
+__all__ = ["Sequential", "from_weights", "mlp", "softmax_regression"]
 
 
 class Sequential:

@@ -2,7 +2,13 @@
 from softmaxlab.optim.adam import Adam
 from softmaxlab.optim.base import Optimizer
 from softmaxlab.optim.schedules import (
-    SCHEDULES, ConstantLR, CosineLR, InverseScalingLR, ReduceLROnPlateau, Schedule, StepLR,
+    SCHEDULES,
+    ConstantLR,
+    CosineLR,
+    InverseScalingLR,
+    ReduceLROnPlateau,
+    Schedule,
+    StepLR,
     make_schedule,
 )
 from softmaxlab.optim.sgd import SGD
@@ -19,6 +25,18 @@ def make_optimizer(name: str, params, **kwargs) -> Optimizer:
     return cls(params, **kwargs)
 
 
-__all__ = ["SGD", "Adam", "Optimizer", "OPTIMIZERS", "make_optimizer", "Schedule", "ConstantLR",
-           "StepLR", "CosineLR", "InverseScalingLR", "ReduceLROnPlateau", "SCHEDULES",
-           "make_schedule"]
+__all__ = [
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "SGD",
+    "Adam",
+    "ConstantLR",
+    "CosineLR",
+    "InverseScalingLR",
+    "Optimizer",
+    "ReduceLROnPlateau",
+    "Schedule",
+    "StepLR",
+    "make_optimizer",
+    "make_schedule",
+]

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["Schedule", "ConstantLR", "StepLR", "CosineLR", "InverseScalingLR",
-           "ReduceLROnPlateau", "SCHEDULES", "make_schedule"]
+__all__ = [
+    "SCHEDULES",
+    "ConstantLR",
+    "CosineLR",
+    "InverseScalingLR",
+    "ReduceLROnPlateau",
+    "Schedule",
+    "StepLR",
+    "make_schedule",
+]
 
 
 class Schedule:

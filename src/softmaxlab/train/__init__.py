@@ -3,4 +3,4 @@ from softmaxlab.train.callbacks import Callback, EarlyStopping
 from softmaxlab.train.history import COLUMNS, History
 from softmaxlab.train.trainer import Trainer, TrainingDivergedError
 
-__all__ = ["Callback", "EarlyStopping", "History", "COLUMNS", "Trainer", "TrainingDivergedError"]
+__all__ = ["COLUMNS", "Callback", "EarlyStopping", "History", "Trainer", "TrainingDivergedError"]

@@ -9,7 +9,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from softmaxlab._validation import (
-    check_batch_size, check_features, check_labels, check_positive_int, check_sample_weight,
+    check_batch_size,
+    check_features,
+    check_labels,
+    check_positive_int,
+    check_sample_weight,
 )
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.train.callbacks import Callback, EarlyStopping
@@ -264,9 +268,9 @@ class Trainer:
                     self.schedule.step(self.epoch, train_loss=train_loss,
                                        val_loss=val_loss if has_val else None,
                                        samples_seen=self.samples_seen)
-                row = dict(epoch=self.epoch, train_loss=train_loss, train_acc=train_acc,
-                           val_loss=val_loss, val_acc=val_acc, lr=lr,
-                           seconds=time.perf_counter() - t0)
+                row = {"epoch": self.epoch, "train_loss": train_loss, "train_acc": train_acc,
+                           "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
+                           "seconds": time.perf_counter() - t0}
                 self.history.append(**row)
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, self.epoch, row)
