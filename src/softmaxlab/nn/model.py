@@ -127,7 +127,7 @@ class Sequential:
         params = self.parameters()
         if len(weights) != len(params):
             raise ValueError(f"set_weights: expected {len(params)} arrays, got {len(weights)}.")
-        for p, w in zip(params, weights):
+        for p, w in zip(params, weights, strict=True):
             w = np.asarray(w)
             if w.shape != p.value.shape:
                 raise ValueError(f"set_weights: {p.name} has shape {p.value.shape}, got {w.shape}.")

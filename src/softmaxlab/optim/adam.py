@@ -50,7 +50,7 @@ class Adam(Optimizer):
         bc1 = 1.0 - b1 ** self.t
         bc2 = 1.0 - b2 ** self.t
         step_size = self.lr / bc1
-        for p, m, v in zip(self.params, self.m, self.v):
+        for p, m, v in zip(self.params, self.m, self.v, strict=True):
             g = self._grad(p)
             f = p.value.dtype.type
             m *= f(b1)
