@@ -1,0 +1,57 @@
+"""Data layer: load, split, encode and scale datasets.
+
+Only numpy is imported here; scikit-learn and pandas are imported inside the
+functions that need them, so ``import softmaxlab`` stays fast.
+"""
+
+from .batching import iterate_minibatches
+from .digits import load_digits_arrays
+from .fashion_mnist import (
+    CLASS_NAMES as FASHION_MNIST_CLASSES,
+)
+from .fashion_mnist import (
+    DatasetNotFoundError,
+    find_fashion_mnist,
+    load_fashion_mnist,
+)
+from .idx import IDXFormatError, read_idx, read_idx_header, write_idx
+from .preprocess import (
+    PREPROCESS_METHODS,
+    Preprocessor,
+    Splits,
+    decode_labels,
+    encode_labels,
+    split_dataset,
+)
+from .registry import DATASET_NAMES, Dataset, list_datasets, load_dataset
+from .synthetic import make_binary_mod, make_spiral
+from .tabular import load_csv, load_npz, load_parquet, load_table
+
+__all__ = [
+    "DATASET_NAMES",
+    "FASHION_MNIST_CLASSES",
+    "PREPROCESS_METHODS",
+    "Dataset",
+    "DatasetNotFoundError",
+    "IDXFormatError",
+    "Preprocessor",
+    "Splits",
+    "decode_labels",
+    "encode_labels",
+    "find_fashion_mnist",
+    "iterate_minibatches",
+    "list_datasets",
+    "load_csv",
+    "load_dataset",
+    "load_digits_arrays",
+    "load_fashion_mnist",
+    "load_npz",
+    "load_parquet",
+    "load_table",
+    "make_binary_mod",
+    "make_spiral",
+    "read_idx",
+    "read_idx_header",
+    "split_dataset",
+    "write_idx",
+]

@@ -1,0 +1,293 @@
+"""One entry point for every dataset: :func:`load_dataset` returns a :class:`Dataset`.
+
+Built-in names: ``digits``, ``fashion-mnist``, ``spiral``, ``binary-mod``.
+Anything else that looks like a path to a ``.csv``/``.npz``/``.parquet`` file
+is read as the user's own data.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import fashion_mnist as fm
+from .digits import DIGITS_IMAGE_SHAPE, load_digits_arrays
+from .idx import IDXFormatError
+from .synthetic import make_binary_mod, make_spiral
+from .tabular import TABULAR_SUFFIXES, load_table, tabular_suffix
+
+__all__ = ["DATASET_NAMES", "Dataset", "list_datasets", "load_dataset"]
+
+DATASET_NAMES = ("digits", "fashion-mnist", "spiral", "binary-mod")
+
+
+@dataclass
+class Dataset:
+    """Features, original labels and a description of where they came from.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        float64, or uint8 for raw pixel data.
+    y : ndarray of shape (n_samples,)
+        Original labels, int64 or str.
+    classes : list
+        Sorted unique labels of ``y`` (and ``y_test``) as Python ints or strs;
+        class index ``i`` means ``classes[i]``.
+    feature_names : list of str, length n_features
+    name : str
+    image_shape : tuple of int or None
+        ``(height, width)`` when each row is a flattened image.
+    X_test, y_test : ndarray or None
+        A predefined test split (Fashion-MNIST's official 10k), same layout as
+        ``X``, ``y``.
+    class_names : list of str or None
+        Display names aligned with ``classes`` (e.g. ``'Ankle boot'`` for 9).
+    meta : dict
+        JSON-able facts: ``source`` (where it was found), parameters, etc.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    classes: list
+    feature_names: list
+    name: str
+    image_shape: tuple | None = None
+    X_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    class_names: list | None = None
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.X.ndim != 2 or self.y.shape != (self.X.shape[0],):
+            raise ValueError(
+                f"dataset {self.name!r}: expected X of shape (n, d) and y of shape (n,), "
+                f"got X {self.X.shape} and y {self.y.shape}"
+            )
+        if (self.X_test is None) != (self.y_test is None):
+            raise ValueError(f"dataset {self.name!r}: give both X_test and y_test, or neither")
+
+    @property
+    def n_samples(self) -> int:
+        """Rows in ``X`` (the predefined test split not counted)."""
+        return self.X.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def has_test_split(self) -> bool:
+        return self.X_test is not None
+
+    @property
+    def display_names(self) -> list[str]:
+        """Human-readable class names aligned with ``classes``."""
+        return list(self.class_names) if self.class_names else [str(c) for c in self.classes]
+
+
+def _sorted_classes(*label_arrays) -> list:
+    # np.unique sorts like sklearn's LabelEncoder; .tolist() gives plain
+    # Python ints/strs so the list is JSON-able.
+    return np.unique(np.concatenate(label_arrays)).tolist()
+
+
+def _normalise_name(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def _check_kwargs(name: str, kwargs: dict, func) -> None:
+    allowed = [p for p in inspect.signature(func).parameters if p != "seed"]
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        raise TypeError(
+            f"dataset {name!r} does not take {', '.join(unknown)}; "
+            f"its options are: {', '.join(allowed) or 'none'}"
+        )
+
+
+def _load_digits() -> Dataset:
+    d = load_digits_arrays()
+    return Dataset(
+        X=d.X, y=d.y, classes=_sorted_classes(d.y), feature_names=d.feature_names,
+        name="digits", image_shape=DIGITS_IMAGE_SHAPE,
+        meta={"source": "scikit-learn (sklearn.datasets.load_digits)", "pixel_max": 16},
+    )
+
+
+def _load_fashion(data_dir) -> Dataset:
+    d = fm.load_fashion_mnist(data_dir)
+    h, w = fm.IMAGE_SHAPE
+    return Dataset(
+        X=d.X_train, y=d.y_train, X_test=d.X_test, y_test=d.y_test,
+        classes=_sorted_classes(d.y_train, d.y_test),
+        class_names=list(fm.CLASS_NAMES),
+        feature_names=[f"pixel_{r}_{c}" for r in range(h) for c in range(w)],
+        name="fashion-mnist", image_shape=fm.IMAGE_SHAPE,
+        meta={"source": str(d.directory), "files": {k: str(v) for k, v in d.files.items()},
+              "pixel_max": 255},
+    )
+
+
+def _looks_like_path(name: str) -> bool:
+    return tabular_suffix(name) is not None or os.sep in name or "/" in name or (
+        Path(name).suffix != "" and Path(name).exists()
+    )
+
+
+def load_dataset(
+    name_or_path: str | os.PathLike,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    label_column: str | None = None,
+    seed=0,
+    **kwargs,
+) -> Dataset:
+    """Load a built-in dataset by name, or the user's file by path.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        ``'digits'``, ``'fashion-mnist'``, ``'spiral'``, ``'binary-mod'``
+        (underscores and case are ignored), or a path ending in ``.csv``,
+        ``.csv.gz``, ``.npz``, ``.parquet`` or ``.pq``.
+    data_dir : str or path-like, optional
+        Where to look first for Fashion-MNIST.
+    label_column : str, optional
+        Label column of a CSV/Parquet file (default: its last column).
+    seed : int or numpy.random.Generator, default 0
+        Seed of the generated datasets (spiral).
+    **kwargs
+        Options of the generated datasets: ``n_per_class``, ``n_classes``,
+        ``noise``, ``turns`` for spiral; ``bits``, ``k`` for binary-mod.
+
+    Returns
+    -------
+    dataset : Dataset
+        ``X`` of shape (n_samples, n_features), ``y`` of shape (n_samples,).
+
+    Raises
+    ------
+    ValueError
+        Unknown name (the message lists the valid ones), or a bad file.
+    TypeError
+        An option the dataset does not take.
+    fashion_mnist.DatasetNotFoundError
+        Fashion-MNIST files not found (the message says how to install them).
+    FileNotFoundError
+        A data file path that does not exist.
+    """
+    raw = os.fspath(name_or_path)
+    key = _normalise_name(raw)
+    if key not in DATASET_NAMES:
+        if not _looks_like_path(raw):
+            raise ValueError(
+                f"unknown dataset {raw!r}; valid names are {', '.join(DATASET_NAMES)}, "
+                f"or give a path to a file ending in {', '.join(TABULAR_SUFFIXES)}"
+            )
+        if kwargs:
+            raise TypeError(f"{raw}: options {sorted(kwargs)} apply only to generated datasets")
+        table = load_table(raw, label_column)
+        return Dataset(
+            X=table.X, y=table.y, classes=_sorted_classes(table.y),
+            feature_names=table.feature_names, name=Path(raw).name,
+            meta={"source": str(Path(raw).resolve()), "label_column": table.label_column},
+        )
+    if label_column is not None:
+        raise ValueError(
+            f"label_column={label_column!r} applies only to CSV/Parquet files, "
+            f"not to the built-in dataset {key!r}; leave it unset"
+        )
+    if kwargs and key not in ("spiral", "binary-mod"):
+        raise TypeError(f"dataset {key!r} takes no options, got {sorted(kwargs)}")
+    if key == "digits":
+        return _load_digits()
+    if key == "fashion-mnist":
+        return _load_fashion(data_dir)
+    if key == "spiral":
+        _check_kwargs(key, kwargs, make_spiral)
+        d = make_spiral(seed=seed, **kwargs)
+        return Dataset(
+            X=d.X, y=d.y, classes=_sorted_classes(d.y), feature_names=d.feature_names,
+            name="spiral", meta={"source": "generated", "seed": _json_seed(seed), **kwargs},
+        )
+    if key == "binary-mod":
+        _check_kwargs(key, kwargs, make_binary_mod)
+        d = make_binary_mod(**kwargs)
+        return Dataset(
+            X=d.X, y=d.y, classes=_sorted_classes(d.y), feature_names=d.feature_names,
+            name="binary-mod", meta={"source": "generated", **kwargs},
+        )
+    raise RuntimeError(f"dataset {key!r} is listed in DATASET_NAMES but has no loader")
+
+
+def _json_seed(seed):
+    return seed if seed is None or isinstance(seed, int) else repr(seed)
+
+
+def list_datasets(data_dir: str | os.PathLike | None = None) -> list[dict]:
+    """Describe every built-in dataset, without loading the large ones.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        Where to look first for Fashion-MNIST.
+
+    Returns
+    -------
+    infos : list of dict
+        One per name in :data:`DATASET_NAMES`, with keys ``name``,
+        ``available`` (bool), ``shape`` (n_samples, n_features) or None,
+        ``test_shape`` or None, ``n_classes``, ``classes`` (display names),
+        ``source`` (where it was found, or ``'generated'``), ``install``
+        (how to get it, or None), ``options`` (keyword arguments accepted by
+        :func:`load_dataset`) and, when unavailable, ``error``. JSON-able.
+    """
+    return [
+        _info(_load_digits(), "scikit-learn (bundled)", []),
+        _fashion_info(data_dir),
+        _info(load_dataset("spiral"), "generated from seed",
+              ["n_per_class", "n_classes", "noise", "turns"]),
+        _info(load_dataset("binary-mod"), "generated", ["bits", "k"]),
+    ]
+
+
+def _info(ds: Dataset, source: str, options: list) -> dict:
+    return {
+        "name": ds.name, "available": True, "shape": list(ds.X.shape), "test_shape": None,
+        "n_classes": ds.n_classes, "classes": ds.display_names, "source": source,
+        "install": None, "options": options,
+    }
+
+
+def _fashion_info(data_dir) -> dict:
+    info = {
+        "name": "fashion-mnist", "available": False, "shape": None, "test_shape": None,
+        "n_classes": len(fm.CLASS_NAMES), "classes": list(fm.CLASS_NAMES), "source": None,
+        "install": f"{fm.INSTALL_COMMAND}  (or --data-dir DIR / {fm.ENV_VAR}=DIR)",
+        "options": [],
+    }
+    try:
+        files = fm.find_fashion_mnist(data_dir)
+        shapes = fm.fashion_mnist_shapes(files)
+    except fm.DatasetNotFoundError as exc:
+        info["error"] = str(exc)
+        return info
+    except (IDXFormatError, OSError) as exc:
+        info["error"] = f"found but unreadable: {exc}"
+        return info
+    n_pixels = int(np.prod(shapes["train_images"][1:]))
+    info.update(
+        available=True, install=None, source=str(files["train_images"].parent),
+        shape=[shapes["train_images"][0], n_pixels],
+        test_shape=[shapes["test_images"][0], n_pixels],
+    )
+    return info
