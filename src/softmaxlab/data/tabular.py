@@ -268,6 +268,15 @@ def load_npz(path: str | os.PathLike) -> Table:
     """
     path = Path(path)
     _require_file(path)
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    # np.load guesses the format from the content and would take a non-zip
+    # file for a pickle, so check the zip signature first.
+    if magic != b"PK":
+        raise ValueError(
+            f"{path}: not a readable .npz archive (no zip signature, found {magic!r}); "
+            "save with np.savez(path, X=features, y=labels)"
+        )
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}
