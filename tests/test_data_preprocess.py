@@ -206,3 +206,11 @@ def test_minibatches_cover_each_row_once():
         list(iterate_minibatches(5, 0, rng))
     with pytest.raises(ValueError, match="rng"):
         list(iterate_minibatches(5, 2))
+
+
+def test_dataset_validates_shapes():
+    with pytest.raises(ValueError, match="expected X of shape"):
+        Dataset(X=np.zeros((3, 2)), y=np.zeros(2), classes=[0], feature_names=["a", "b"], name="t")
+    with pytest.raises(ValueError, match="X_test of shape"):
+        Dataset(X=np.zeros((3, 2)), y=np.zeros(3), classes=[0], feature_names=["a", "b"],
+                name="t", X_test=np.zeros((2, 3)), y_test=np.zeros(2))

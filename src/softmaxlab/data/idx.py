@@ -19,8 +19,8 @@ it allocates or reshapes anything, so a corrupt or hostile file gives an
 
 from __future__ import annotations
 
+import contextlib
 import gzip
-import io
 import os
 import zlib
 from dataclasses import dataclass
@@ -82,14 +82,27 @@ class IDXHeader:
         return int(np.prod(self.shape, dtype=object)) * self.dtype.itemsize
 
 
-def _open_stream(path: Path) -> tuple[io.BufferedIOBase, bool]:
-    """Open ``path`` for reading, unwrapping gzip when the magic bytes say so."""
-    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-    magic = raw.read(2)
-    raw.seek(0)
-    if magic == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb"), True
-    return raw, False
+@contextlib.contextmanager
+def _open_stream(path: Path):
+    """Yield ``(stream, compressed)``, unwrapping gzip when the magic bytes say so.
+
+    Decompression errors inside the block become :class:`IDXFormatError`.
+    """
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        if not compressed:
+            yield raw, False
+            return
+        # GzipFile does not close a file object it was given, hence the nesting.
+        with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+            try:
+                yield stream, True
+            except (OSError, EOFError, zlib.error) as exc:
+                raise IDXFormatError(
+                    f"{path}: expected a readable gzip stream (the file starts with 1f 8b), "
+                    f"found corrupt compressed data ({type(exc).__name__}: {exc})"
+                ) from exc
 
 
 def _read_exact(stream, n: int) -> bytes:
@@ -138,13 +151,6 @@ def _parse_header(stream, path: Path, compressed: bool) -> IDXHeader:
     return IDXHeader(_CODE_TO_DTYPE[code], shape, 4 + 4 * ndim, compressed)
 
 
-def _wrap_decode_errors(path: Path, exc: Exception) -> IDXFormatError:
-    return IDXFormatError(
-        f"{path}: expected a readable gzip stream (the file starts with 1f 8b), "
-        f"found corrupt compressed data ({type(exc).__name__}: {exc})"
-    )
-
-
 def read_idx_header(path: str | os.PathLike) -> IDXHeader:
     """Read and check only the header of an IDX file.
 
@@ -168,12 +174,8 @@ def read_idx_header(path: str | os.PathLike) -> IDXHeader:
         If the header is malformed.
     """
     path = Path(path)
-    stream, compressed = _open_stream(path)
-    with stream:
-        try:
-            return _parse_header(stream, path, compressed)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise _wrap_decode_errors(path, exc) from exc
+    with _open_stream(path) as (stream, compressed):
+        return _parse_header(stream, path, compressed)
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -201,31 +203,27 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         payload is not exactly ``prod(dims) * itemsize`` bytes long.
     """
     path = Path(path)
-    stream, compressed = _open_stream(path)
-    with stream:
-        try:
-            header = _parse_header(stream, path, compressed)
-            expected = header.payload_bytes
-            # Bound the declared size by what the file on disk could hold
-            # before reading anything, so a forged dimension cannot trigger a
-            # huge allocation or a long decompression.
-            disk_size = os.fstat(stream.fileno()).st_size
-            if compressed:
-                ceiling = disk_size * _MAX_DEFLATE_RATIO
-                if expected > ceiling:
-                    raise IDXFormatError(
-                        f"{path}: header declares shape {header.shape} "
-                        f"({expected} payload bytes) but a {disk_size}-byte gzip file can hold "
-                        f"at most about {ceiling} bytes; the header is corrupt"
-                    )
-            else:
-                found = disk_size - header.header_bytes
-                if found != expected:
-                    raise _length_error(path, header, found)
-            # Read one byte more than promised: getting it means extra data.
-            payload = _read_exact(stream, expected + 1)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise _wrap_decode_errors(path, exc) from exc
+    with _open_stream(path) as (stream, compressed):
+        header = _parse_header(stream, path, compressed)
+        expected = header.payload_bytes
+        # Bound the declared size by what the file on disk could hold before
+        # reading anything, so a forged dimension cannot trigger a huge
+        # allocation or a long decompression.
+        disk_size = os.fstat(stream.fileno()).st_size
+        if compressed:
+            ceiling = disk_size * _MAX_DEFLATE_RATIO
+            if expected > ceiling:
+                raise IDXFormatError(
+                    f"{path}: header declares shape {header.shape} "
+                    f"({expected} payload bytes) but a {disk_size}-byte gzip file can hold "
+                    f"at most about {ceiling} bytes; the header is corrupt"
+                )
+        else:
+            found = disk_size - header.header_bytes
+            if found != expected:
+                raise _length_error(path, header, found)
+        # Read one byte more than promised: getting it means extra data.
+        payload = _read_exact(stream, expected + 1)
     if len(payload) != expected:
         raise _length_error(path, header, len(payload))
     native = header.dtype.newbyteorder("=")

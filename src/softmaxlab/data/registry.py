@@ -70,6 +70,14 @@ class Dataset:
             )
         if (self.X_test is None) != (self.y_test is None):
             raise ValueError(f"dataset {self.name!r}: give both X_test and y_test, or neither")
+        if self.X_test is not None and (
+            self.X_test.ndim != 2 or self.X_test.shape[1] != self.X.shape[1]
+            or self.y_test.shape != (self.X_test.shape[0],)
+        ):
+            raise ValueError(
+                f"dataset {self.name!r}: expected X_test of shape (m, {self.X.shape[1]}) and "
+                f"y_test of shape (m,), got {self.X_test.shape} and {self.y_test.shape}"
+            )
 
     @property
     def n_samples(self) -> int:
