@@ -227,7 +227,15 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(payload) != expected:
         raise _length_error(path, header, len(payload))
     native = header.dtype.newbyteorder("=")
-    return np.frombuffer(payload, dtype=header.dtype).astype(native).reshape(header.shape)
+    try:
+        return np.frombuffer(payload, dtype=header.dtype).astype(native).reshape(header.shape)
+    except ValueError:
+        # A zero dimension beside huge ones passes the length check (0 bytes)
+        # but no array of that shape can exist.
+        raise IDXFormatError(
+            f"{path}: header declares shape {header.shape}, which no array can have; "
+            "the header is corrupt"
+        ) from None
 
 
 def _length_error(path: Path, header: IDXHeader, found: int) -> IDXFormatError:

@@ -99,7 +99,9 @@ class SoftmaxCrossEntropy:
             p *= (w / logits.dtype.type(total))[:, None]
         return loss, p
 
-    __call__ = forward
+    def __call__(self, logits, y, sample_weight=None):
+        # Dispatch through forward so subclasses that override it are honoured.
+        return self.forward(logits, y, sample_weight)
 
     def value(self, logits: np.ndarray, y: np.ndarray, sample_weight=None) -> float:
         """Loss value only (no gradient), for evaluation.

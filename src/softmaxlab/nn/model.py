@@ -146,9 +146,7 @@ class Sequential:
 
     def astype(self, dtype) -> Sequential:
         """A deep copy with parameters cast to ``dtype`` (float64 for gradient checks)."""
-        new = Sequential.from_config(self.config(), dtype=dtype)
-        new.set_weights([p.value for p in self.parameters()])
-        return new
+        return Sequential([layer.astype(dtype) for layer in self.layers])
 
     def copy(self) -> Sequential:
         """A deep copy with the same dtype."""
@@ -195,7 +193,12 @@ def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: s
     dropout : float in [0, 1), default=0
         Inverted dropout after every hidden activation.
     init : str or callable, optional
-        Default: He for ReLU-like activations, Glorot otherwise.
+        Applied to every layer when given. Default: He for hidden layers with
+        ReLU-like activations, Glorot for other activations, and N(0, 0.01^2)
+        for the output layer, so an untrained model predicts nearly uniform
+        probabilities and its loss starts at log C (a large output layer
+        starts from confident random guesses, a loss well above log C, and on
+        digits trains measurably worse).
     rng : numpy.random.Generator
         Used for initialisation and, later, dropout masks.
     dtype : numpy dtype, default=float32
@@ -212,12 +215,13 @@ def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: s
             raise ValueError(f"Hidden layer sizes must be positive integers, got {hidden!r}.")
     if not (0 <= dropout < 1):
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
-    init = init or _default_init(activation)
+    hidden_init = init or _default_init(activation)
+    out_init = init or "normal"
     widths = [n_features, *hidden, n_classes]
     layers: list[Layer] = []
     for i in range(len(widths) - 1):
         is_out = i == len(widths) - 2
-        layers.append(Linear(widths[i], widths[i + 1], init="glorot" if is_out else init,
+        layers.append(Linear(widths[i], widths[i + 1], init=out_init if is_out else hidden_init,
                              rng=rng, dtype=dtype))
         if not is_out:
             layers.append(make_activation(activation))
