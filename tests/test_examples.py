@@ -1,0 +1,84 @@
+"""Every example in examples/ runs in fast mode and prints/returns what it promises.
+
+Examples are imported from their files and their ``main(fast=True, out_dir=...)``
+is called in-process (one interpreter start for all of them keeps the suite
+fast); one test also runs a script as a subprocess, the way a learner does.
+"""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def load_example(name: str):
+    """Import ``examples/<name>.py`` as a module (examples/ is not a package)."""
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def assert_pngs(paths, out_dir: Path):
+    assert paths, "the example saved no figures"
+    for p in paths:
+        p = Path(p)
+        assert p.parent == out_dir
+        assert p.suffix == ".png"
+        with open(p, "rb") as fh:
+            assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+# ---------------------------------------------------------------------------
+# seed 000: softmax regression by hand
+def test_seed000_softmax_by_hand(tmp_path, capsys):
+    ex = load_example("seed000_softmax_by_hand")
+    r = ex.main(fast=True, out_dir=tmp_path)
+    out = capsys.readouterr().out
+
+    # Forward pass with the seed's W = [[1,2],[3,4],[5,6]], b = [1,0,-1], x = [2,-1]:
+    # c = (2-2+1, 6-4+0, 10-6-1) = (1, 2, 3), q = e^c / (e + e^2 + e^3).
+    np.testing.assert_allclose(r["c"], [1.0, 2.0, 3.0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(r["d"], np.exp([1.0, 2.0, 3.0]), rtol=1e-12)
+    np.testing.assert_allclose(r["q"], np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum(), rtol=1e-12)
+    assert "c = Wx + b      = [1.000 2.000 3.000]" in out
+
+    assert r["mod4_correct"] == 16 and "i mod 4: 16/16 correct" in out
+    assert r["mod3_guess_correct"] > r["mod3_majority"] > 16 / 3
+    assert r["mod3_guess_wrong"] == [5, 10]
+
+    step = r["one_step"]
+    np.testing.assert_allclose(step["grad_b"], step["grad_b_formula"], atol=1e-12)
+    np.testing.assert_allclose(step["grad_W"], step["grad_W_formula"], atol=1e-12)
+    # grad_W = grad_b x^T with x = bits(14) = (0, 1, 1, 1)
+    np.testing.assert_allclose(step["grad_W"], np.outer(step["grad_b"], [0, 1, 1, 1]), atol=1e-12)
+    assert step["loss_after"] < step["loss_before"]
+    assert max(step["gradcheck"].values()) < 1e-6
+    assert "loss: " in out and "engine layer.grads['b']" in out
+
+    train = r["train"]
+    assert len(train["correct"]) == train["steps"]
+    assert out.count("accuracy") >= 50           # one line per step of the first 50
+    assert train["losses"][-1] < train["losses"][0]
+    assert train["final_correct"] == 14
+    assert r["max_linear_correct"] == 14
+    assert not r["lp_all16_feasible"] and not r["lp_any15_feasible"] and r["lp_14_feasible"]
+    assert_pngs(r["files"], tmp_path)
+
+
+def test_example_runs_as_a_script(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "seed000_softmax_by_hand.py"), "--fast", "--out",
+         str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "no linear model labels more than 14/16" in proc.stdout
+    assert (tmp_path / "loss_curve.png").is_file()
