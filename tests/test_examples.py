@@ -7,6 +7,7 @@ fast); one test also runs a script as a subprocess, the way a learner does.
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,35 @@ def test_example_runs_as_a_script(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "no linear model labels more than 14/16" in proc.stdout
     assert (tmp_path / "loss_curve.png").is_file()
+
+
+# ---------------------------------------------------------------------------
+# seed 001: spiral, linear model vs MLP
+def test_seed001_spiral_mlp(tmp_path, capsys):
+    ex = load_example("seed001_spiral_mlp")
+    r = ex.main(fast=True, out_dir=tmp_path)
+    out = capsys.readouterr().out
+
+    assert r["classes"] == ["c1", "c2", "c3"]
+    n = r["n_train"] + r["n_val"] + r["n_test"]
+    assert abs(r["n_train"] / n - 0.70) < 0.01 and abs(r["n_test"] / n - 0.15) < 0.01
+    # stratified: every class has the same share of the training split (+-1 sample)
+    assert r["counts"].max() - r["counts"].min() <= 1
+    np.testing.assert_allclose(r["class_weight"], 1.0 / r["counts"])
+
+    # A stack of linear layers is one linear map, which cannot follow three spiral arms.
+    assert r["linear_collapse_gap"] < 1e-4
+    assert r["linear_test_acc"] < 0.7 and r["linear_longer_test_acc"] < 0.7
+    assert r["mlp_test_acc"] > 0.95
+    assert max(r["gradcheck"].values()) < 1e-5
+
+    for fname in ("metrics_linear.json", "metrics_mlp.json"):
+        m = json.loads((tmp_path / fname).read_text())
+        assert set(m["class"]) == {"c1", "c2", "c3"}
+        for k in ("precision", "recall", "f1"):
+            assert 0.0 <= m["overall"][k] <= 1.0
+        assert sum(c["num_samples"] for c in m["class"].values()) == r["n_test"]
+    assert '"c1": {' in out and "MLP test accuracy" in out
+    assert [Path(p).name for p in r["files"]] == [
+        "boundary_linear.png", "boundary_mlp.png", "activations.png"]
+    assert_pngs(r["files"], tmp_path)
