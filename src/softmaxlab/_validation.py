@@ -10,26 +10,79 @@ import numbers
 import numpy as np
 
 
+class NumericalOverflowError(ValueError, FloatingPointError):
+    """Numbers too large for the model's float type: inputs whose square
+    overflows it, or logits that overflow at prediction. Both a ``ValueError``
+    (bad input) and a ``FloatingPointError`` (like ``TrainingDivergedError``)."""
+
+
+def safe_input_limit(dtype) -> float:
+    """Largest input magnitude that trains without overflow in ``dtype``.
+
+    One SGD step moves a weight by about ``lr * |x|`` and the next forward pass
+    multiplies that by ``|x|`` again, so inputs beyond ``sqrt(finfo.max)``
+    (about 1.8e19 in float32, 1.3e154 in float64) overflow to infinity after
+    the first update. Real features never come near it unless unscaled or corrupt.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float64)
+    return float(np.sqrt(np.finfo(dtype).max))
+
+
+def _as_numeric(X, name: str) -> np.ndarray:
+    """``np.asarray`` that turns object/string arrays (e.g. a DataFrame with a
+    text column) into float64 when every value parses, else a ``TypeError``."""
+    arr = np.asarray(X)
+    if arr.dtype.kind in "OUS":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            example = _first_non_numeric(arr)
+            raise TypeError(
+                f"{name} must hold numbers only, but it contains non-numeric values "
+                f"(dtype {arr.dtype}{example}); encode text columns as numbers first "
+                "(e.g. sklearn.preprocessing.OneHotEncoder) or drop them."
+            ) from None
+    return arr
+
+
+def _first_non_numeric(arr: np.ndarray) -> str:
+    for v in arr.ravel()[:100_000]:
+        try:
+            float(v)
+        except (TypeError, ValueError):
+            return f", e.g. {v!r}"
+    return ""
+
+
 def check_features(X, n_features: int | None = None, dtype=None, name: str = "X") -> np.ndarray:
     """Return X as a 2-D finite numeric array of shape (n_samples, n_features).
 
-    Raises ``ValueError``/``TypeError`` naming the problem (shape, strings,
-    how many rows hold NaN or infinity, a feature count different from fit).
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_features : int, optional
+        The width the model was built for.
+    dtype : numpy dtype, optional
+        Cast to this dtype (once, after the checks).
+    name : str
+        Used in messages (``"X"``, ``"X_val"``).
+
+    Raises
+    ------
+    TypeError
+        Strings/objects that do not parse as numbers, or a non-numeric dtype.
+    ValueError
+        Not 2-D, empty, a feature count different from ``n_features``, NaN or
+        infinity (the message says in how many rows).
+    NumericalOverflowError
+        Values whose magnitude exceeds ``safe_input_limit(dtype)``: they would
+        overflow to infinity in the first training step.
     """
-    if hasattr(X, "dtype") and getattr(X.dtype, "kind", "f") in "OUS" or isinstance(X, (list, tuple)):
-        arr = np.asarray(X)
-        if arr.dtype.kind in "OUS":
-            try:
-                arr = arr.astype(np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(
-                    f"{name} must hold numbers only, but it contains non-numeric values "
-                    f"(dtype {arr.dtype}); encode text columns as numbers first."
-                ) from None
-        X = arr
-    X = np.asarray(X)
+    X = _as_numeric(X, name)
     if X.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got dtype {X.dtype}.")
+        raise TypeError(f"{name} must be numeric (int, float or bool), got dtype {X.dtype}.")
     if X.ndim != 2:
         hint = " Reshape a single feature with X.reshape(-1, 1) or one sample with X.reshape(1, -1)." \
             if X.ndim == 1 else ""
@@ -38,10 +91,9 @@ def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"
         raise ValueError(f"{name} is empty (shape {X.shape}); need at least one sample and one feature.")
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {X.shape[1]} features, but the model was built for {n_features}."
+            f"{name} has {X.shape[1]} features, but the model was built for {n_features}; "
+            "pass the same columns, in the same order, as at fit time."
         )
-    if dtype is not None:
-        X = np.asarray(X, dtype=dtype)
     if X.dtype.kind == "f":
         bad = ~np.isfinite(X)
         if bad.any():
@@ -50,24 +102,73 @@ def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"
                 f"{name} contains NaN or infinity in {rows} of {X.shape[0]} rows; "
                 "drop or impute them (e.g. sklearn.impute.SimpleImputer) before training."
             )
+    if X.dtype.kind != "b" and X.dtype.itemsize > 1:  # (u)int8 and bool cannot overflow
+        target = np.dtype(dtype) if dtype is not None else X.dtype
+        limit = safe_input_limit(target)
+        lo, hi = float(X.min()), float(X.max())
+        if max(-lo, hi) > limit:
+            big = np.abs(X.astype(np.float64, copy=False)) > limit
+            rows = int(big.any(axis=1).sum())
+            precision = target.name if target.kind == "f" else "float64"
+            raise NumericalOverflowError(
+                f"{name} has values of magnitude up to {max(-lo, hi):.3g} in {rows} of {X.shape[0]} "
+                f"rows; {precision} training overflows to infinity above about {limit:.2g}. "
+                "Scale the features (e.g. sklearn.preprocessing.StandardScaler, or divide "
+                "pixels by 255)."
+            )
+    if dtype is not None:
+        X = np.asarray(X, dtype=dtype)
     return X
 
 
 def check_labels(y, n_samples: int, n_classes: int, name: str = "y") -> np.ndarray:
-    """Return integer class indices of shape (n_samples,) in ``[0, n_classes)``."""
+    """Return integer class indices of shape (n_samples,) in ``[0, n_classes)``.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Integer class indices (floats that are whole numbers are accepted).
+    n_samples : int
+        Rows of X; ``y`` must match.
+    n_classes : int
+
+    Raises
+    ------
+    ValueError
+        Wrong shape or length, NaN, non-integer values, or indices outside
+        ``[0, n_classes)``.
+    """
     y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
     if y.ndim != 1:
         raise ValueError(f"{name} must be 1-D (n_samples,), got shape {y.shape}.")
     if y.shape[0] != n_samples:
         raise ValueError(f"{name} has {y.shape[0]} labels but X has {n_samples} rows; they must match.")
+    if y.dtype.kind == "b":
+        y = y.astype(np.int64)
     if y.dtype.kind not in "iu":
-        if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        encode = ("encode labels with sklearn.preprocessing.LabelEncoder or use the estimators, "
+                  "which accept any labels.")
+        if y.dtype.kind == "f":
+            nan = ~np.isfinite(y)
+            if nan.any():
+                raise ValueError(
+                    f"{name} contains NaN or infinity in {int(nan.sum())} of {n_samples} rows; "
+                    "drop those rows or fill in their labels."
+                )
+            frac = y != np.round(y)
+            if frac.any():
+                raise ValueError(
+                    f"{name} holds non-integer values such as {y[frac][0]!r} "
+                    f"({int(frac.sum())} of {n_samples}): classification needs class labels, "
+                    f"not a continuous target; {encode}"
+                )
             y = y.astype(np.int64)
         else:
             raise ValueError(
-                f"{name} must hold integer class indices 0..{n_classes - 1} here (got dtype {y.dtype}); "
-                "encode labels with sklearn.preprocessing.LabelEncoder or use the estimators, "
-                "which accept any labels."
+                f"{name} must hold integer class indices 0..{n_classes - 1} here "
+                f"(got dtype {y.dtype}); {encode}"
             )
     if y.size and (y.min() < 0 or y.max() >= n_classes):
         raise ValueError(
@@ -75,6 +176,42 @@ def check_labels(y, n_samples: int, n_classes: int, name: str = "y") -> np.ndarr
             f"got values from {y.min()} to {y.max()}."
         )
     return y.astype(np.intp, copy=False)
+
+
+def check_logits(logits: np.ndarray) -> np.ndarray:
+    """Return ``logits`` unchanged if softmax of them is safe, else raise.
+
+    Parameters
+    ----------
+    logits : ndarray of shape (n_samples, n_classes)
+
+    Raises
+    ------
+    NumericalOverflowError
+        A logit is NaN, infinite, or so large (over half the dtype's maximum)
+        that ``z - max(z)`` inside softmax would overflow: the probabilities
+        would come out NaN or ``log_proba`` infinite.
+
+    Notes
+    -----
+    Two reductions (min and max; NaN propagates through both) and no
+    temporary, so it is cheap next to the GEMM that produced the logits.
+    """
+    if logits.dtype.kind != "f" or logits.size == 0:
+        return logits
+    limit = float(np.finfo(logits.dtype).max) / 2
+    lo, hi = float(logits.min()), float(logits.max())
+    if -limit <= lo and hi <= limit:
+        return logits
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(logits.astype(np.float64)) <= limit)
+    rows = int(bad.any(axis=1).sum())
+    raise NumericalOverflowError(
+        f"The model produced NaN, infinite or overflowing logits for {rows} of {logits.shape[0]} "
+        f"rows ({logits.dtype.name}). The inputs are probably unscaled or far outside the training "
+        "range (scale them as at fit time), or the weights diverged (retrain with a lower "
+        "learning rate)."
+    )
 
 
 def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray | None:

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from softmaxlab._validation import check_logits
 from softmaxlab.nn.functional import log_softmax, softmax
 from softmaxlab.nn.layers import (
     ACTIVATIONS,
@@ -90,16 +91,18 @@ class Sequential:
         return X
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities of shape (n_samples, n_classes); rows sum to 1."""
-        return softmax(self.predict_logits(X))
+        """Class probabilities of shape (n_samples, n_classes); rows sum to 1.
+        Raises NumericalOverflowError rather than return NaN for overflowing logits."""
+        return softmax(check_logits(self.predict_logits(X)))
 
     def predict_log_proba(self, X: np.ndarray) -> np.ndarray:
-        """Log-probabilities of shape (n_samples, n_classes), finite for finite logits."""
-        return log_softmax(self.predict_logits(X))
+        """Log-probabilities of shape (n_samples, n_classes), always finite
+        (NumericalOverflowError for overflowing logits)."""
+        return log_softmax(check_logits(self.predict_logits(X)))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Class indices of shape (n_samples,) (first index wins a tie)."""
-        return np.argmax(self.predict_logits(X), axis=1)
+        return np.argmax(check_logits(self.predict_logits(X)), axis=1)
 
     # ---- introspection and copies -----------------------------------------
     @property

@@ -1,6 +1,7 @@
 """Training loop, history and callbacks."""
 from softmaxlab.train.callbacks import Callback, EarlyStopping
+from softmaxlab.train.hints import NotLearningWarning
 from softmaxlab.train.history import COLUMNS, History
 from softmaxlab.train.trainer import Trainer, TrainingDivergedError
 
-__all__ = ["COLUMNS", "Callback", "EarlyStopping", "History", "Trainer", "TrainingDivergedError"]
+__all__ = ["COLUMNS", "Callback", "EarlyStopping", "History", "NotLearningWarning", "Trainer", "TrainingDivergedError"]

@@ -17,6 +17,7 @@ from softmaxlab._validation import (
 )
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.train.callbacks import Callback, EarlyStopping
+from softmaxlab.train.hints import check_not_learning
 from softmaxlab.train.history import History
 
 __all__ = ["Trainer", "TrainingDivergedError"]
@@ -101,7 +102,7 @@ class Trainer:
 
     # ------------------------------------------------------------------
     def _prepare(self, X, y, sample_weight):
-        X = check_features(X, self.model.n_features)
+        X = check_features(X, self.model.n_features, dtype=self.model.dtype)
         y = check_labels(y, X.shape[0], self.model.n_classes)
         # One cast of the whole set, only if the dtype differs: float32 in,
         # float32 maths; a float64 model gets float64 inputs.
@@ -143,12 +144,30 @@ class Trainer:
         snapshot = self.model.get_weights()
         Xs, ys, sws = self._shuffled(X, y, sample_weight)
         try:
-            return self._run_batches(Xs, ys, sws, bs, snapshot)
+            result = self._run_batches(Xs, ys, sws, bs, snapshot)
         except KeyboardInterrupt:
             # Ctrl-C mid-epoch: go back to the last finished epoch so the
             # model always matches its history.
             self.model.set_weights(snapshot)
             raise
+        self._check_weights_finite(snapshot, -(-n // bs))
+        return result
+
+    def _check_weights_finite(self, snapshot, n_batches):
+        """The loss guard sees each batch before its update, so the epoch's
+        last update (the only one with full-batch training) is checked here:
+        non-finite weights are divergence too. This keeps every snapshot, and
+        so the weights kept after a divergence, finite."""
+        if all(np.isfinite(p.value).all() for p in self.model.parameters()):
+            return
+        self.model.set_weights(snapshot)
+        raise TrainingDivergedError(
+            f"Training diverged in epoch {self.epoch + 1} (batch {n_batches}): the weights became "
+            f"NaN or infinite. Likely causes: the learning rate is too high "
+            f"(lr={self.optimizer.lr:g}; try 10x lower) or the inputs are not scaled (standardise "
+            "features, or scale pixels to [0, 1]). The model keeps the parameters from the end of "
+            f"epoch {self.epoch}.",
+            epoch=self.epoch + 1, batch=n_batches, lr=self.optimizer.lr, history=self.history)
 
     def _run_batches(self, Xs, ys, sws, bs, snapshot):
         model, loss_fn, opt = self.model, self.loss, self.optimizer
@@ -239,7 +258,7 @@ class Trainer:
         X, y, sw = self._prepare(X, y, sample_weight)
         has_val = X_val is not None
         if has_val:
-            X_val = check_features(X_val, self.model.n_features, name="X_val")
+            X_val = check_features(X_val, self.model.n_features, dtype=self.model.dtype, name="X_val")
             X_val = np.asarray(X_val, dtype=self.model.dtype)
             y_val = check_labels(y_val, X_val.shape[0], self.model.n_classes, name="y_val")
         self.model.set_rng(self.rng)
@@ -272,6 +291,7 @@ class Trainer:
                            "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
                            "seconds": time.perf_counter() - t0}
                 self.history.append(**row)
+                check_not_learning(self.history, self.model.n_classes, lr)  # hints.py: warns once
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, self.epoch, row)
                 if self.stop_training:
