@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,6 +35,7 @@ __all__ = [
 
 FORMAT_VERSION = 1
 _HEADER = "__header__"
+_MODEL_DTYPES = ("float32", "float64")
 
 
 class ModelFormatError(ValueError):
@@ -95,26 +97,55 @@ def save_bundle(path, kind: str, header: dict, arrays: dict[str, np.ndarray]) ->
     return atomic_write(path, lambda f: np.savez(f, **{_HEADER: blob}, **arrays))
 
 
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a member, or an empty archive
+_NPY_MAGIC = b"\x93NUMPY"
+_PICKLE_MAGIC = b"\x80"  # pickle protocol 2 and later
+
+
+def _check_container(path: Path, kind: str) -> None:
+    """Refuse anything that is not a zip archive before NumPy sees it: given
+    ``allow_pickle=False`` NumPy would call any other file 'pickled data'."""
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic[:4] in _ZIP_MAGIC:
+        return
+    if not magic:
+        raise ModelFormatError(f"{path} is empty (0 bytes); the {kind} file was not written "
+                               "completely. Save it again.")
+    if magic == _NPY_MAGIC:
+        raise ModelFormatError(f"{path} is a bare .npy array, not a softmaxlab {kind} file.")
+    if magic[:1] == _PICKLE_MAGIC:
+        raise ModelFormatError(
+            f"{path} is a pickled Python object; softmaxlab refuses to load it because "
+            "unpickling can run arbitrary code. Re-save the model with softmaxlab.")
+    raise ModelFormatError(
+        f"{path} is not a softmaxlab {kind} file: expected a .npz (zip) archive, found a file "
+        f"starting with {magic[:4]!r}.")
+
+
 def load_bundle(path, kind: str) -> tuple[dict, dict[str, np.ndarray]]:
     """Read a file written by ``save_bundle``; return (header, arrays).
 
     Raises
     ------
     FileNotFoundError
+    IsADirectoryError
     ModelFormatError
         Not a softmaxlab file, truncated or corrupt, a pickled object inside,
         the wrong kind, or a format version newer than this library reads.
+        Nothing in the file is ever unpickled.
     """
     path = Path(path)
+    if path.is_dir():
+        inside = path / f"{kind}.npz"
+        hint = f"; did you mean {inside}?" if inside.is_file() else ""
+        raise IsADirectoryError(f"{path} is a directory, not a {kind} file{hint}")
     if not path.is_file():
         raise FileNotFoundError(f"No such {kind} file: {path}")
+    _check_container(path, kind)
     try:
         with np.load(path, allow_pickle=False) as z:
-            if not hasattr(z, "files"):
-                raise ModelFormatError(f"{path} is a bare .npy array, not a softmaxlab {kind} file.")
             arrays = {k: z[k] for k in z.files}
-    except ModelFormatError:
-        raise
     except ValueError as e:
         if "pickle" in str(e).lower():
             raise ModelFormatError(
@@ -122,21 +153,27 @@ def load_bundle(path, kind: str) -> tuple[dict, dict[str, np.ndarray]]:
                 "because unpickling can run arbitrary code. Re-save the model with softmaxlab."
             ) from None
         raise ModelFormatError(f"{path} is not a readable softmaxlab {kind} file ({e}).") from None
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, TypeError, RuntimeError) as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, TypeError, RuntimeError,
+            MemoryError, NotImplementedError, UnicodeDecodeError, SyntaxError) as e:
+        # SyntaxError: NumPy parses a .npy member's header with ast.literal_eval.
         raise ModelFormatError(
             f"{path} is truncated or corrupt and cannot be read as a softmaxlab {kind} file "
             f"({type(e).__name__}: {e}).") from None
+    for k, a in arrays.items():
+        if not isinstance(a, np.ndarray):  # NpzFile hands back raw bytes for non-.npy members
+            raise ModelFormatError(f"{path}: member {k!r} is not a NumPy array; the file was not "
+                                   "written by softmaxlab or is corrupt.")
     blob = arrays.pop(_HEADER, None)
     if blob is None or blob.dtype != np.uint8 or blob.ndim != 1:
         raise ModelFormatError(f"{path} has no softmaxlab header; it was not written by softmaxlab.")
     try:
         header = json.loads(blob.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelFormatError(f"{path} has a corrupt header ({e}).") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise ModelFormatError(f"{path} has a corrupt header ({type(e).__name__}).") from None
     if not isinstance(header, dict) or header.get("format") != "softmaxlab":
         raise ModelFormatError(f"{path} was not written by softmaxlab.")
     version = header.get("version")
-    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
         raise ModelFormatError(
             f"{path} has format version {version!r}; this softmaxlab reads versions 1..{FORMAT_VERSION}. "
             "Upgrade softmaxlab to read it.")
@@ -165,6 +202,25 @@ def save_model(path, model: Sequential, meta: dict | None = None,
     return save_bundle(path, "model", header, out)
 
 
+def _check_param_shapes(path, architecture, arrays) -> None:
+    """Compare the Linear sizes the header declares with the stored arrays
+    *before* building the model, so a forged ``n_in``/``n_out`` cannot make
+    us allocate (and zero) gigabytes of parameters and gradients."""
+    if not isinstance(architecture, list):
+        return  # from_config reports it
+    expected = []
+    for cfg in architecture:
+        if isinstance(cfg, dict) and cfg.get("type") == "Linear":
+            expected += [(cfg.get("n_in"), cfg.get("n_out")), (cfg.get("n_out"),)]
+    for i, shape in enumerate(expected):
+        stored = arrays.get(f"param.{i}")
+        if stored is None or stored.shape != shape:
+            found = "nothing" if stored is None else f"shape {stored.shape}"
+            raise ModelFormatError(
+                f"{path}: architecture and stored weights do not match (param.{i} should have "
+                f"shape {shape}, found {found}).")
+
+
 def load_model(path) -> LoadedModel:
     """Load a model saved by ``save_model`` (by the CLI or the estimators).
 
@@ -173,12 +229,27 @@ def load_model(path) -> LoadedModel:
     LoadedModel(model, meta, arrays)
     """
     header, arrays = load_bundle(path, "model")
+    dtype = header.get("dtype")
+    if dtype not in _MODEL_DTYPES:
+        raise ModelFormatError(f"{path}: model dtype {dtype!r} is not one of {list(_MODEL_DTYPES)}.")
+    if not isinstance(header.get("meta", {}), dict):
+        raise ModelFormatError(f"{path}: the model metadata is not a JSON object.")
+    _check_param_shapes(path, header.get("architecture"), arrays)
     try:
-        model = Sequential.from_config(header["architecture"], dtype=np.dtype(header["dtype"]))
+        model = Sequential.from_config(header["architecture"], dtype=np.dtype(dtype))
         params = model.parameters()
         weights = [arrays[f"param.{i}"] for i in range(len(params))]
+        for p, w in zip(params, weights, strict=True):
+            if w.dtype.kind not in "fiu":
+                raise TypeError(f"{p.name} has dtype {w.dtype}, not a real number type")
+            if not np.all(np.isfinite(w)):
+                raise ModelFormatError(
+                    f"{path}: parameter {p.name} holds NaN or infinite values; the model "
+                    "diverged before it was saved. Retrain it (e.g. with a lower learning rate).")
         model.set_weights(weights)
-    except (KeyError, ValueError, TypeError) as e:
+    except (KeyError, ValueError, TypeError, MemoryError) as e:
+        if isinstance(e, ModelFormatError):
+            raise
         raise ModelFormatError(f"{path}: architecture and stored weights do not match ({e}).") from None
     extra = {k[len("extra."):]: v for k, v in arrays.items() if k.startswith("extra.")}
     return LoadedModel(model, header.get("meta", {}), extra)
