@@ -60,3 +60,44 @@ def save(fig, path: Path) -> Path:
     plt.close(fig)
     print(f"  saved {path}")
     return path
+
+
+FASHION_HELP = (
+    "This example needs the Fashion-MNIST IDX files. Install them with\n"
+    "    sudo apt-get install dataset-fashion-mnist\n"
+    "(they land in /usr/share/datasets/fashion-mnist/), or put the four files\n"
+    "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and\n"
+    "t10k-labels-idx1-ubyte (optionally .gz) in a folder and set SOFTMAXLAB_DATA to it."
+)
+
+#: Exit status of an example whose data are missing (argparse uses 2 for usage errors).
+EXIT_NO_DATA = 3
+
+
+def run_cli(name: str, main, description: str, argv=None) -> dict:
+    """Parse ``--fast``/``--out``, run ``main``, turn missing data into a clear exit."""
+    import sys
+
+    from softmaxlab.data import DatasetNotFoundError
+
+    args = parse_args(name, description, argv)
+    try:
+        return main(fast=args.fast, out_dir=args.out)
+    except DatasetNotFoundError as exc:
+        print(f"error: {exc}\n\n{FASHION_HELP}", file=sys.stderr)
+        raise SystemExit(EXIT_NO_DATA) from None
+
+
+def plot_image_row(images, true_names, pred_names, path: Path, shape=(28, 28)):
+    """One row of images titled with the true and the predicted label."""
+    import matplotlib.pyplot as plt
+
+    n = len(images)
+    fig, axes = plt.subplots(1, n, figsize=(1.45 * n, 2.1))
+    for ax, img, t, p in zip(axes, images, true_names, pred_names, strict=True):
+        ax.imshow(img.reshape(shape), cmap="gray_r", interpolation="nearest")
+        ax.set_title(f"{t}\n{p}", fontsize=8, color="k" if t == p else "tab:red")
+        ax.axis("off")
+    fig.suptitle("true label (top) / predicted label (bottom; red when wrong)", fontsize=9)
+    fig.tight_layout()
+    return save(fig, path)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -115,3 +116,62 @@ def test_seed001_spiral_mlp(tmp_path, capsys):
     assert [Path(p).name for p in r["files"]] == [
         "boundary_linear.png", "boundary_mlp.png", "activations.png"]
     assert_pngs(r["files"], tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# seeds 002/003: Fashion-MNIST (real data when installed, else the missing-data exit)
+def fashion_available() -> bool:
+    from softmaxlab.data import DatasetNotFoundError, find_fashion_mnist
+
+    try:
+        find_fashion_mnist()
+    except DatasetNotFoundError:
+        return False
+    return True
+
+
+FASHION_EXAMPLES = ["seed002_fashion_from_scratch"]
+
+
+@pytest.mark.parametrize("name", FASHION_EXAMPLES)
+def test_fashion_example_without_data_exits_with_install_hint(name, tmp_path, monkeypatch,
+                                                               capsys):
+    import softmaxlab.data.fashion_mnist as fm
+
+    # Hide every place the loader searches, so this runs whether or not the
+    # data are installed on this machine.
+    monkeypatch.setattr(fm, "SYSTEM_DIR", tmp_path / "nowhere")
+    monkeypatch.delenv(fm.ENV_VAR, raising=False)
+    ex = load_example(name)
+    with pytest.raises(SystemExit) as info:
+        ex.run_cli(ex.NAME, ex.main, "", ["--fast", "--out", str(tmp_path / "out")])
+    assert info.value.code == ex.EXIT_NO_DATA == 3
+    err = capsys.readouterr().err
+    assert "Fashion-MNIST not found" in err
+    assert "sudo apt-get install dataset-fashion-mnist" in err
+    assert "SOFTMAXLAB_DATA" in err
+
+
+def check_fashion_run(r, out: str, tmp_path):
+    from softmaxlab.data import FASHION_MNIST_CLASSES
+
+    h = r["history"]
+    assert len(h["loss"]) == len(h["train_acc"]) == len(h["test_acc"]) == r["epochs"]
+    assert out.count("epoch ") >= r["epochs"]
+    assert "train acc" in out and "test acc" in out
+    assert h["loss"][-1] < h["loss"][0]
+    # Fast mode trains on a fifth of the data for 2 epochs: well above chance (0.1),
+    # below the full run's ~0.82.
+    assert h["test_acc"][-1] > 0.65
+    assert set(r["true_names"]) | set(r["pred_names"]) <= set(FASHION_MNIST_CLASSES)
+    assert_pngs(r["files"], tmp_path)
+
+
+@pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST is not installed")
+def test_seed002_fashion_from_scratch(tmp_path, capsys):
+    ex = load_example("seed002_fashion_from_scratch")
+    r = ex.main(fast=True, out_dir=tmp_path)
+    out = capsys.readouterr().out
+    assert r["naive_overflow_nan"] and r["toy_accuracy"] == 0.5
+    assert abs(r["untrained_test_acc"] - 0.1) < 0.06
+    check_fashion_run(r, out, tmp_path)
