@@ -130,7 +130,7 @@ def fashion_available() -> bool:
     return True
 
 
-FASHION_EXAMPLES = ["seed002_fashion_from_scratch"]
+FASHION_EXAMPLES = ["seed002_fashion_from_scratch", "seed003_fashion_estimator"]
 
 
 @pytest.mark.parametrize("name", FASHION_EXAMPLES)
@@ -174,4 +174,14 @@ def test_seed002_fashion_from_scratch(tmp_path, capsys):
     out = capsys.readouterr().out
     assert r["naive_overflow_nan"] and r["toy_accuracy"] == 0.5
     assert abs(r["untrained_test_acc"] - 0.1) < 0.06
+    check_fashion_run(r, out, tmp_path)
+
+
+@pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST is not installed")
+def test_seed003_fashion_estimator(tmp_path, capsys):
+    ex = load_example("seed003_fashion_estimator")
+    r = ex.main(fast=True, out_dir=tmp_path)
+    out = capsys.readouterr().out
+    assert "SoftmaxRegression(" in out
+    assert r["proba_gap"] < 1e-5
     check_fashion_run(r, out, tmp_path)
