@@ -185,3 +185,41 @@ def test_seed003_fashion_estimator(tmp_path, capsys):
     assert "SoftmaxRegression(" in out
     assert r["proba_gap"] < 1e-5
     check_fashion_run(r, out, tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# seed 004: digits, per-sample SGD, sigmoid MLP
+def test_seed004_digits_sgd(tmp_path, capsys):
+    ex = load_example("seed004_digits_sgd")
+    r = ex.main(fast=True, out_dir=tmp_path)
+    out = capsys.readouterr().out
+
+    assert r["nll_good"] == pytest.approx(-np.log(0.99))
+    assert r["nll_bad"] == pytest.approx(-np.log(0.01))
+    assert r["n_test"] == 270                     # 15 % of 1797, rounded up by the splitter
+
+    # progress printed every 100 per-sample updates over one epoch
+    updates = [p[0] for p in r["logreg_progress"]]
+    assert updates == list(range(0, r["n_train"], 100))
+    assert out.count("update #") == len(updates)
+    assert r["logreg_loss1"] < r["logreg_loss0"] and r["logreg_test_acc"] > 0.85
+    np.testing.assert_allclose(r["p_before"].sum(), 1.0, rtol=1e-5)
+    assert r["p_after"].max() > r["p_before"].max()
+
+    h = r["mlp_history"]
+    assert all(len(v) == r["mlp_epochs"] + 1 for v in h.values())   # + the random init
+    assert h["train_loss"][-1] < 0.5 * h["train_loss"][0]
+    assert h["test_acc"][-1] > 0.85
+    assert len(r["worst"]) == 5
+    assert all(true != pred for _, true, pred, _ in r["worst"])
+    # our NLL, sklearn's log_loss and the trainer's evaluation agree
+    assert r["nll_test"] == pytest.approx(r["sklearn_nll_test"], rel=1e-4)
+    assert r["nll_train"] == pytest.approx(r["sklearn_nll_train"], rel=1e-4)
+    assert r["nll_train"] == pytest.approx(h["train_loss"][-1], rel=1e-4)
+    assert r["verdict"] in {"overfitting", "underfitting", "overfitting, not yet converged",
+                            "good fit"}
+    assert f"diagnosis: {r['verdict']}" in out
+    assert {Path(p).name for p in r["files"]} == {
+        "logreg_before.png", "logreg_after.png", "mlp_curves.png", "mlp_prediction.png",
+        "worst_predictions.png"}
+    assert_pngs(r["files"], tmp_path)
