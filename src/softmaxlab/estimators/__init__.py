@@ -1,0 +1,31 @@
+"""scikit-learn estimators on softmaxlab's engine: ``MLPClassifier`` (a
+drop-in for ``sklearn.neural_network.MLPClassifier``), ``SoftmaxRegression``
+and ``load``.
+
+Saved-file format (``est.save(path)``; read by ``softmaxlab.load``)
+--------------------------------------------------------------------
+``softmaxlab.io.save_model``'s pickle-free ``.npz``: the network's
+architecture and weights (``param.i``) plus a JSON ``meta`` with
+
+- ``kind``: ``"softmaxlab.estimator"`` (the CLI writes ``"softmaxlab.cli-model"``)
+- ``estimator``: ``"MLPClassifier"`` or ``"SoftmaxRegression"``
+- ``params``: ``get_params()`` as JSON (tuples become lists; a
+  ``RandomState`` instance becomes null; ``dtype`` its name)
+- ``classes``: the labels as a JSON list, ``classes_dtype``: their NumPy dtype
+  string (``"<i8"``, ``"<U5"``, ``"object"`` for pandas strings...); class index
+  ``i`` of the network means ``classes[i]``
+- ``class_names``: ``[str(c) for c in classes]`` (the CLI's key)
+- ``n_features_in``; ``feature_names_in`` and ``feature_names`` (list or null)
+- ``fitted``: ``n_iter_``, ``t_``, ``loss_``, ``loss_curve_``, ``best_loss_``,
+  ``validation_scores_``, ``best_validation_score_``,
+  ``validation_loss_curve_``, ``history_`` (``History.to_dict()``)
+
+There is no preprocessing in an estimator file: the network reads features
+as given (a ``Pipeline`` around the estimator is pickled, not saved this way).
+Optimizer state is not saved: ``partial_fit`` after ``load`` starts a fresh
+optimizer on the loaded weights (like ``warm_start``).
+"""
+from softmaxlab.estimators._classes import MLPClassifier, SoftmaxRegression
+from softmaxlab.estimators._persist import load
+
+__all__ = ["MLPClassifier", "SoftmaxRegression", "load"]

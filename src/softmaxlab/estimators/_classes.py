@@ -1,0 +1,178 @@
+"""``MLPClassifier`` (a drop-in for scikit-learn's) and ``SoftmaxRegression``."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from softmaxlab.nn import mlp, softmax_regression
+from softmaxlab.estimators._base import BaseSoftmaxEstimator
+
+__all__ = ["MLPClassifier", "SoftmaxRegression"]
+
+
+def _sklearn_init(activation: str):
+    """scikit-learn's Glorot-uniform bound: ``sqrt(6 / (fan_in + fan_out))``,
+    ``sqrt(2 / ...)`` for logistic units. (Biases start at 0 here; scikit-learn
+    draws them from the same uniform.)"""
+    factor = 2.0 if activation == "logistic" else 6.0
+
+    def init(fan_in, fan_out, rng, dtype=np.float32):
+        a = np.sqrt(factor / (fan_in + fan_out))
+        return rng.uniform(-a, a, size=(fan_in, fan_out)).astype(dtype)
+
+    return init
+
+
+_SHARED_DOC = """
+    solver : {"adam", "sgd", "lbfgs"}
+        ``lbfgs`` runs ``scipy.optimize.minimize(method="L-BFGS-B")`` on the
+        engine's full-batch loss and gradient (no ``partial_fit``).
+    alpha : float, L2 penalty ``0.5 * alpha * ||W||^2 / n_batch`` added to each
+        minibatch loss, exactly as scikit-learn (applied as the optimizer's
+        weight decay ``alpha / n_batch``; ``loss_`` includes it).
+    batch_size, learning_rate, learning_rate_init, power_t, max_iter, shuffle,
+    random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
+    early_stopping, validation_fraction, beta_1, beta_2, epsilon,
+    n_iter_no_change, max_fun
+        Same names, defaults and meanings as ``sklearn.neural_network.MLPClassifier``.
+        ``learning_rate="adaptive"`` divides the rate by 5 whenever the training
+        loss (validation score with early stopping) fails to improve by ``tol``
+        for more than ``n_iter_no_change`` epochs, stopping once it is <= 1e-6.
+    class_weight : None, "balanced" or dict {label: weight}
+        Multiplies each sample's loss; combined with ``sample_weight``.
+        "balanced" is ``n_samples / (n_classes * count)`` (fit only).
+    dtype : None, "float32" or "float64"
+        None follows the input (float32 stays float32, else float64).
+    lr_schedule : None, str or dict
+        A schedule scikit-learn lacks: "step", "cosine", "plateau",
+        "invscaling" or "constant", or ``{"name": "cosine", "total_epochs": 50}``
+        (options of ``softmaxlab.optim.make_schedule``; cosine defaults to
+        ``max_iter`` epochs). Stepped after every epoch; needs
+        ``learning_rate="constant"``.
+"""
+
+
+class MLPClassifier(BaseSoftmaxEstimator):
+    """Multi-layer perceptron classifier with scikit-learn's API, trained by
+    softmaxlab's NumPy engine.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(100,)
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+    dropout : float in [0, 1), default=0
+        Inverted dropout after every hidden activation (training only).
+    """ + _SHARED_DOC + """
+    Attributes
+    ----------
+    classes_, n_features_in_, feature_names_in_, coefs_, intercepts_, loss_,
+    loss_curve_, best_loss_, validation_scores_, best_validation_score_,
+    n_iter_, t_, n_layers_, n_outputs_, out_activation_
+        As scikit-learn's, except that the output layer is always a softmax:
+        ``out_activation_ == "softmax"`` and ``n_outputs_ == n_classes`` also
+        for binary problems (scikit-learn uses one logistic unit there).
+    validation_loss_curve_ : list of float or None
+        Validation log-loss per epoch (with ``early_stopping``).
+    history_ : softmaxlab.train.History
+        Per-epoch loss, accuracy, validation metrics, learning rate, seconds.
+    """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 class_weight=None, dropout=0.0, dtype=None, lr_schedule=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.class_weight = class_weight
+        self.dropout = dropout
+        self.dtype = dtype
+        self.lr_schedule = lr_schedule
+
+    def _hidden(self):
+        h = self.hidden_layer_sizes
+        h = [h] if isinstance(h, numbers.Integral) else list(h)
+        if any(not isinstance(v, numbers.Integral) or isinstance(v, bool) or v <= 0 for v in h):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {h}.")
+        return [int(v) for v in h]
+
+    def _build_model(self, n_features, n_classes, rng, dtype):
+        return mlp(n_features, self._hidden(), n_classes, activation=self.activation,
+                   dropout=self.dropout, init=_sklearn_init(self.activation), rng=rng, dtype=dtype)
+
+
+class SoftmaxRegression(BaseSoftmaxEstimator):
+    """Multinomial logistic regression (one linear layer and a softmax)
+    trained by minibatch SGD or Adam, with scikit-learn's API.
+
+    The seeds' main model. Every parameter, default included, is
+    ``MLPClassifier``'s (Adam at 0.001, robust on unscaled data); the seeds'
+    setting is ``SoftmaxRegression(solver="sgd", learning_rate_init=0.1,
+    momentum=0.0, alpha=0.0, batch_size=256)`` on features scaled to [0, 1].
+
+    Parameters
+    ----------
+    """ + _SHARED_DOC + """
+    Attributes
+    ----------
+    Those of ``MLPClassifier``; ``coefs_`` and ``intercepts_`` have one entry
+    of shape (n_features, n_classes) and (n_classes,), ``n_layers_ == 2``.
+    """
+
+    def __init__(self, *, solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 class_weight=None, dtype=None, lr_schedule=None):
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.class_weight = class_weight
+        self.dtype = dtype
+        self.lr_schedule = lr_schedule
+
+    def _build_model(self, n_features, n_classes, rng, dtype):
+        return softmax_regression(n_features, n_classes, init="normal", rng=rng, dtype=dtype)

@@ -1,0 +1,62 @@
+"""Turn a ``model.npz`` written by ``softmaxlab train`` into a scikit-learn
+``Pipeline``: the CLI's fitted preprocessing, then an estimator holding the
+network and the label names."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from softmaxlab.io import ModelFormatError
+
+__all__ = ["from_cli_model"]
+
+_ACTIVATION = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "logistic", "Identity": "identity"}
+
+
+def from_cli_model(loaded, path) -> Pipeline:
+    """``Pipeline([("preprocess", FunctionTransformer), ("model", estimator)])``.
+
+    The transformer calls the CLI's own ``Preprocessor.transform``, so a raw
+    row is scaled exactly as ``softmaxlab predict`` scales it.
+    """
+    from softmaxlab.data import Preprocessor
+    from softmaxlab.estimators._classes import MLPClassifier, SoftmaxRegression
+
+    meta, model = loaded.meta, loaded.model
+    try:
+        pre = Preprocessor.from_arrays(
+            {k[len("pre."):]: v for k, v in loaded.arrays.items() if k.startswith("pre.")},
+            meta["preprocessing"])
+        classes = np.asarray(meta["classes"])
+    except (KeyError, ValueError) as exc:
+        raise ModelFormatError(f"{path}: incomplete CLI model metadata ({exc}).") from None
+    if len(classes) != model.n_classes:
+        raise ModelFormatError(f"{path}: {len(classes)} class labels for a {model.n_classes}-class network.")
+    lin = model.linear_layers
+    dtype = np.dtype(model.dtype).name
+    if len(lin) == 1:
+        est = SoftmaxRegression(dtype=dtype)
+    else:
+        kinds = {c["type"] for c in model.config()} - {"Linear", "Dropout"}
+        activation = _ACTIVATION.get(next(iter(kinds), "ReLU"), "relu") if len(kinds) <= 1 else "relu"
+        if len(kinds) > 1 or not kinds <= set(_ACTIVATION):
+            warnings.warn(f"{path}: activation {sorted(kinds)} has no MLPClassifier equivalent; the "
+                          f"loaded network predicts as trained, but refitting uses activation="
+                          f"{activation!r}.", UserWarning, stacklevel=3)
+        dropout = [c.get("p", c.get("rate", 0.0)) for c in model.config() if c["type"] == "Dropout"]
+        est = MLPClassifier(hidden_layer_sizes=tuple(layer.n_out for layer in lin[:-1]),
+                            activation=activation, dropout=float(dropout[0]) if dropout else 0.0,
+                            dtype=dtype)
+    est.classes_ = classes
+    est._init_fitted_state(model.n_features, model.dtype)
+    est._model = model
+    model.set_rng(est._rng)
+    est.coefs_ = [layer.params["W"] for layer in lin]
+    est.intercepts_ = [layer.params["b"] for layer in lin]
+    est.n_features_in_ = model.n_features
+    prep = FunctionTransformer(pre.transform, kw_args={"dtype": model.dtype})
+    prep.fit(np.zeros((1, pre.n_features_in_)))
+    return Pipeline([("preprocess", prep), ("model", est)])
