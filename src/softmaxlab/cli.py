@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 
 from softmaxlab import __version__
 from softmaxlab.config import CHOICES, ConfigError, TrainConfig, load_config
@@ -262,10 +263,18 @@ def _handle(args) -> int:
         return 130
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"softmaxlab: warning: {message}", file=file or sys.stderr)
+
+
 def main(argv=None) -> int:
     """Entry point of the ``softmaxlab`` command; returns the exit status."""
+    warnings.showwarning = _show_warning  # one line per warning, no source excerpt
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors, --help, --version: return the status
+        return exc.code if isinstance(exc.code, int) else 2
     if args.command is None:
         parser.print_help()
         return 2

@@ -175,9 +175,12 @@ def _fit(p: Prepared) -> tuple[str, str | None]:
         return trainer.history.stopped or "completed", None
     has_val = len(p.splits.y_val) > 0
     try:
-        trainer.fit(p.X["train"], p.splits.y_train, epochs=remaining,
-                    X_val=p.X["val"] if has_val else None,
-                    y_val=p.splits.y_val if has_val else None)
+        # Overflow on the way to divergence is reported once, as a clear
+        # error, by the trainer's non-finite-loss check; not as numpy noise.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            trainer.fit(p.X["train"], p.splits.y_train, epochs=remaining,
+                        X_val=p.X["val"] if has_val else None,
+                        y_val=p.splits.y_val if has_val else None)
     except KeyboardInterrupt:
         return "interrupted", None
     except TrainingDivergedError as exc:
