@@ -223,3 +223,17 @@ def test_seed004_digits_sgd(tmp_path, capsys):
         "logreg_before.png", "logreg_after.png", "mlp_curves.png", "mlp_prediction.png",
         "worst_predictions.png"}
     assert_pngs(r["files"], tmp_path)
+
+
+ALL_EXAMPLES = ["seed000_softmax_by_hand", "seed001_spiral_mlp", "seed002_fashion_from_scratch",
+                "seed003_fashion_estimator", "seed004_digits_sgd"]
+
+
+@pytest.mark.parametrize("name", ALL_EXAMPLES)
+def test_every_example_has_the_shared_command_line(name):
+    # Imports the script the way `python examples/NAME.py` does and parses --help.
+    proc = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "--fast" in proc.stdout and "--out DIR" in proc.stdout
+    assert f"examples/out/{name}/" in proc.stdout
