@@ -13,8 +13,7 @@ __all__ = ["MLPClassifier", "SoftmaxRegression"]
 
 def _sklearn_init(activation: str):
     """scikit-learn's Glorot-uniform bound: ``sqrt(6 / (fan_in + fan_out))``,
-    ``sqrt(2 / ...)`` for logistic units. (Biases start at 0 here; scikit-learn
-    draws them from the same uniform.)"""
+    ``sqrt(2 / ...)`` for logistic units (biases: see ``_build_model``)."""
     factor = 2.0 if activation == "logistic" else 6.0
 
     def init(fan_in, fan_out, rng, dtype=np.float32):
@@ -121,8 +120,15 @@ class MLPClassifier(BaseSoftmaxEstimator):
         return [int(v) for v in h]
 
     def _build_model(self, n_features, n_classes, rng, dtype):
-        return mlp(n_features, self._hidden(), n_classes, activation=self.activation,
-                   dropout=self.dropout, init=_sklearn_init(self.activation), rng=rng, dtype=dtype)
+        model = mlp(n_features, self._hidden(), n_classes, activation=self.activation,
+                    dropout=self.dropout, init=_sklearn_init(self.activation), rng=rng, dtype=dtype)
+        # scikit-learn draws the intercepts from the same uniform as the
+        # weights; with zero biases, digits test accuracy was ~1 point lower.
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        for layer in model.linear_layers:
+            a = np.sqrt(factor / (layer.n_in + layer.n_out))
+            layer.params["b"][...] = rng.uniform(-a, a, size=layer.n_out)
+        return model
 
 
 class SoftmaxRegression(BaseSoftmaxEstimator):
