@@ -368,3 +368,15 @@ def test_learning_model_gets_no_hint():
         warnings.simplefilter("error", NotLearningWarning)
         trainer.fit(X, y, epochs=5)
     assert trainer.history.train_loss[-1] < 0.8 * math.log(4)
+
+
+@pytest.mark.xfail(strict=True, raises=NumericalOverflowError,
+                   reason="train/trainer.py: a divergence in the first batch of an epoch restores "
+                   "the epoch-start weights, which are exactly the weights whose loss was just "
+                   "non-finite (full-batch training always diverges in batch 1), so the kept "
+                   "model overflows on its own training data")
+def test_divergence_in_first_batch_keeps_weights_with_finite_loss():
+    trainer, _, err, X = _diverge(1e4, "full")
+    assert err.batch == 1
+    P = trainer.model.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-5)
