@@ -1,0 +1,102 @@
+"""Checkpoints survive SIGKILL; --resume ends bit-identical to an uninterrupted
+run; Ctrl-C still writes the run folder."""
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from softmaxlab.cli import main
+from softmaxlab.io import load_model
+
+# Dropout, Adam and a cosine schedule: resuming must restore the RNG, the
+# optimizer's moments and the schedule, not only the weights.
+ARGS = ["--model", "mlp", "--hidden", "16", "--dropout", "0.1", "--optimizer", "adam",
+        "--lr", "0.003", "--schedule", "cosine", "--batch-size", "16", "--epochs", "40",
+        "--checkpoint-every", "1", "--quiet"]
+
+
+def _start(out, *extra):
+    return subprocess.Popen([sys.executable, "-m", "softmaxlab", "train", "--out", str(out),
+                             *ARGS, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _wait_for(path, proc, timeout=120.0):
+    t0 = time.monotonic()
+    while not path.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"training ended before a checkpoint appeared: {proc.stderr.read()}")
+        if time.monotonic() - t0 > timeout:
+            proc.kill()
+            pytest.fail("no checkpoint appeared")
+        time.sleep(0.005)
+
+
+def _history(run):
+    rows = list(csv.DictReader(open(run / "history.csv")))
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_is_bit_identical(tmp_path, capsys):
+    killed = tmp_path / "killed"
+    proc = _start(killed)
+    _wait_for(killed / "checkpoint.npz", proc)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    assert not (killed / "metrics.json").exists(), "the run finished before it was killed"
+    assert (killed / ".lock").exists()  # left behind by the dead process
+
+    reference = tmp_path / "reference"
+    assert main(["train", "--out", str(reference), *ARGS]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(killed), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "stale lock" in err and "not running" in err
+
+    a = load_model(reference / "model.npz").model.get_weights()
+    b = load_model(killed / "model.npz").model.get_weights()
+    assert len(a) == len(b) == 4
+    for wa, wb in zip(a, b, strict=True):
+        assert wa.dtype == wb.dtype and wa.tobytes() == wb.tobytes()
+    assert _history(reference) == _history(killed)
+    assert len(_history(killed)) == 40
+
+
+@pytest.mark.slow
+def test_ctrl_c_writes_the_run_folder(tmp_path):
+    out = tmp_path / "int"
+    proc = _start(out)
+    _wait_for(out / "checkpoint.npz", proc)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["status"] == "interrupted" and 1 <= m["epochs"] < 40
+    assert len(_history(out)) == m["epochs"]
+    assert "test accuracy" in stdout and "interrupted" in stdout
+    assert (out / "report.html").is_file() and not (out / ".lock").exists()
+
+
+def test_resume_of_a_finished_run_changes_nothing(tmp_path):
+    out = tmp_path / "done"
+    args = ["--epochs", "3", "--checkpoint-every", "1", "--quiet"]
+    assert main(["train", "--out", str(out), *args]) == 0
+    before = (out / "model.npz").read_bytes()
+    assert main(["train", "--resume", str(out), "--quiet"]) == 0
+    assert load_model(out / "model.npz").model.get_weights()[0].tobytes() == \
+        load_model_bytes(before)
+
+
+def load_model_bytes(blob):
+    import io
+
+    import numpy as np
+
+    with np.load(io.BytesIO(blob)) as z:
+        return z["param.0"].tobytes()
