@@ -233,3 +233,16 @@ def test_integer_labels_survive_save(tmp_path):
     loaded = softmaxlab.load(est.save(tmp_path / "m.npz"))
     assert loaded.classes_.dtype == est.classes_.dtype
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+def test_load_reads_a_cli_model_as_a_pipeline(tmp_path):
+    predictor = pytest.importorskip("softmaxlab.predictor")
+    from softmaxlab.data import Preprocessor
+    X = np.random.default_rng(0).normal(size=(50, 4)) * 10 + 3
+    pre = Preprocessor("standard").fit(X)
+    net = softmaxlab.mlp(4, [5], 2, rng=np.random.default_rng(0))
+    p = predictor.Predictor(net, pre, ["no", "yes"], ["no", "yes"], ["a", "b", "c", "d"])
+    p.save(tmp_path / "model.npz")
+    pipe = softmaxlab.load(tmp_path / "model.npz")
+    np.testing.assert_array_equal(pipe.predict(X), p.predict(X))
+    np.testing.assert_allclose(pipe.predict_proba(X), p.predict_proba(X), rtol=1e-6)
