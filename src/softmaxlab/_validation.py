@@ -94,28 +94,30 @@ def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"
             f"{name} has {X.shape[1]} features, but the model was built for {n_features}; "
             "pass the same columns, in the same order, as at fit time."
         )
-    if X.dtype.kind == "f":
-        bad = ~np.isfinite(X)
-        if bad.any():
-            rows = int(bad.any(axis=1).sum())
-            raise ValueError(
-                f"{name} contains NaN or infinity in {rows} of {X.shape[0]} rows; "
-                "drop or impute them (e.g. sklearn.impute.SimpleImputer) before training."
-            )
-    if X.dtype.kind != "b" and X.dtype.itemsize > 1:  # (u)int8 and bool cannot overflow
-        target = np.dtype(dtype) if dtype is not None else X.dtype
-        limit = safe_input_limit(target)
-        lo, hi = float(X.min()), float(X.max())
-        if max(-lo, hi) > limit:
-            big = np.abs(X.astype(np.float64, copy=False)) > limit
-            rows = int(big.any(axis=1).sum())
-            precision = target.name if target.kind == "f" else "float64"
-            raise NumericalOverflowError(
-                f"{name} has values of magnitude up to {max(-lo, hi):.3g} in {rows} of {X.shape[0]} "
-                f"rows; {precision} training overflows to infinity above about {limit:.2g}. "
-                "Scale the features (e.g. sklearn.preprocessing.StandardScaler, or divide "
-                "pixels by 255)."
-            )
+    if X.dtype.kind == "b" or X.dtype.itemsize == 1:  # bool and (u)int8 cannot overflow
+        return np.asarray(X, dtype=dtype) if dtype is not None else X
+    # Two reductions and no temporary: NaN propagates through min and max,
+    # and an infinity is the min or the max, so finite bounds prove the whole
+    # array finite. Only a failing array pays for the per-row counts.
+    lo, hi = float(X.min()), float(X.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        rows = int((~np.isfinite(X)).any(axis=1).sum())
+        raise ValueError(
+            f"{name} contains NaN or infinity in {rows} of {X.shape[0]} rows; "
+            "drop or impute them (e.g. sklearn.impute.SimpleImputer) before training."
+        )
+    target = np.dtype(dtype) if dtype is not None else X.dtype
+    limit = safe_input_limit(target)
+    if max(-lo, hi) > limit:
+        big = np.abs(X.astype(np.float64, copy=False)) > limit
+        rows = int(big.any(axis=1).sum())
+        precision = target.name if target.kind == "f" else "float64"
+        raise NumericalOverflowError(
+            f"{name} has values of magnitude up to {max(-lo, hi):.3g} in {rows} of {X.shape[0]} "
+            f"rows; {precision} training overflows to infinity above about {limit:.2g}. "
+            "Scale the features (e.g. sklearn.preprocessing.StandardScaler, or divide "
+            "pixels by 255)."
+        )
     if dtype is not None:
         X = np.asarray(X, dtype=dtype)
     return X
