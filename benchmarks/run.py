@@ -43,7 +43,7 @@ WORKLOADS = {
           ["softmaxlab", "softmaxlab-cli", "torch", "torch-dataloader", "sklearn-mlp"]),
 }
 SCALING_ROWS = (15000, 60000, 240000)
-SCALING_PEERS = ["softmaxlab", "torch"]
+SCALING_PEERS = ["softmaxlab", "torch"]  # plus softmaxlab-baseline with --baseline-src
 
 # (e) Time to accuracy. "Best settings each peer offers": the same tuned
 # settings for softmaxlab and PyTorch (both expose the same optimizers);
@@ -63,12 +63,20 @@ TTA = {
 }
 
 
+BASELINE_SRC = ""  # --baseline-src: an older softmaxlab source tree, run as peer "softmaxlab-baseline"
+
+
 def run_peer(spec: dict, threads: int, timeout: float = 1200) -> dict:
     """One subprocess, one peer, one workload; returns the worker's result dict."""
     spec = dict(spec, threads=threads)
+    env = thread_env(threads)
+    if spec["peer"] == "softmaxlab-baseline":
+        # the same library peer, importing the older tree first on sys.path
+        env["PYTHONPATH"] = BASELINE_SRC
+        spec["peer"] = "softmaxlab"
     t = time.perf_counter()
     proc = subprocess.run([PY, str(HERE / "peers.py"), json.dumps(spec)], capture_output=True,
-                          text=True, env=thread_env(threads), timeout=timeout, cwd=HERE.parent)
+                          text=True, env=env, timeout=timeout, cwd=HERE.parent)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             res = json.loads(line[7:])
@@ -102,6 +110,8 @@ def bench_workloads(keys, repeats, threads, quick, peers_filter, log):
     for key in keys:
         title, spec, peers = WORKLOADS[key]
         peers = [p for p in peers if not peers_filter or p in peers_filter]
+        if BASELINE_SRC:
+            peers.insert(1, "softmaxlab-baseline")
         spec = dict(spec, seed=0)
         if quick:
             spec["epochs"] = 2
@@ -127,10 +137,11 @@ def bench_workloads(keys, repeats, threads, quick, peers_filter, log):
 
 def bench_scaling(repeats, threads, quick, log):
     spec = dict(MLP_SGD, epochs=2 if quick else 3, seed=0)
-    runs = {(p, n): [] for p in SCALING_PEERS for n in SCALING_ROWS}
+    peers = SCALING_PEERS + (["softmaxlab-baseline"] if BASELINE_SRC else [])
+    runs = {(p, n): [] for p in peers for n in SCALING_ROWS}
     for r in range(repeats):
         for n in SCALING_ROWS:
-            order = SCALING_PEERS if r % 2 == 0 else SCALING_PEERS[::-1]
+            order = peers if r % 2 == 0 else peers[::-1]
             for p in order:
                 res = run_peer(dict(spec, peer=p, rows=n), threads)
                 runs[(p, n)].append(res)
@@ -138,7 +149,7 @@ def bench_scaling(repeats, threads, quick, log):
                     + (f"{statistics.median(res['epoch_seconds']):.3f} s/epoch"
                        if "epoch_seconds" in res else str(res.get("error"))[-300:]))
     out = {}
-    for p in SCALING_PEERS:
+    for p in peers:
         rows = {}
         for n in SCALING_ROWS:
             s = _summary(runs[(p, n)])
@@ -225,7 +236,12 @@ def main(argv=None):
     ap.add_argument("--peers", default="", help="comma-separated subset of peers for a,b,c")
     ap.add_argument("--quick", action="store_true", help="1 repeat, 2 epochs: a smoke run")
     ap.add_argument("--out", default=str(RESULTS / "latest.json"))
+    ap.add_argument("--baseline-src", default="",
+                    help="a softmaxlab src/ tree (e.g. from `git archive <rev> src`) run alongside "
+                         "as peer softmaxlab-baseline, for before/after in the same run")
     args = ap.parse_args(argv)
+    global BASELINE_SRC
+    BASELINE_SRC = args.baseline_src
     repeats = 1 if args.quick else args.repeats
     keys = [k.strip() for k in args.workloads.split(",") if k.strip()]
 

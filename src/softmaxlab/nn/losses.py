@@ -50,6 +50,13 @@ class SoftmaxCrossEntropy:
                 )
         self.class_weight = class_weight
 
+    def _rows(self, n):
+        """``arange(n)``, kept between calls: every full batch has the same n."""
+        rows = getattr(self, "_rows_cache", None)
+        if rows is None or rows.shape[0] != n:
+            rows = self._rows_cache = np.arange(n)
+        return rows
+
     def _weights(self, y, sample_weight, dtype):
         """Per-sample weights of shape (n,) or None when all are 1."""
         w = None
@@ -78,7 +85,7 @@ class SoftmaxCrossEntropy:
             ``d loss / d logits``, including the ``1/sum(w)`` factor.
         """
         n = logits.shape[0]
-        rows = np.arange(n)
+        rows = self._rows(n)
         # One temporary of shape (n, C) becomes the gradient in place.
         p = logits - logits.max(axis=1, keepdims=True)
         shifted_y = p[rows, y]

@@ -43,6 +43,9 @@ class Adam(Optimizer):
         self.eps = float(eps)
         self.m = [np.zeros_like(p.value) for p in self.params]
         self.v = [np.zeros_like(p.value) for p in self.params]
+        # One scratch array per parameter: every step is computed in place,
+        # with the same operations in the same order as the formula.
+        self._tmp = [np.empty_like(p.value) for p in self.params]
 
     def step(self):
         self.t += 1
@@ -50,17 +53,22 @@ class Adam(Optimizer):
         bc1 = 1.0 - b1 ** self.t
         bc2 = 1.0 - b2 ** self.t
         step_size = self.lr / bc1
-        for p, m, v in zip(self.params, self.m, self.v, strict=True):
+        for p, m, v, tmp in zip(self.params, self.m, self.v, self._tmp, strict=True):
             g = self._grad(p)
             f = p.value.dtype.type
             m *= f(b1)
-            m += f(1 - b1) * g
+            np.multiply(g, f(1 - b1), out=tmp)
+            m += tmp
             v *= f(b2)
-            v += f(1 - b2) * (g * g)
-            denom = np.sqrt(v)
-            denom /= f(math.sqrt(bc2))
-            denom += f(self.eps)
-            p.value -= f(step_size) * (m / denom)
+            np.multiply(g, g, out=tmp)
+            tmp *= f(1 - b2)
+            v += tmp
+            np.sqrt(v, out=tmp)          # tmp = denom
+            tmp /= f(math.sqrt(bc2))
+            tmp += f(self.eps)
+            np.divide(m, tmp, out=tmp)   # tmp = m / denom
+            tmp *= f(step_size)
+            p.value -= tmp
 
     def _buffers(self):
         return {"m": self.m, "v": self.v}

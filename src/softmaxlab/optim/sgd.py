@@ -40,22 +40,31 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.velocity = [np.zeros_like(p.value) for p in self.params] if momentum else []
+        # Scratch for ``lr * g``: the update writes into it instead of
+        # allocating a parameter-sized temporary every step (same arithmetic).
+        self._tmp = [np.empty_like(p.value) for p in self.params]
 
     def step(self):
         self.t += 1
         lr, mu = self.lr, self.momentum
         for i, p in enumerate(self.params):
             g = self._grad(p)
+            f = p.value.dtype.type
+            tmp = self._tmp[i]
             if not mu:
-                p.value -= p.value.dtype.type(lr) * g
+                np.multiply(g, f(lr), out=tmp)
+                p.value -= tmp
                 continue
             v = self.velocity[i]
-            v *= v.dtype.type(mu)
+            v *= f(mu)
             v += g
             if self.nesterov:
-                p.value -= p.value.dtype.type(lr) * (g + v.dtype.type(mu) * v)
+                np.multiply(v, f(mu), out=tmp)
+                tmp += g
+                tmp *= f(lr)
             else:
-                p.value -= p.value.dtype.type(lr) * v
+                np.multiply(v, f(lr), out=tmp)
+            p.value -= tmp
 
     def _buffers(self):
         return {"velocity": self.velocity}

@@ -110,17 +110,26 @@ class Trainer:
         sw = check_sample_weight(sample_weight, X.shape[0], self.model.dtype)
         return X, y, sw
 
-    def _shuffled(self, X, y, sw):
-        """One permutation per epoch, gathered once into a reused contiguous
-        buffer, so every batch is a cheap view instead of a fancy-index copy."""
-        if not self.shuffle:
-            return X, y, sw
-        perm = self.rng.permutation(X.shape[0])
-        buf = self._buf.get("X")
-        if buf is None or buf.shape != X.shape or buf.dtype != X.dtype:
-            buf = self._buf["X"] = np.empty_like(X)
-        np.take(X, perm, axis=0, out=buf)
-        return buf, y[perm], (sw[perm] if sw is not None else None)
+    def _order(self, n):
+        """This epoch's row order: one fresh permutation (sampling without
+        replacement), or None for the data's own order."""
+        return self.rng.permutation(n) if self.shuffle else None
+
+    def _gather_batch(self, X, idx):
+        """Rows ``idx`` of X copied into a work buffer reused across batches.
+
+        Gathering per batch (not the whole shuffled set once per epoch) reads
+        every image from memory once and writes only a cache-sized buffer
+        that the GEMMs then read from cache; no epoch-sized copy exists. Full
+        batches share one buffer, the last partial batch gets its own. The
+        first Linear layer caches the buffer for its backward, which runs
+        before the next batch overwrites it.
+        """
+        key = (len(idx), X.shape[1], X.dtype)
+        buf = self._buf.get(key)
+        if buf is None:
+            buf = self._buf[key] = np.empty((len(idx), X.shape[1]), dtype=X.dtype)
+        return np.take(X, idx, axis=0, out=buf)
 
     def train_epoch(self, X, y, sample_weight=None, *, _prepared=False) -> tuple[float, float]:
         """One pass over the data. Returns (mean training loss, running accuracy).
@@ -142,9 +151,9 @@ class Trainer:
         n = X.shape[0]
         bs = check_batch_size(self.batch_size, n)
         snapshot = self.model.get_weights()
-        Xs, ys, sws = self._shuffled(X, y, sample_weight)
+        order = self._order(n)
         try:
-            result = self._run_batches(Xs, ys, sws, bs, snapshot)
+            result = self._run_batches(X, y, sample_weight, order, bs, snapshot)
         except KeyboardInterrupt:
             # Ctrl-C mid-epoch: go back to the last finished epoch so the
             # model always matches its history.
@@ -169,15 +178,22 @@ class Trainer:
             f"epoch {self.epoch}.",
             epoch=self.epoch + 1, batch=n_batches, lr=self.optimizer.lr, history=self.history)
 
-    def _run_batches(self, Xs, ys, sws, bs, snapshot):
+    def _run_batches(self, X, y, sw, order, bs, snapshot):
         model, loss_fn, opt = self.model, self.loss, self.optimizer
-        n = Xs.shape[0]
+        n = X.shape[0]
+        if order is not None:  # labels and weights are small: permute them once
+            y = y[order]
+            sw = sw[order] if sw is not None else None
         total_loss = 0.0
         total_weight = 0.0
         correct = 0
         for b, start in enumerate(range(0, n, bs)):
-            xb, yb = Xs[start:start + bs], ys[start:start + bs]
-            swb = sws[start:start + bs] if sws is not None else None
+            if order is None:
+                xb = X[start:start + bs]
+            else:
+                xb = self._gather_batch(X, order[start:start + bs])
+            yb = y[start:start + bs]
+            swb = sw[start:start + bs] if sw is not None else None
             logits = model.forward(xb, training=True)
             loss, dlogits = loss_fn(logits, yb, swb)
             if not math.isfinite(loss):

@@ -1,0 +1,76 @@
+"""Performance invariants asserted by allocation counts, never by timing.
+
+An epoch must not copy the training set: batches are gathered into a reused
+work buffer, so the memory traced during an epoch stays far below the size of
+X (the permutation, the permuted labels and O(batch) buffers only).
+"""
+import tracemalloc
+
+import numpy as np
+
+from softmaxlab.nn import mlp, softmax_regression
+from softmaxlab.optim import SGD, Adam
+from softmaxlab.train import Trainer
+
+
+def _data(n=20000, d=200, c=5, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, d), dtype=np.float32)
+    y = rng.integers(0, c, n)
+    return X, y
+
+
+def _peak_during_epoch(trainer, X, y):
+    trainer.train_epoch(X, y)  # first epoch allocates the reused buffers
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        trainer.train_epoch(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+def test_epoch_makes_no_copy_of_the_training_set():
+    X, y = _data()
+    rng = np.random.default_rng(0)
+    model = mlp(X.shape[1], [32], 5, rng=rng)
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), batch_size=64, rng=rng)
+    peak = _peak_during_epoch(trainer, X, y)
+    # X is 16 MB. Permutation + permuted labels are 0.3 MB and a batch is
+    # tiny; input validation's finiteness mask is one byte per value
+    # (X.nbytes / 4). A per-epoch shuffled copy of X would add X.nbytes.
+    assert peak < X.nbytes / 2, f"epoch peak {peak} bytes vs X {X.nbytes} bytes"
+
+
+def test_work_buffers_are_reused_across_epochs():
+    X, y = _data(n=1000, d=20)
+    rng = np.random.default_rng(0)
+    model = softmax_regression(20, 5, rng=rng)
+    trainer = Trainer(model, Adam(model.parameters()), batch_size=64, rng=rng)
+    trainer.train_epoch(X, y)
+    first = {k: id(v) for k, v in trainer._buf.items()}
+    trainer.train_epoch(X, y)
+    assert {k: id(v) for k, v in trainer._buf.items()} == first
+    # one buffer for full batches, one for the last partial batch (1000 % 64 = 40)
+    assert sorted(k[0] for k in trainer._buf) == [40, 64]
+
+
+def test_optimizer_step_allocates_no_parameter_sized_temporaries():
+    rng = np.random.default_rng(0)
+    model = mlp(400, [300], 10, rng=rng)
+    for opt in (SGD(model.parameters(), lr=0.1), SGD(model.parameters(), lr=0.1, momentum=0.9),
+                Adam(model.parameters())):
+        for p in model.parameters():
+            p.grad[...] = 0.01
+        opt.step()
+        tracemalloc.start()
+        try:
+            tracemalloc.reset_peak()
+            opt.step()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        w1 = model.parameters()[0].value.nbytes
+        assert peak < w1 / 4, f"{type(opt).__name__} step peak {peak} bytes vs W {w1} bytes"
