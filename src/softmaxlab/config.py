@@ -45,11 +45,11 @@ class TrainConfig:
     activation: str = "relu"
     optimizer: str = "sgd"
     lr: float = 0.1
-    momentum: float = 0.0
+    momentum: float = 0.9
     weight_decay: float = 0.0
     batch_size: int | str = 64
     epochs: int = 20
-    schedule: str = "constant"
+    schedule: str = "cosine"
     dropout: float = 0.0
     class_weight: str | None = None
     early_stopping: bool = False
