@@ -196,10 +196,10 @@ def cmd_predict(args) -> int:
 
     frame = predict_csv(args.model, args.input, proba=args.proba)
     if args.output:
-        frame.to_csv(args.output, index=False)
+        frame.to_csv(args.output, index=False, float_format="%.6g")
         print(f"wrote {len(frame)} predictions to {args.output}", file=sys.stderr)
     else:
-        frame.to_csv(sys.stdout, index=False)
+        frame.to_csv(sys.stdout, index=False, float_format="%.6g")
     return 0
 
 

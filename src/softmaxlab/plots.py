@@ -35,6 +35,7 @@ def learning_curves(history) -> Figure:
         if history.best_epoch:
             ax.axvline(history.best_epoch, color="grey", ls=":", label="best epoch")
         ax.set(title=title, xlabel="epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         ax.legend()
     return fig
@@ -44,8 +45,8 @@ def confusion_matrix(cm, class_names) -> Figure:
     """Counts with true classes as rows; cells shaded by row-normalised rate."""
     cm = np.asarray(cm)
     C = len(class_names)
-    size = max(4.0, 0.55 * C + 2)
-    fig = Figure(figsize=(size + 1, size), layout="constrained")
+    size = min(9.0, max(3.5, 0.42 * C + 1.6))
+    fig = Figure(figsize=(size + 1.2, size), layout="constrained")
     ax = fig.subplots()
     rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
     im = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
