@@ -255,7 +255,7 @@ def run_one(spec: dict) -> dict:
         acc = peer.accuracy(Xt, yt)
         accs.append(acc)
         stamps.append(time.perf_counter())
-        return acc >= target
+        return acc >= target or stamps[-1] - t0 > spec.get("max_seconds", float("inf"))
 
     import gc
 

@@ -63,6 +63,7 @@ TTA = {
 }
 
 
+EPOCHS = 0  # --epochs: override the workloads' epoch counts (a shorter run; seconds/epoch stay comparable)
 BASELINE_SRC = ""  # --baseline-src: an older softmaxlab source tree, run as peer "softmaxlab-baseline"
 
 
@@ -115,6 +116,8 @@ def bench_workloads(keys, repeats, threads, quick, peers_filter, log):
         spec = dict(spec, seed=0)
         if quick:
             spec["epochs"] = 2
+        if EPOCHS:
+            spec["epochs"] = EPOCHS
         runs = {p: [] for p in peers}
         for r in range(repeats):
             order = peers[r % len(peers):] + peers[:r % len(peers)]
@@ -162,14 +165,15 @@ def bench_scaling(repeats, threads, quick, log):
     return {"title": "(b) on 15k / 60k / 240k rows (training set tiled)", "spec": spec, "peers": out}
 
 
-def bench_tta(repeats, threads, quick, log):
+def bench_tta(repeats, threads, quick, log, cap=90.0):
     out = {}
     for model, (target, peers) in TTA.items():
         runs = {p: [] for p, _ in peers}
         for r in range(repeats):
             order = peers[r % len(peers):] + peers[:r % len(peers)]
             for p, spec in order:
-                res = run_peer(dict(spec, peer=p, seed=0, target=target, epochs=30), threads)
+                res = run_peer(dict(spec, peer=p, seed=0, target=target, epochs=30, max_seconds=cap),
+                               threads)
                 runs[p].append(res)
                 log(f"  [e] {model} repeat {r + 1} {p:15s} "
                     + (f"{res['time_to_target']} s, {res['epochs_to_target']} epochs, accs "
@@ -236,12 +240,17 @@ def main(argv=None):
     ap.add_argument("--peers", default="", help="comma-separated subset of peers for a,b,c")
     ap.add_argument("--quick", action="store_true", help="1 repeat, 2 epochs: a smoke run")
     ap.add_argument("--out", default=str(RESULTS / "latest.json"))
+    ap.add_argument("--epochs", type=int, default=0,
+                    help="override the epochs of (a), (b), (c): accuracy is then not the full-run one")
+    ap.add_argument("--tta-cap", type=float, default=90.0,
+                    help="(e): give up on a peer after this many wall seconds")
     ap.add_argument("--baseline-src", default="",
                     help="a softmaxlab src/ tree (e.g. from `git archive <rev> src`) run alongside "
                          "as peer softmaxlab-baseline, for before/after in the same run")
     args = ap.parse_args(argv)
-    global BASELINE_SRC
+    global BASELINE_SRC, EPOCHS
     BASELINE_SRC = args.baseline_src
+    EPOCHS = args.epochs
     repeats = 1 if args.quick else args.repeats
     keys = [k.strip() for k in args.workloads.split(",") if k.strip()]
 
@@ -269,7 +278,7 @@ def main(argv=None):
     if "d" in keys:
         res["d"] = bench_scaling(repeats, args.threads, args.quick, log)
     if "e" in keys:
-        res["e"] = bench_tta(repeats, args.threads, args.quick, log)
+        res["e"] = bench_tta(repeats, args.threads, args.quick, log, cap=args.tta_cap)
     print_tables(res, floor, log)
     doc = {"command": " ".join([Path(PY).name, "benchmarks/run.py", *(argv or sys.argv[1:])]),
            "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t0)),

@@ -129,7 +129,9 @@ class Trainer:
         buf = self._buf.get(key)
         if buf is None:
             buf = self._buf[key] = np.empty((len(idx), X.shape[1]), dtype=X.dtype)
-        return np.take(X, idx, axis=0, out=buf)
+        # mode="clip": the indices come from a permutation, so none is out of
+        # range, and the default mode="raise" would buffer `out` (a second copy).
+        return np.take(X, idx, axis=0, out=buf, mode="clip")
 
     def train_epoch(self, X, y, sample_weight=None, *, _prepared=False) -> tuple[float, float]:
         """One pass over the data. Returns (mean training loss, running accuracy).
