@@ -23,11 +23,17 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from softmaxlab._validation import check_sample_weight
+from softmaxlab._validation import check_logits, check_sample_weight
 from softmaxlab.nn import SoftmaxCrossEntropy
 from softmaxlab.optim import SGD, Adam, make_schedule
-from softmaxlab.train import History, Trainer
-from softmaxlab.estimators._training import SklearnL2, check_hyperparameters, resolve_dtype
+from softmaxlab.train import History, Trainer, TrainingDivergedError
+from softmaxlab.train.hints import check_not_learning
+from softmaxlab.estimators._training import (
+    SklearnL2,
+    ZeroSafeCrossEntropy,
+    check_hyperparameters,
+    resolve_dtype,
+)
 
 __all__ = ["BaseSoftmaxEstimator"]
 
@@ -172,9 +178,15 @@ class BaseSoftmaxEstimator(ClassifierMixin, BaseEstimator):
             self._make_optimizer()
         if getattr(self, "_trainer", None) is None:
             self._l2 = SklearnL2(self.alpha)
-            self._trainer = Trainer(self._model, self._opt, SoftmaxCrossEntropy(), batch_size=1,
-                                    rng=self._rng, shuffle=self.shuffle, callbacks=[self._l2])
-        self._trainer.loss = SoftmaxCrossEntropy(self._class_weight_vector(y_idx))
+            self._trainer = Trainer(self._model, self._opt, batch_size=1, rng=self._rng,
+                                    shuffle=self.shuffle, callbacks=[self._l2])
+            # The trainer counts epochs on from the estimator's own (warm_start,
+            # partial_fit, unpickling), so a divergence names the real epoch,
+            # and records into history_ itself.
+            self._trainer.epoch = self._epochs_done
+            self._trainer.samples_seen = self.t_
+            self._trainer.history = self.history_
+        self._trainer.loss = ZeroSafeCrossEntropy(self._class_weight_vector(y_idx))
         self._trainer.shuffle = self.shuffle
         return self._trainer
 
@@ -195,20 +207,53 @@ class BaseSoftmaxEstimator(ClassifierMixin, BaseEstimator):
                           "It is going to be clipped", stacklevel=3)
         return int(np.clip(self.batch_size, 1, n))
 
+    def _train_pass(self, trainer, X, y, sw, bs) -> tuple[float, float]:
+        """``trainer.train_epoch`` plus the L2 penalty; (loss_, accuracy).
+
+        Raises ``TrainingDivergedError`` as ``Trainer.fit`` does, with
+        ``history_.stopped = "diverged"`` and the weights of the last finished
+        epoch, also when only ``loss_`` is non-finite: weights of ~1e160 are
+        finite, but their penalty ``0.5 * alpha * ||W||^2`` is not.
+        """
+        n = X.shape[0]
+        snapshot = self._model.get_weights()
+        self._l2.begin_epoch(trainer, n, bs)
+        try:
+            data_loss, acc = trainer.train_epoch(X, y, sw)
+        except TrainingDivergedError:
+            self.history_.stopped = "diverged"
+            raise
+        except KeyboardInterrupt:
+            self.history_.stopped = "interrupted"
+            raise
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = data_loss + self._l2.penalty_sum / n
+        if math.isfinite(loss):
+            return loss, acc
+        self._model.set_weights(snapshot)
+        self.history_.stopped = "diverged"
+        epoch, lr = trainer.epoch + 1, self._opt.lr
+        raise TrainingDivergedError(
+            f"Training diverged in epoch {epoch}: loss_ (data loss {data_loss:g} plus the L2 penalty "
+            f"0.5 * alpha * ||W||^2, alpha={self.alpha:g}) became {loss}, the weights are huge. "
+            f"Likely causes: the learning rate is too high (lr={lr:g}; try 10x lower) or the inputs "
+            "are not scaled (standardise features, or scale pixels to [0, 1]). The model keeps the "
+            f"parameters from the end of epoch {epoch - 1}.",
+            epoch=epoch, batch=-(-n // bs), lr=lr, history=self.history_)
+
     def _epoch(self, trainer, X, y, sw, val) -> bool:
-        """Train one pass; update curves, rate and stopping counter. Returns
-        True when scikit-learn would stop."""
+        """Train one pass; update curves, history, rate and stopping counter.
+        Returns True when scikit-learn would stop."""
         n = X.shape[0]
         bs = self._batch_size(n)
         trainer.batch_size = bs
         lr = self._opt.lr
         t0 = time.perf_counter()
-        self._l2.begin_epoch(trainer, n, bs)
-        data_loss, acc = trainer.train_epoch(X, y, sw)
+        self.loss_, acc = self._train_pass(trainer, X, y, sw, bs)
         self.n_iter_ += 1
         self._epochs_done += 1
+        trainer.epoch = self._epochs_done
         self.t_ += n
-        self.loss_ = data_loss + self._l2.penalty_sum / n
         self.loss_curve_.append(self.loss_)
         val_loss = val_acc = math.nan
         if val is not None:
@@ -304,13 +349,22 @@ class BaseSoftmaxEstimator(ClassifierMixin, BaseEstimator):
             self._best_weights = self._model.get_weights()
         trainer = self._get_trainer(y_idx)
         self.n_iter_ = 0
+        self.history_.stopped = None
         for _ in range(self.max_iter):
-            if self._epoch(trainer, X, y_idx, sw, val):
+            stop = self._epoch(trainer, X, y_idx, sw, val)
+            # As Trainer.fit: warns once, after epoch 3 of the run (history_ spans
+            # warm_start and partial_fit). Called here, not in _epoch, so that
+            # the warning points at the caller of fit.
+            check_not_learning(self.history_, len(self.classes_), self.history_.lr[-1])
+            if stop:
+                self.history_.stopped = "early_stopping"
                 break
             if self.n_iter_ == self.max_iter:
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                               "and the optimization hasn't converged yet.", ConvergenceWarning,
                               stacklevel=2)
+        if self.history_.stopped is None:
+            self.history_.stopped = "completed"
         if self.early_stopping:
             self._model.set_weights(self._best_weights)
             self.history_.best_epoch = int(np.argmax(self.validation_scores_)) + 1 \
@@ -369,13 +423,21 @@ class BaseSoftmaxEstimator(ClassifierMixin, BaseEstimator):
         X = np.ascontiguousarray(X, dtype=self._model.dtype)
         y_idx = self._encode(y)
         sw = self._check_sw(sample_weight, X)
+        self.history_.stopped = None
         self._epoch(self._get_trainer(y_idx), X, y_idx, sw, None)
+        check_not_learning(self.history_, len(self.classes_), self.history_.lr[-1])
+        # One call is one epoch: like Trainer.fit(epochs=1), it completes (the
+        # n_iter_no_change counter only matters to fit).
+        self.history_.stopped = "completed"
         return self
 
     def _logits(self, X):
+        """Validated logits of shape (n_samples, n_classes): the engine's
+        prediction guard raises ``NumericalOverflowError`` where softmax of
+        them would be NaN (huge weights or inputs far off the training scale)."""
         check_is_fitted(self)
         X, _ = self._check_X(X, reset=False)
-        return self._model.predict_logits(X)
+        return check_logits(self._model.predict_logits(X))
 
     def predict(self, X):
         """Predicted labels of shape (n_samples,), taken from ``classes_``."""

@@ -116,6 +116,7 @@ def _restore_estimator(loaded, path):
             est.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
         fitted = dict(meta["fitted"])
         est.history_ = History.from_dict(fitted.pop("history_"))
+        est._epochs_done = len(est.history_)  # partial_fit/warm_start count on from here
         for k, v in fitted.items():
             if k == "best_loss_" and v is None and not est.early_stopping:
                 v = np.inf
