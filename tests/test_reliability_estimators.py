@@ -258,11 +258,6 @@ def test_infinite_estimator_loss_is_divergence():
     assert all(math.isfinite(v) for v in est.loss_curve_), est.loss_curve_[-3:]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="train/hints.py: the estimators "
-                   "now call check_not_learning after every epoch, but it fires only while the loss "
-                   "is within 1% of log C; this MLP's scikit-learn Glorot init (biases drawn too) "
-                   "starts, and stays, at 2.695 for 10 classes (log 10 = 2.303), so a stuck run "
-                   "whose predictions are not uniform gets no hint")
 def test_stuck_estimator_gets_not_learning_hint():
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((200, 4)), np.arange(200) % 10

@@ -26,7 +26,8 @@ class NotLearningWarning(UserWarning):
 
 def check_not_learning(history: History, n_classes: int, lr: float | None = None) -> bool:
     """Warn once, right after epoch ``NOT_LEARNING_EPOCHS``, if every training
-    loss so far lies within ``NOT_LEARNING_RTOL`` of ``log(n_classes)``.
+    loss so far lies within ``NOT_LEARNING_RTOL`` of ``log(n_classes)``, or
+    stays at or above it while moving by less than that tolerance.
 
     Parameters
     ----------
@@ -55,13 +56,20 @@ def check_not_learning(history: History, n_classes: int, lr: float | None = None
         return False
     log_c = math.log(n_classes)
     losses = history.train_loss[:NOT_LEARNING_EPOCHS]
-    if not all(math.isfinite(v) and abs(v - log_c) <= NOT_LEARNING_RTOL * log_c for v in losses):
+    if not all(math.isfinite(v) for v in losses):
+        return False
+    tol = NOT_LEARNING_RTOL * log_c
+    at_chance = all(abs(v - log_c) <= tol for v in losses)
+    # A model can also be stuck *above* log C (confident but frozen random
+    # predictions, e.g. from a large initialisation and a tiny learning rate):
+    # no better than chance and not moving.
+    frozen = min(losses) >= log_c - tol and max(losses) - min(losses) <= tol
+    if not (at_chance or frozen):
         return False
     lr_text = f" (lr={lr:g})" if lr is not None else ""
     warnings.warn(
-        f"The training loss has stayed at {losses[-1]:.3f} ~ log({n_classes}) = {log_c:.3f} for "
-        f"the first {NOT_LEARNING_EPOCHS} epochs: the model is not learning, its predictions are "
-        "still uniform. Check that the inputs are scaled (e.g. pixels divided by 255, features "
+        f"The training loss has stayed at {losses[-1]:.3f} (chance level: log({n_classes}) = "
+        f"{log_c:.3f}) for the first {NOT_LEARNING_EPOCHS} epochs: the model is not learning. Check that the inputs are scaled (e.g. pixels divided by 255, features "
         f"standardised), that the labels line up with the rows, and try a larger learning rate{lr_text}.",
         NotLearningWarning,
         stacklevel=3,
