@@ -45,11 +45,12 @@ def _history(run):
 def test_sigkill_then_resume_is_bit_identical(tmp_path, capsys):
     killed = tmp_path / "killed"
     proc = _start(killed)
-    _wait_for(killed / "checkpoint.npz", proc)
+    _wait_for(killed / "history.csv", proc)  # written just after checkpoint.npz
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
     assert not (killed / "metrics.json").exists(), "the run finished before it was killed"
     assert (killed / ".lock").exists()  # left behind by the dead process
+    assert len(_history(killed)) >= 1  # written with each checkpoint
 
     reference = tmp_path / "reference"
     assert main(["train", "--out", str(reference), *ARGS]) == 0

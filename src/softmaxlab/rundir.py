@@ -145,8 +145,8 @@ def read_history(path) -> History:
 class CheckpointWriter(Callback):
     """Save ``trainer.state_dict()`` to ``<run>/checkpoint.npz`` every ``every``
     epochs, atomically (temp file, fsync, rename): a crash mid-write leaves the
-    previous checkpoint intact. Add it after early stopping so the saved
-    early-stopping state already includes the epoch."""
+    previous checkpoint intact; ``history.csv`` is rewritten alongside. Add it
+    after early stopping so the saved early-stopping state includes the epoch."""
 
     def __init__(self, run_dir, every: int, extra: dict | None = None):
         self.path = Path(run_dir) / CHECKPOINT
@@ -160,6 +160,8 @@ class CheckpointWriter(Callback):
         state = trainer.state_dict()
         save_bundle(self.path, "checkpoint", {"state": state["scalars"], **self.extra},
                     state["arrays"])
+        # A run killed later still shows its history up to this checkpoint.
+        write_history(self.path.parent / HISTORY, trainer.history)
 
 
 def load_checkpoint(run_dir) -> tuple[dict, dict]:
