@@ -165,7 +165,8 @@ def cmd_train(args) -> int:
     for note in result.notes:
         print(f"softmaxlab: note: {note}", file=sys.stderr)
     m = result.metrics
-    print(f"test accuracy {m['test']['accuracy']:.4f} | {m['epochs']} epochs | "
+    acc = m["test"]["accuracy"]
+    print(f"test accuracy {'n/a' if acc is None else f'{acc:.4f}'} | {m['epochs']} epochs | "
           f"{m['training_seconds']:.1f} s | {result.status} | run folder {result.run_dir}")
     if result.status == "diverged":
         print(f"softmaxlab train: error: {result.error}", file=sys.stderr)

@@ -53,12 +53,14 @@ def make_figures(run_dir) -> dict:
     run_dir = Path(run_dir)
     history = read_history(run_dir / HISTORY)
     metrics = json.loads((run_dir / METRICS).read_text(encoding="utf-8"))
-    _, arr = load_bundle(run_dir / PREDICTIONS, "predictions")
-    pred = load_predictor(run_dir / MODEL)
-    names = [str(n) for n in pred.class_names]
     figs = {"curves": ("Learning curves", "Training and validation loss and accuracy per epoch.",
                        plots.learning_curves(history))}
     test = metrics["test"]
+    if not (run_dir / PREDICTIONS).is_file() or "confusion_matrix" not in test:
+        return figs  # a diverged model that cannot predict: the curves only
+    _, arr = load_bundle(run_dir / PREDICTIONS, "predictions")
+    pred = load_predictor(run_dir / MODEL)
+    names = [str(n) for n in pred.class_names]
     figs["confusion_matrix"] = ("Confusion matrix", "Test split; rows are true classes.",
                                 plots.confusion_matrix(test["confusion_matrix"], names))
     figs["per_class"] = ("Per-class scores", "Precision, recall and F1 on the test split.",
@@ -121,14 +123,14 @@ def build_report(run_dir) -> Path:
         sections.append(f'<h2>{html.escape(title)}</h2><figure><img alt="{html.escape(title)}" '
                         f'src="data:image/png;base64,{b64}"><figcaption>{html.escape(caption)}'
                         "</figcaption></figure>")
-    splits = [s for s in ("train", "val", "test") if metrics.get(s)]
+    splits = [s for s in ("train", "val", "test") if metrics.get(s) and "f1" in metrics[s]]
     summary = _table(
         [[s, metrics[s]["n_samples"], _fmt(metrics[s]["accuracy"]), _fmt(metrics[s]["log_loss"]),
           _fmt(metrics[s]["precision"]), _fmt(metrics[s]["recall"]), _fmt(metrics[s]["f1"])]
          for s in splits],
         ["split", "samples", "accuracy", "log loss", "precision (w)", "recall (w)", "F1 (w)"])
     per_class = _table([[n, _fmt(v["precision"], 3), _fmt(v["recall"], 3), _fmt(v["f1"], 3),
-                         v["support"]] for n, v in metrics["test"]["per_class"].items()],
+                         v["support"]] for n, v in metrics["test"].get("per_class", {}).items()],
                        ["class", "precision", "recall", "F1", "support"])
     settings = _table([[k, v] for k, v in cfg.items()], cls="kv")
     status = metrics.get("status", "completed")

@@ -31,7 +31,7 @@ from softmaxlab.rundir import (
     write_json,
     write_text,
 )
-from softmaxlab.train import Trainer, TrainingDivergedError
+from softmaxlab.train import Callback, Trainer, TrainingDivergedError
 
 __all__ = ["Prepared", "RunResult", "prepare", "run_training", "split_metrics"]
 
@@ -104,13 +104,28 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
     return Prepared(cfg, ds, splits, predictor, trainer, X)
 
 
-def split_metrics(p: Prepared) -> dict:
-    out = {}
+def split_metrics(p: Prepared) -> tuple[dict, np.ndarray | None]:
+    """Metrics of each split (None for an empty one) and the test probabilities.
+
+    Weights that overflow (a diverged run) cannot predict: that split's entry
+    then holds ``accuracy: None`` and the reason, and the probabilities are None.
+    """
+    out, proba_test = {}, None
     for s in ("train", "val", "test"):
         y = getattr(p.splits, f"y_{s}")
-        out[s] = (classification_metrics(y, p.trainer.model.predict_proba(p.X[s]),
-                                         p.predictor.class_names) if len(y) else None)
-    return out
+        if not len(y):
+            out[s] = None
+            continue
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                proba = p.trainer.model.predict_proba(p.X[s])
+        except FloatingPointError as exc:
+            out[s] = {"n_samples": int(len(y)), "accuracy": None, "error": str(exc)}
+            continue
+        out[s] = classification_metrics(y, proba, p.predictor.class_names)
+        if s == "test":
+            proba_test = proba
+    return out, proba_test
 
 
 def _save_predictions(run_dir: Path, p: Prepared, proba_test: np.ndarray) -> None:
@@ -166,6 +181,19 @@ def run_training(cfg: TrainConfig | None = None, *, run_dir=None, resume=None,
         lock.release()
 
 
+class _EpochStart(Callback):
+    """The weights at the start of the current epoch, to roll back to."""
+
+    weights = None
+
+    def on_epoch_begin(self, trainer, epoch):
+        self.weights = trainer.model.get_weights()
+
+    def restore(self, trainer):
+        if self.weights is not None:
+            trainer.model.set_weights(self.weights)
+
+
 def _fit(p: Prepared) -> tuple[str, str | None]:
     trainer, cfg = p.trainer, p.config
     remaining = cfg.epochs - trainer.epoch
@@ -174,6 +202,8 @@ def _fit(p: Prepared) -> tuple[str, str | None]:
             trainer.early_stopping.on_train_end(trainer)
         return trainer.history.stopped or "completed", None
     has_val = len(p.splits.y_val) > 0
+    snap = _EpochStart()
+    trainer.callbacks.insert(0, snap)
     try:
         # Overflow on the way to divergence is reported once, as a clear
         # error, by the trainer's non-finite-loss check; not as numpy noise.
@@ -187,12 +217,21 @@ def _fit(p: Prepared) -> tuple[str, str | None]:
         return "diverged", (f"training diverged in epoch {exc.epoch} (batch {exc.batch}, "
                             f"lr={exc.lr:g}): the loss became NaN or infinite; lower the "
                             "learning rate (--lr) or scale the inputs (--preprocess standard)")
+    except FloatingPointError:
+        if snap.weights is None:
+            raise  # before the first epoch: the data itself (e.g. values that overflow)
+        # The loss stayed finite but the weights grew until the validation
+        # logits overflowed: divergence too. Go back to the last finished epoch.
+        snap.restore(trainer)
+        return "diverged", (f"training diverged in epoch {trainer.epoch + 1}: the model's "
+                            "outputs overflowed; lower the learning rate (--lr) or scale the "
+                            "inputs (--preprocess standard)")
     return trainer.history.stopped or "completed", None
 
 
 def _finish(run_dir: Path, p: Prepared, status, error, notes, report) -> RunResult:
     history = p.trainer.history
-    metrics = split_metrics(p)
+    metrics, proba_test = split_metrics(p)
     metrics.update(
         epochs=len(history), status=status, best_epoch=history.best_epoch,
         training_seconds=float(sum(history.seconds)),
@@ -200,7 +239,10 @@ def _finish(run_dir: Path, p: Prepared, status, error, notes, report) -> RunResu
     p.predictor.save(run_dir / MODEL)
     write_history(run_dir / HISTORY, history)
     write_json(run_dir / METRICS, metrics)
-    _save_predictions(run_dir, p, p.trainer.model.predict_proba(p.X["test"]))
+    if proba_test is not None:
+        _save_predictions(run_dir, p, proba_test)
+    else:
+        (run_dir / PREDICTIONS).unlink(missing_ok=True)
     if report:
         from softmaxlab.report import build_report
 
