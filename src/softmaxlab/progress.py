@@ -3,6 +3,7 @@ line per epoch otherwise (logs, pipes, CI), nothing when quiet."""
 from __future__ import annotations
 
 import math
+import shutil
 import sys
 
 from softmaxlab.train import Callback
@@ -38,7 +39,10 @@ class Progress(Callback):
     def __init__(self, total_epochs: int, n_batches: int, mode: str | None = None, stream=None):
         self.stream = stream or sys.stdout
         if mode is None:
-            mode = "bar" if getattr(self.stream, "isatty", lambda: False)() else "lines"
+            tty = getattr(self.stream, "isatty", lambda: False)()
+            # A terminal that reports zero columns (some pseudo-terminals)
+            # would get an invisible bar; plain lines are better there.
+            mode = "bar" if tty and shutil.get_terminal_size((0, 0)).columns > 0 else "lines"
         self.mode, self.total, self.n_batches = mode, total_epochs, n_batches
         self._epochs = self._batches = None
         self._loss = self._seen = self._correct = 0.0
