@@ -40,9 +40,10 @@ class Progress(Callback):
         self.stream = stream or sys.stdout
         if mode is None:
             tty = getattr(self.stream, "isatty", lambda: False)()
-            # A terminal that reports zero columns (some pseudo-terminals)
-            # would get an invisible bar; plain lines are better there.
-            mode = "bar" if tty and shutil.get_terminal_size((0, 0)).columns > 0 else "lines"
+            # A terminal that reports zero columns or rows (some pseudo-
+            # terminals) would get invisible bars; plain lines are better there.
+            size = shutil.get_terminal_size((0, 0))
+            mode = "bar" if tty and size.columns > 0 and size.lines > 0 else "lines"
         self.mode, self.total, self.n_batches = mode, total_epochs, n_batches
         self._epochs = self._batches = None
         self._loss = self._seen = self._correct = 0.0
