@@ -266,3 +266,17 @@ def test_python_dash_m_entry_point(tmp_path):
                          timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.splitlines()[-1].startswith("test accuracy")
+
+
+def test_progress_bar_mode_shows_live_loss_and_accuracy(tmp_path):
+    import io
+
+    from softmaxlab.config import TrainConfig
+    from softmaxlab.runner import run_training
+
+    buf = io.StringIO()
+    run_training(TrainConfig(epochs=2), run_dir=tmp_path / "bar", progress_mode="bar",
+                 stream=buf, report=False)
+    text = buf.getvalue()
+    assert "epochs: 100%" in text and "2/2" in text
+    assert "loss=" in text and "acc=" in text and "val_acc=" in text
