@@ -1,8 +1,17 @@
 """Shared fixtures: small, seeded data built in memory (never the network)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# In CI the property tests replay the same cases every run (no flaky
+# red builds); locally they explore new random cases each time.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture

@@ -145,11 +145,12 @@ def test_gradient_check_holds_on_random_models(model, seed, weighted):
         if layer in model.linear_layers:
             assume(np.min(np.abs(h)) > 1e-4)
     errors = check_model(model, X, y, sample_weight=sw)
-    # 1e-5, not gradcheck's 1e-7: over random models some gradients are tiny
-    # (a saturated sigmoid, an N(0, 0.01) output layer), and the relative
-    # error of a tiny gradient is dominated by the O(1e-10) absolute rounding
-    # of the central difference. A wrong backward scores ~1.
-    assert max(errors.values()) < 1e-5, errors
+    # 1e-4, not gradcheck's 1e-7: over random models some gradients are tiny
+    # (saturated width-1 sigmoid chains behind an N(0, 0.01) output layer reach
+    # 4e-5), and the relative error of a tiny gradient is dominated by the
+    # O(1e-10) absolute rounding of the central difference. A wrong backward
+    # scores ~1 (tests/test_gradcheck.py proves it), so 1e-4 still separates.
+    assert max(errors.values()) < 1e-4, errors
 
 
 # ---- training on random problems and hyperparameters ------------------------------
@@ -173,7 +174,11 @@ def test_training_ends_finite_or_diverges_cleanly(model, seed, lr, adam, batch, 
             assert trainer.history.stopped == "completed"
         except TrainingDivergedError as e:
             assert trainer.history.stopped == "diverged"
-            assert e.epoch == len(trainer.history) + 1 and "learning rate" in str(e)
+            # The kept weights are those at the end of the last epoch in the
+            # history: the failing epoch, or (failure in its first batch) also
+            # the epoch before it, whose last update produced the bad weights.
+            assert len(trainer.history) == trainer.epoch
+            assert e.epoch - len(trainer.history) in (1, 2) and "learning rate" in str(e)
     assert all(math.isfinite(v) for v in trainer.history.train_loss)
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
     P = model.predict_proba(X / scale)

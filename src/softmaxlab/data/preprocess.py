@@ -219,6 +219,12 @@ def split_dataset(ds, val_fraction=0.15, test_fraction=0.15, seed=0, *, stratify
     # Two independent seeds drawn from the run's Generator: one per split.
     rs_test, rs_val = (int(s) for s in rng.integers(0, 2**32 - 1, size=2))
     y_all, classes = encode_labels(ds.y, ds.classes)
+    if len(np.unique(y_all)) < 2:
+        found = sorted(set(np.asarray(ds.y).tolist()), key=str)
+        raise ValueError(
+            f"{ds.name}: the labels hold a single class {found}; a classifier needs at least two "
+            "classes. Check the label column (--label-column) or the file."
+        )
     empty = np.empty(0, dtype=np.int64)
     pool = np.arange(ds.n_samples, dtype=np.int64)
     if predefined:

@@ -222,6 +222,8 @@ class BaseSoftmaxEstimator(ClassifierMixin, BaseEstimator):
             data_loss, acc = trainer.train_epoch(X, y, sw)
         except TrainingDivergedError:
             self.history_.stopped = "diverged"
+            if trainer.epoch < self._epochs_done:
+                self._forget_last_epoch(n)
             raise
         except KeyboardInterrupt:
             self.history_.stopped = "interrupted"
@@ -240,6 +242,20 @@ class BaseSoftmaxEstimator(ClassifierMixin, BaseEstimator):
             "are not scaled (standardise features, or scale pixels to [0, 1]). The model keeps the "
             f"parameters from the end of epoch {epoch - 1}.",
             epoch=epoch, batch=-(-n // bs), lr=lr, history=self.history_)
+
+    def _forget_last_epoch(self, n):
+        """The trainer went back to the start of the previous epoch (its last
+        update made the weights diverge): drop that epoch from our curves too,
+        so they describe the weights the model keeps."""
+        self._epochs_done -= 1
+        self.n_iter_ = max(self.n_iter_ - 1, 0)
+        self.t_ = max(self.t_ - n, 0)
+        for curve in (self.loss_curve_, self.validation_loss_curve_,
+                      getattr(self, "validation_scores_", None)):
+            if curve:
+                curve.pop()
+        if self.loss_curve_:
+            self.loss_ = self.loss_curve_[-1]
 
     def _epoch(self, trainer, X, y, sw, val) -> bool:
         """Train one pass; update curves, history, rate and stopping counter.

@@ -101,7 +101,11 @@ class SoftmaxCrossEntropy:
         else:
             total = float(w.sum(dtype=np.float64))
             if not total > 0:
-                raise ValueError("SoftmaxCrossEntropy: the sample/class weights of this batch sum to 0.")
+                # Every row of this batch has weight 0 (a class weighted 0, or
+                # zero sample weights): it carries no information, so it
+                # contributes nothing rather than a 0/0.
+                p.fill(0)
+                return 0.0, p
             loss = -float(np.dot(w.astype(np.float64), logp_y.astype(np.float64))) / total
             p *= (w / logits.dtype.type(total))[:, None]
         return loss, p
@@ -126,4 +130,5 @@ class SoftmaxCrossEntropy:
         w = self._weights(y, sample_weight, np.float64)
         if w is None:
             return float(nll.mean())
-        return float(np.dot(w, nll) / w.sum())
+        total = w.sum()
+        return float(np.dot(w, nll) / total) if total > 0 else 0.0

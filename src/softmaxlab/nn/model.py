@@ -160,6 +160,14 @@ class Sequential:
         return f"Sequential(\n  {inner}\n)"
 
 
+def _check_n_classes(n_classes) -> None:
+    # One class makes the softmax identically 1 and the loss identically 0:
+    # nothing could ever be learned, so it is a mistake in the labels.
+    if isinstance(n_classes, (int, np.integer)) and n_classes == 1:
+        raise ValueError("n_classes must be at least two (a 1-class model always predicts that class "
+                         "with loss 0); check that the labels hold more than one class.")
+
+
 def _default_init(activation: str) -> str:
     return "he" if activation in ("relu", "leaky_relu") else "glorot"
 
@@ -179,6 +187,7 @@ def softmax_regression(n_features: int, n_classes: int, *, init="normal", rng=No
     -------
     Sequential mapping (n_samples, n_features) to logits (n_samples, n_classes).
     """
+    _check_n_classes(n_classes)
     return Sequential([Linear(n_features, n_classes, init=init, rng=rng, dtype=dtype)])
 
 
@@ -210,6 +219,7 @@ def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: s
     -------
     Sequential mapping (n_samples, n_features) to logits (n_samples, n_classes).
     """
+    _check_n_classes(n_classes)
     if activation not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {activation!r}; valid names are {sorted(ACTIVATIONS)}.")
     hidden = list(hidden)

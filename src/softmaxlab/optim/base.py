@@ -33,7 +33,8 @@ class Optimizer:
     def __init__(self, params: list[Parameter], lr: float, weight_decay: float = 0.0):
         self.params = list(params)
         self.lr = check_lr(lr)
-        if not (math.isfinite(weight_decay) and weight_decay >= 0):
+        if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.floating, np.integer)) \
+                or not (math.isfinite(weight_decay) and weight_decay >= 0):
             raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}.")
         self.weight_decay = float(weight_decay)
         self.t = 0  # number of steps taken

@@ -18,7 +18,7 @@ from softmaxlab._validation import (
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.train.callbacks import Callback, EarlyStopping
 from softmaxlab.train.hints import check_not_learning
-from softmaxlab.train.history import History
+from softmaxlab.train.history import COLUMNS, History
 
 __all__ = ["Trainer", "TrainingDivergedError"]
 
@@ -99,6 +99,9 @@ class Trainer:
         self.samples_seen = 0
         self.stop_training = False
         self._buf: dict[str, np.ndarray] = {}
+        # Start-of-epoch weights of the last finished epoch: the fallback when
+        # the next epoch's own start weights already give a non-finite loss.
+        self._epoch_start: list[np.ndarray] | None = None
 
     # ------------------------------------------------------------------
     def _prepare(self, X, y, sample_weight):
@@ -155,30 +158,47 @@ class Trainer:
         snapshot = self.model.get_weights()
         order = self._order(n)
         try:
-            result = self._run_batches(X, y, sample_weight, order, bs, snapshot)
+            # Overflow on the way to divergence is expected and reported by
+            # the loss guard below as one clear error, not as numpy warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                result = self._run_batches(X, y, sample_weight, order, bs, snapshot)
         except KeyboardInterrupt:
             # Ctrl-C mid-epoch: go back to the last finished epoch so the
             # model always matches its history.
             self.model.set_weights(snapshot)
             raise
-        self._check_weights_finite(snapshot, -(-n // bs))
+        if not all(np.isfinite(p.value).all() for p in self.model.parameters()):
+            # The loss guard sees each batch before its update, so the epoch's
+            # last update (the only one in full-batch training) is checked here.
+            self._diverged(snapshot, -(-n // bs), "the weights became NaN or infinite")
+        self._epoch_start = snapshot
         return result
 
-    def _check_weights_finite(self, snapshot, n_batches):
-        """The loss guard sees each batch before its update, so the epoch's
-        last update (the only one with full-batch training) is checked here:
-        non-finite weights are divergence too. This keeps every snapshot, and
-        so the weights kept after a divergence, finite."""
-        if all(np.isfinite(p.value).all() for p in self.model.parameters()):
-            return
-        self.model.set_weights(snapshot)
+    def _diverged(self, snapshot, batch, what):
+        """Restore the last weights known to give a finite loss and raise.
+
+        ``snapshot`` (this epoch's start) gave a finite loss on batch 1, so it
+        is safe after a failure in a later batch. A failure in batch 1 means
+        the epoch's start weights (the previous epoch's last update) are the
+        bad ones: go back to the previous epoch's start and drop that epoch
+        from the history, so model and history still agree.
+        """
+        epoch, lr = self.epoch + 1, self.optimizer.lr
+        if batch > 1 or self._epoch_start is None:
+            self.model.set_weights(snapshot)
+        else:
+            self.model.set_weights(self._epoch_start)
+            self.epoch -= 1
+            for column in COLUMNS:
+                del getattr(self.history, column)[self.epoch:]
+        self._epoch_start = None
+        kept = (f"The model keeps the parameters from the end of epoch {self.epoch}."
+                if self.epoch else "The model keeps its initial parameters.")
         raise TrainingDivergedError(
-            f"Training diverged in epoch {self.epoch + 1} (batch {n_batches}): the weights became "
-            f"NaN or infinite. Likely causes: the learning rate is too high "
-            f"(lr={self.optimizer.lr:g}; try 10x lower) or the inputs are not scaled (standardise "
-            "features, or scale pixels to [0, 1]). The model keeps the parameters from the end of "
-            f"epoch {self.epoch}.",
-            epoch=self.epoch + 1, batch=n_batches, lr=self.optimizer.lr, history=self.history)
+            f"Training diverged in epoch {epoch} (batch {batch}): {what}. Likely causes: the "
+            f"learning rate is too high (lr={lr:g}; try 10x lower) or the inputs are not scaled "
+            f"(standardise features, or scale pixels to [0, 1]). {kept}",
+            epoch=epoch, batch=batch, lr=lr, history=self.history)
 
     def _run_batches(self, X, y, sw, order, bs, snapshot):
         model, loss_fn, opt = self.model, self.loss, self.optimizer
@@ -199,13 +219,7 @@ class Trainer:
             logits = model.forward(xb, training=True)
             loss, dlogits = loss_fn(logits, yb, swb)
             if not math.isfinite(loss):
-                model.set_weights(snapshot)
-                raise TrainingDivergedError(
-                    f"Training diverged in epoch {self.epoch + 1} (batch {b + 1}): the loss became "
-                    f"{loss}. Likely causes: the learning rate is too high (lr={opt.lr:g}; try 10x "
-                    "lower) or the inputs are not scaled (standardise features, or scale pixels to "
-                    f"[0, 1]). The model keeps the parameters from the end of epoch {self.epoch}.",
-                    epoch=self.epoch + 1, batch=b + 1, lr=opt.lr, history=self.history)
+                self._diverged(snapshot, b + 1, f"the loss became {loss}")
             model.backward(dlogits)
             opt.step()
             hits = int(np.count_nonzero(logits.argmax(axis=1) == yb))
@@ -233,7 +247,12 @@ class Trainer:
         -------
         (loss, accuracy) : (float, float)
         """
-        X = np.asarray(X, dtype=self.model.dtype)
+        X = check_features(X, self.model.n_features, dtype=self.model.dtype)
+        y = check_labels(y, X.shape[0], self.model.n_classes)
+        sw = check_sample_weight(sample_weight, X.shape[0], self.model.dtype)
+        return self._evaluate(X, y, sw)
+
+    def _evaluate(self, X, y, sample_weight):
         n = X.shape[0]
         loss_sum, w_sum, correct = 0.0, 0.0, 0
         for s in range(0, n, _EVAL_CHUNK):
@@ -279,6 +298,8 @@ class Trainer:
             X_val = check_features(X_val, self.model.n_features, dtype=self.model.dtype, name="X_val")
             X_val = np.asarray(X_val, dtype=self.model.dtype)
             y_val = check_labels(y_val, X_val.shape[0], self.model.n_classes, name="y_val")
+            val_sample_weight = check_sample_weight(val_sample_weight, X_val.shape[0],
+                                                    self.model.dtype)
         self.model.set_rng(self.rng)
         self.stop_training = False
         self.history.stopped = None
@@ -298,7 +319,7 @@ class Trainer:
                 except TrainingDivergedError:
                     self.history.stopped = "diverged"
                     raise
-                val_loss, val_acc = (self.evaluate(X_val, y_val, val_sample_weight)
+                val_loss, val_acc = (self._evaluate(X_val, y_val, val_sample_weight)
                                      if has_val else (math.nan, math.nan))
                 self.epoch += 1
                 if self.schedule is not None:
