@@ -231,10 +231,6 @@ def _diverge_args(tmp_path):
             "--epochs", "20", "--quiet", "--out", "run"]
 
 
-@pytest.mark.xfail(strict=True, reason="CLI bug (runner.py _finish): after a divergence the "
-                   "kept weights overflow, predict_proba raises NumericalOverflowError while "
-                   "computing metrics, and history.csv/model.npz are never written; also "
-                   "numpy's RuntimeWarnings reach stderr as extra lines")
 def test_divergence_writes_run_folder_and_exits_1_with_one_line(tmp_path):
     proc = _console(_diverge_args(tmp_path), tmp_path)
     assert proc.returncode == 1, proc.stderr
