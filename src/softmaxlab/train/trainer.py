@@ -319,16 +319,23 @@ class Trainer:
                 except TrainingDivergedError:
                     self.history.stopped = "diverged"
                     raise
-                val_loss, val_acc = (self._evaluate(X_val, y_val, val_sample_weight)
-                                     if has_val else (math.nan, math.nan))
+                try:
+                    val_loss, val_acc = (self._evaluate(X_val, y_val, val_sample_weight)
+                                         if has_val else (math.nan, math.nan))
+                except KeyboardInterrupt:
+                    # The epoch's updates are done but not yet in the history:
+                    # go back to its start so model and history agree.
+                    self.model.set_weights(self._epoch_start)
+                    self.history.stopped = "interrupted"
+                    raise
                 self.epoch += 1
                 if self.schedule is not None:
                     self.schedule.step(self.epoch, train_loss=train_loss,
                                        val_loss=val_loss if has_val else None,
                                        samples_seen=self.samples_seen)
                 row = {"epoch": self.epoch, "train_loss": train_loss, "train_acc": train_acc,
-                           "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
-                           "seconds": time.perf_counter() - t0}
+                       "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
+                       "seconds": time.perf_counter() - t0}
                 self.history.append(**row)
                 check_not_learning(self.history, self.model.n_classes, lr)  # hints.py: warns once
                 for cb in self.callbacks:
@@ -337,6 +344,11 @@ class Trainer:
                     break
             if self.history.stopped is None:
                 self.history.stopped = "completed"
+        except KeyboardInterrupt:
+            # Between epochs (a callback, the schedule): the model already
+            # matches the history; just say why training ended.
+            self.history.stopped = self.history.stopped or "interrupted"
+            raise
         finally:
             for cb in self.callbacks:
                 cb.on_train_end(self)
