@@ -215,31 +215,31 @@ def test_input_validation(rng):
         Trainer(t.model, t.optimizer, batch_size=0)
 
 
-def test_interrupt_during_validation_or_callback_keeps_model_and_history_in_step(rng):
+@pytest.mark.parametrize("where", ["evaluate", "callback"])
+def test_interrupt_during_validation_or_callback_keeps_model_and_history_in_step(where, rng):
     X, y = _blobs(rng)
-    for where in ("evaluate", "callback"):
-        t = _mlp_trainer(0)
-        ends = {}
+    t = _mlp_trainer(0)
+    ends = {}
 
-        class Spy(Callback):
-            def on_epoch_end(self, trainer, epoch, logs):
-                ends[epoch] = trainer.model.get_weights()
-                if where == "callback" and epoch == 2:
-                    raise KeyboardInterrupt
+    class Spy(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            ends[epoch] = trainer.model.get_weights()
+            if where == "callback" and epoch == 2:
+                raise KeyboardInterrupt
 
-        t.callbacks.append(Spy())
-        if where == "evaluate":
-            real = t._evaluate
+    t.callbacks.append(Spy())
+    if where == "evaluate":
+        real = t._evaluate
 
-            def interrupted(*a):
-                if t.epoch == 1:
-                    raise KeyboardInterrupt
-                return real(*a)
+        def interrupted(*a):
+            if t.epoch == 1:  # during epoch 2's validation
+                raise KeyboardInterrupt
+            return real(*a)
 
-            t._evaluate = interrupted
-        with pytest.raises(KeyboardInterrupt):
-            t.fit(X, y, epochs=5, X_val=X[:50], y_val=y[:50])
-        assert t.history.stopped == "interrupted"
-        assert len(t.history) == t.epoch
-        for u, v in zip(t.model.get_weights(), ends[t.epoch], strict=True):
-            np.testing.assert_array_equal(u, v)
+        t._evaluate = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        t.fit(X, y, epochs=5, X_val=X[:50], y_val=y[:50])
+    assert t.history.stopped == "interrupted"
+    assert len(t.history) == t.epoch
+    for u, v in zip(t.model.get_weights(), ends[t.epoch], strict=True):
+        np.testing.assert_array_equal(u, v)
