@@ -280,3 +280,16 @@ def test_progress_bar_mode_shows_live_loss_and_accuracy(tmp_path):
     text = buf.getvalue()
     assert "epochs: 100%" in text and "2/2" in text
     assert "loss=" in text and "acc=" in text and "val_acc=" in text
+
+
+def test_finished_run_folder_is_refused_unless_overwrite(tmp_path, capsys):
+    run = _train(tmp_path, "--data", "spiral", "--epochs", "2", "--quiet")
+    before = (run / "metrics.json").read_text()
+    capsys.readouterr()
+    assert main(["train", "--out", str(run), "--data", "spiral", "--epochs", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "already holds a run" in err[0] and "--overwrite" in err[0]
+    assert (run / "metrics.json").read_text() == before  # nothing lost
+    assert main(["train", "--out", str(run), "--data", "spiral", "--epochs", "1", "--quiet",
+                 "--overwrite"]) == 0
+    assert json.loads((run / "metrics.json").read_text())["epochs"] == 1

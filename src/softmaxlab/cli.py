@@ -83,6 +83,8 @@ def _add_train(sub):
     a("--out", metavar="DIR", help="run folder (default runs/<timestamp>-<data>-<model>)")
     a("--config", metavar="FILE.toml", help="read settings from a TOML file")
     a("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint.npz")
+    a("--overwrite", action="store_true", help="replace a finished run already in --out "
+      "(without it such a folder is refused, so no result is lost)")
     a("--quiet", action="store_true", help="print only the final summary")
     a("--debug", action="store_true", help="show Python tracebacks")
 
@@ -153,7 +155,7 @@ def cmd_train(args) -> int:
     if args.resume:
         given = [k for k, v in vars(args).items() if v is not None and
                  k in TrainConfig.__dataclass_fields__]
-        given += [k for k in ("out", "config") if getattr(args, k)]
+        given += [k for k in ("out", "config", "overwrite") if getattr(args, k)]
         if given:
             raise ConfigError(f"--resume takes its settings from the run's config.toml; "
                               f"drop {', '.join('--' + g.replace('_', '-') for g in given)}")
@@ -161,7 +163,8 @@ def cmd_train(args) -> int:
     else:
         cfg = _train_config(args)
         _check_data_name(cfg.data)
-        result = run_training(cfg, run_dir=args.out, progress_mode=mode)
+        result = run_training(cfg, run_dir=args.out, progress_mode=mode,
+                              overwrite=args.overwrite)
     for note in result.notes:
         print(f"softmaxlab: note: {note}", file=sys.stderr)
     m = result.metrics
@@ -242,13 +245,13 @@ def cmd_datasets(args) -> int:
 
 def _handle(args) -> int:
     from softmaxlab.io import ModelFormatError
-    from softmaxlab.rundir import RunLockedError
+    from softmaxlab.rundir import RunExistsError, RunLockedError
     from softmaxlab.train import TrainingDivergedError
 
     prog = f"softmaxlab {args.command}"
     try:
         return globals()[f"cmd_{args.command}"](args)
-    except ConfigError as exc:
+    except (ConfigError, RunExistsError) as exc:  # fixed by choosing other options
         if args.debug:
             raise
         print(f"{prog}: error: {exc}", file=sys.stderr)

@@ -28,6 +28,10 @@ class RunLockedError(RuntimeError):
     """Another live process is writing to the run folder."""
 
 
+class RunExistsError(RuntimeError):
+    """The run folder already holds a run (and overwriting was not asked for)."""
+
+
 def default_run_dir(data: str, model: str, root="runs") -> Path:
     """``runs/<YYYYmmdd-HHMMSS>-<data>-<model>``, made unique with a suffix."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(data).stem if "/" in data or "." in data

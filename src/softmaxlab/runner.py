@@ -24,6 +24,7 @@ from softmaxlab.rundir import (
     MODEL,
     PREDICTIONS,
     CheckpointWriter,
+    RunExistsError,
     RunLock,
     default_run_dir,
     load_checkpoint,
@@ -144,11 +145,14 @@ def _save_predictions(run_dir: Path, p: Prepared, proba_test: np.ndarray) -> Non
 
 
 def run_training(cfg: TrainConfig | None = None, *, run_dir=None, resume=None,
-                 progress_mode: str | None = None, stream=None, report: bool = True) -> RunResult:
+                 progress_mode: str | None = None, stream=None, report: bool = True,
+                 overwrite: bool = False) -> RunResult:
     """Train and write the run folder; see ``softmaxlab train --help``.
 
     ``resume`` is a run folder with ``config.toml`` and ``checkpoint.npz``:
     its settings are used and training continues from the checkpoint.
+    A ``run_dir`` that already holds a run (its ``config.toml``) is refused
+    unless ``overwrite``, so a finished run is never replaced by accident.
     """
     notes = []
     if resume is not None:
@@ -159,6 +163,10 @@ def run_training(cfg: TrainConfig | None = None, *, run_dir=None, resume=None,
         run_dir = Path(run_dir) if run_dir else default_run_dir(cfg.data, cfg.model)
     lock = RunLock(run_dir).acquire()
     try:
+        if resume is None and not overwrite and (run_dir / CONFIG).exists():
+            raise RunExistsError(
+                f"{run_dir} already holds a run; choose another --out, continue it with "
+                f"--resume {run_dir}, or pass --overwrite to replace it")
         if lock.stale_pid is not None:
             who = f"pid {lock.stale_pid}" if lock.stale_pid > 0 else "an unknown process"
             notes.append(f"took over a stale lock in {run_dir} left by {who}, which is not running")
