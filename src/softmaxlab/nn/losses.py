@@ -50,7 +50,7 @@ class SoftmaxCrossEntropy:
                 )
         self.class_weight = class_weight
 
-    def _rows(self, n):
+    def _row_offsets(self, n):
         """``arange(n)``, kept between calls: every full batch has the same n."""
         rows = getattr(self, "_rows_cache", None)
         if rows is None or rows.shape[0] != n:
@@ -84,31 +84,39 @@ class SoftmaxCrossEntropy:
         dlogits : ndarray of shape (n_samples, n_classes)
             ``d loss / d logits``, including the ``1/sum(w)`` factor.
         """
-        n = logits.shape[0]
-        rows = self._rows(n)
-        # One temporary of shape (n, C) becomes the gradient in place.
-        p = logits - logits.max(axis=1, keepdims=True)
-        shifted_y = p[rows, y]
-        np.exp(p, out=p)
-        s = p.sum(axis=1, keepdims=True)
-        p /= s
-        logp_y = shifted_y - np.log(s[:, 0])
-        p[rows, y] -= 1
+        n, c = logits.shape
+        # The work is done on a (C, n) copy: with C ~ 10, reductions along the
+        # short class axis of an (n, C) array cost one tiny inner loop per row
+        # (12 us for a max over 256 x 10), whereas across the rows of (C, n)
+        # they are C vectorised passes over n contiguous values (about 1 us).
+        # The copy is the one temporary that becomes the gradient; it is
+        # returned as its transpose, an (n, C) view in Fortran order.
+        pt = np.array(logits.T, order="C")
+        pt -= pt.max(axis=0)
+        # pt.flat[y * n + i] is the true class of row i: a flat take/put
+        # instead of a 2-D fancy index.
+        at_y = y * n + self._row_offsets(n)
+        shifted_y = pt.take(at_y)
+        np.exp(pt, out=pt)
+        s = pt.sum(axis=0)
+        pt /= s
+        logp_y = shifted_y - np.log(s)
+        pt.reshape(-1)[at_y] -= 1
         w = self._weights(y, sample_weight, logits.dtype)
         if w is None:
             loss = -float(logp_y.mean(dtype=np.float64))
-            p *= logits.dtype.type(1.0 / n)
+            pt *= logits.dtype.type(1.0 / n)
         else:
             total = float(w.sum(dtype=np.float64))
             if not total > 0:
                 # Every row of this batch has weight 0 (a class weighted 0, or
                 # zero sample weights): it carries no information, so it
                 # contributes nothing rather than a 0/0.
-                p.fill(0)
-                return 0.0, p
+                pt.fill(0)
+                return 0.0, pt.T
             loss = -float(np.dot(w.astype(np.float64), logp_y.astype(np.float64))) / total
-            p *= (w / logits.dtype.type(total))[:, None]
-        return loss, p
+            pt *= w / logits.dtype.type(total)
+        return loss, pt.T
 
     def __call__(self, logits, y, sample_weight=None):
         # Dispatch through forward so subclasses that override it are honoured.
