@@ -200,38 +200,52 @@ class Trainer:
             f"(standardise features, or scale pixels to [0, 1]). {kept}",
             epoch=epoch, batch=batch, lr=lr, history=self.history)
 
+    def _batch_end_hooks(self):
+        """The ``on_batch_end`` methods that do something: the base class's is
+        a no-op, and building its ``logs`` dict for every batch is not free."""
+        hooks = []
+        for cb in self.callbacks:
+            hook = getattr(cb, "on_batch_end", None)
+            if hook is not None and getattr(hook, "__func__", None) is not Callback.on_batch_end:
+                hooks.append(hook)
+        return hooks
+
     def _run_batches(self, X, y, sw, order, bs, snapshot):
-        model, loss_fn, opt = self.model, self.loss, self.optimizer
+        forward, backward = self.model.forward, self.model.backward
+        loss_fn, step = self.loss, self.optimizer.step
+        gather = self._gather_batch
         n = X.shape[0]
         if order is not None:  # labels and weights are small: permute them once
             y = y[order]
             sw = sw[order] if sw is not None else None
+        hooks = self._batch_end_hooks()
+        epoch = self.epoch + 1
+        isfinite, count_nonzero = math.isfinite, np.count_nonzero
         total_loss = 0.0
         total_weight = 0.0
         correct = 0
         for b, start in enumerate(range(0, n, bs)):
-            if order is None:
-                xb = X[start:start + bs]
-            else:
-                xb = self._gather_batch(X, order[start:start + bs])
-            yb = y[start:start + bs]
-            swb = sw[start:start + bs] if sw is not None else None
-            logits = model.forward(xb, training=True)
+            stop = start + bs
+            xb = X[start:stop] if order is None else gather(X, order[start:stop])
+            yb = y[start:stop]
+            size = yb.shape[0]
+            swb = None if sw is None else sw[start:stop]
+            logits = forward(xb, training=True)
             loss, dlogits = loss_fn(logits, yb, swb)
-            if not math.isfinite(loss):
+            if not isfinite(loss):
                 self._diverged(snapshot, b + 1, f"the loss became {loss}")
-            model.backward(dlogits)
-            opt.step()
-            hits = int(np.count_nonzero(logits.argmax(axis=1) == yb))
-            w = len(yb) if swb is None else float(swb.sum())
+            backward(dlogits)
+            step()
+            hits = int(count_nonzero(logits.argmax(axis=1) == yb))
+            w = size if swb is None else float(swb.sum())
             total_loss += loss * w
             total_weight += w
             correct += hits
-            self.samples_seen += len(yb)
-            if self.callbacks:
-                logs = {"loss": loss, "size": len(yb), "correct": hits, "epoch": self.epoch + 1}
-                for cb in self.callbacks:
-                    cb.on_batch_end(self, b, logs)
+            self.samples_seen += size
+            if hooks:
+                logs = {"loss": loss, "size": size, "correct": hits, "epoch": epoch}
+                for hook in hooks:
+                    hook(self, b, logs)
         return total_loss / max(total_weight, 1e-300), correct / n
 
     def evaluate(self, X, y, sample_weight=None) -> tuple[float, float]:
