@@ -53,6 +53,12 @@ class Adam(Optimizer):
         bc1 = 1.0 - b1 ** self.t
         bc2 = 1.0 - b2 ** self.t
         step_size = self.lr / bc1
+        # The update step_size * m / (sqrt(v) / sqrt(bc2) + eps), regrouped as
+        # m / (sqrt(v) * scale + shift): the same formula (eps still added
+        # after the bias correction, as in PyTorch) with the scalars folded
+        # once per step, so each parameter takes 12 in-place passes, not 13.
+        scale = 1.0 / (step_size * math.sqrt(bc2))
+        shift = self.eps / step_size
         for p, m, v, tmp in zip(self.params, self.m, self.v, self._tmp, strict=True):
             g = self._grad(p)
             f = p.value.dtype.type
@@ -63,11 +69,10 @@ class Adam(Optimizer):
             np.multiply(g, g, out=tmp)
             tmp *= f(1 - b2)
             v += tmp
-            np.sqrt(v, out=tmp)          # tmp = denom
-            tmp /= f(math.sqrt(bc2))
-            tmp += f(self.eps)
-            np.divide(m, tmp, out=tmp)   # tmp = m / denom
-            tmp *= f(step_size)
+            np.sqrt(v, out=tmp)
+            tmp *= f(scale)
+            tmp += f(shift)              # tmp = denominator / step_size
+            np.divide(m, tmp, out=tmp)   # tmp = the step
             p.value -= tmp
 
     def _buffers(self):
