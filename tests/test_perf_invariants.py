@@ -74,3 +74,20 @@ def test_optimizer_step_allocates_no_parameter_sized_temporaries():
             tracemalloc.stop()
         w1 = model.parameters()[0].value.nbytes
         assert peak < w1 / 4, f"{type(opt).__name__} step peak {peak} bytes vs W {w1} bytes"
+
+
+def test_cached_constants_stay_small_and_read_only():
+    # ReLU compares against cached zeros and Linear sums the bias gradient
+    # with cached ones. Predicting on a large input must not leave a
+    # data-set-sized block behind, and nobody may write into the cache.
+    from softmaxlab.nn import layers
+
+    rng = np.random.default_rng(0)
+    model = mlp(20, [300], 3, rng=rng)
+    X = rng.random((64, 20), dtype=np.float32)
+    model.forward(X, training=True)
+    model.backward(np.full((64, 3), 1 / 64, dtype=np.float32))
+    model.predict_logits(rng.random((20000, 20), dtype=np.float32))  # 20000 x 300 > the cap
+    blocks = list(layers._CONST.values())
+    assert blocks and all(b.size <= layers._CONST_MAX_ELEMENTS for b in blocks)
+    assert not any(b.flags.writeable for b in blocks)
