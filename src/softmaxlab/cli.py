@@ -169,8 +169,9 @@ def cmd_train(args) -> int:
         print(f"softmaxlab: note: {note}", file=sys.stderr)
     m = result.metrics
     acc = m["test"]["accuracy"]
+    secs = m["training_seconds"]
     print(f"test accuracy {'n/a' if acc is None else f'{acc:.4f}'} | {m['epochs']} epochs | "
-          f"{m['training_seconds']:.1f} s | {result.status} | run folder {result.run_dir}")
+          f"{secs:.{2 if secs < 10 else 1}f} s | {result.status} | run folder {result.run_dir}")
     if result.status == "diverged":
         print(f"softmaxlab train: error: {result.error}", file=sys.stderr)
         return 1
