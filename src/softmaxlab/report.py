@@ -132,7 +132,10 @@ def build_report(run_dir) -> Path:
     per_class = _table([[n, _fmt(v["precision"], 3), _fmt(v["recall"], 3), _fmt(v["f1"], 3),
                          v["support"]] for n, v in metrics["test"].get("per_class", {}).items()],
                        ["class", "precision", "recall", "F1", "support"])
-    settings = _table([[k, v] for k, v in cfg.items()], cls="kv")
+    # Architecture settings that do not apply to softmax regression would
+    # only mislead the reader of the page; config.toml keeps every setting.
+    unused = {"hidden", "activation", "dropout"} if cfg.get("model") == "softmax" else set()
+    settings = _table([[k, v] for k, v in cfg.items() if k not in unused], cls="kv")
     status = metrics.get("status", "completed")
     title = f"softmaxlab run: {cfg.get('data')} / {cfg.get('model')}"
     page = f"""<!DOCTYPE html>
