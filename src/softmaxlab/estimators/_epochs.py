@@ -1,0 +1,145 @@
+"""Per-epoch bookkeeping of the estimators, as scikit-learn's ``_fit_stochastic``
+does it: one pass of the engine's ``Trainer``, the L2 penalty in ``loss_``,
+``loss_curve_``/``validation_scores_``, the ``tol``/``n_iter_no_change``
+counter and the ``adaptive`` learning rate.
+"""
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy as np
+from sklearn.metrics import accuracy_score
+
+from softmaxlab.nn import SoftmaxCrossEntropy
+from softmaxlab.train import TrainingDivergedError
+
+__all__ = ["EpochMixin"]
+
+
+class EpochMixin:
+    """Mixed into ``BaseSoftmaxEstimator``; uses its fitted state
+    (``_model``, ``_opt``, ``_l2``, ``history_``, curves and counters)."""
+
+    def _batch_size(self, n):
+        if self.batch_size == "auto":
+            return min(200, n)
+        if self.batch_size > n:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
+                          "It is going to be clipped", stacklevel=3)
+        return int(np.clip(self.batch_size, 1, n))
+
+    def _train_pass(self, trainer, X, y, sw, bs) -> tuple[float, float]:
+        """``trainer.train_epoch`` plus the L2 penalty; (loss_, accuracy).
+
+        Raises ``TrainingDivergedError`` as ``Trainer.fit`` does, with
+        ``history_.stopped = "diverged"`` and the weights of the last finished
+        epoch, also when only ``loss_`` is non-finite: weights of ~1e160 are
+        finite, but their penalty ``0.5 * alpha * ||W||^2`` is not.
+        """
+        n = X.shape[0]
+        snapshot = self._model.get_weights()
+        self._l2.begin_epoch(trainer, n, bs)
+        try:
+            data_loss, acc = trainer.train_epoch(X, y, sw)
+        except TrainingDivergedError:
+            self.history_.stopped = "diverged"
+            if trainer.epoch < self._epochs_done:
+                self._forget_last_epoch(n)
+            raise
+        except KeyboardInterrupt:
+            self.history_.stopped = "interrupted"
+            raise
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = data_loss + self._l2.penalty_sum / n
+        if math.isfinite(loss):
+            return loss, acc
+        self._model.set_weights(snapshot)
+        self.history_.stopped = "diverged"
+        epoch, lr = trainer.epoch + 1, self._opt.lr
+        raise TrainingDivergedError(
+            f"Training diverged in epoch {epoch}: loss_ (data loss {data_loss:g} plus the L2 penalty "
+            f"0.5 * alpha * ||W||^2, alpha={self.alpha:g}) became {loss}, the weights are huge. "
+            f"Likely causes: the learning rate is too high (lr={lr:g}; try 10x lower) or the inputs "
+            "are not scaled (standardise features, or scale pixels to [0, 1]). The model keeps the "
+            f"parameters from the end of epoch {epoch - 1}.",
+            epoch=epoch, batch=-(-n // bs), lr=lr, history=self.history_)
+
+    def _forget_last_epoch(self, n):
+        """The trainer went back to the start of the previous epoch (its last
+        update made the weights diverge): drop that epoch from our curves too,
+        so they describe the weights the model keeps."""
+        self._epochs_done -= 1
+        self.n_iter_ = max(self.n_iter_ - 1, 0)
+        self.t_ = max(self.t_ - n, 0)
+        for curve in (self.loss_curve_, self.validation_loss_curve_,
+                      getattr(self, "validation_scores_", None)):
+            if curve:
+                curve.pop()
+        if self.loss_curve_:
+            self.loss_ = self.loss_curve_[-1]
+
+    def _epoch(self, trainer, X, y, sw, val) -> bool:
+        """Train one pass; update curves, history, rate and stopping counter.
+        Returns True when scikit-learn would stop."""
+        n = X.shape[0]
+        bs = self._batch_size(n)
+        trainer.batch_size = bs
+        lr = self._opt.lr
+        t0 = time.perf_counter()
+        self.loss_, acc = self._train_pass(trainer, X, y, sw, bs)
+        self.n_iter_ += 1
+        self._epochs_done += 1
+        trainer.epoch = self._epochs_done
+        self.t_ += n
+        self.loss_curve_.append(self.loss_)
+        val_loss = val_acc = math.nan
+        if val is not None:
+            Xv, yv, swv = val
+            logits = self._model.predict_logits(Xv)
+            val_loss = SoftmaxCrossEntropy().value(logits, yv, swv)
+            val_acc = float(accuracy_score(yv, logits.argmax(axis=1), sample_weight=swv))
+            self.validation_loss_curve_.append(val_loss)
+        if self.verbose:
+            print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+        self._update_no_improvement(val_acc)
+        self.history_.append(epoch=self._epochs_done, train_loss=self.loss_, train_acc=acc,
+                             val_loss=val_loss, val_acc=val_acc, lr=lr,
+                             seconds=time.perf_counter() - t0)
+        if self._schedule is not None:
+            self._schedule.step(self._epochs_done, train_loss=self.loss_,
+                                val_loss=None if val is None else val_loss, samples_seen=self.t_)
+        if self._no_improvement_count > self.n_iter_no_change:
+            what = "Validation score did not improve" if val is not None else "Training loss did not improve"
+            msg = f"{what} more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
+            if self.solver == "sgd" and self.learning_rate == "adaptive" and self._opt.lr > 1e-6:
+                # scikit-learn's 'adaptive': divide by 5 instead of stopping.
+                self._opt.lr /= 5.0
+                self._no_improvement_count = 0
+                if self.verbose:
+                    print(f"{msg} Setting learning rate to {self._opt.lr:f}")
+                return False
+            if self.verbose:
+                print(f"{msg} Stopping.")
+            return True
+        return False
+
+    def _update_no_improvement(self, val_score):
+        if self.validation_scores_ is not None and not math.isnan(val_score):
+            self.validation_scores_.append(val_score)
+            if self.verbose:
+                print(f"Validation score: {val_score:f}")
+            if val_score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if val_score > self.best_validation_score_:
+                self.best_validation_score_ = val_score
+                self._best_weights = self._model.get_weights()
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
