@@ -21,13 +21,13 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from softmaxlab._validation import check_logits, check_sample_weight
+from softmaxlab.nn import SoftmaxCrossEntropy
 from softmaxlab.optim import SGD, Adam, make_schedule
 from softmaxlab.train import History, Trainer
 from softmaxlab.train.hints import check_not_learning
 from softmaxlab.estimators._epochs import EpochMixin
 from softmaxlab.estimators._training import (
     SklearnL2,
-    ZeroSafeCrossEntropy,
     check_hyperparameters,
     resolve_dtype,
 )
@@ -183,7 +183,9 @@ class BaseSoftmaxEstimator(EpochMixin, ClassifierMixin, BaseEstimator):
             self._trainer.epoch = self._epochs_done
             self._trainer.samples_seen = self.t_
             self._trainer.history = self.history_
-        self._trainer.loss = ZeroSafeCrossEntropy(self._class_weight_vector(y_idx))
+        # An all-zero-weight minibatch contributes loss 0 and no gradient
+        # (SoftmaxCrossEntropy handles it); the L2 step still applies.
+        self._trainer.loss = SoftmaxCrossEntropy(self._class_weight_vector(y_idx))
         self._trainer.shuffle = self.shuffle
         return self._trainer
 

@@ -11,39 +11,9 @@ import numbers
 
 import numpy as np
 
-from softmaxlab.nn import SoftmaxCrossEntropy
 from softmaxlab.train import Callback
 
-__all__ = ["SklearnL2", "ZeroSafeCrossEntropy", "check_hyperparameters", "resolve_dtype"]
-
-
-class ZeroSafeCrossEntropy(SoftmaxCrossEntropy):
-    """``SoftmaxCrossEntropy`` that gives loss 0 and a zero gradient for a
-    minibatch whose sample/class weights sum to 0.
-
-    ``fit`` refuses weights that are all zero, but with zeros among them a
-    shuffled minibatch can still be all-zero; it holds nothing to learn from,
-    so it contributes nothing (the L2 step still applies, as for any batch).
-
-    Parameters
-    ----------
-    class_weight : ndarray of shape (n_classes,), optional
-
-    Notes
-    -----
-    The weighted mean ``sum_i w_i l_i / sum_i w_i`` is 0/0 for such a batch;
-    its limit as the weights shrink is undefined, but the batch's share of the
-    epoch, ``sum_i w_i l_i``, is exactly 0, which is what the epoch loss needs.
-    """
-
-    def forward(self, logits, y, sample_weight=None):
-        if sample_weight is not None or self.class_weight is not None:
-            w = 1.0 if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-            if self.class_weight is not None:
-                w = w * self.class_weight[y]
-            if not np.sum(w) > 0:
-                return 0.0, np.zeros_like(logits)
-        return super().forward(logits, y, sample_weight)
+__all__ = ["SklearnL2", "check_hyperparameters", "resolve_dtype"]
 
 
 class SklearnL2(Callback):
