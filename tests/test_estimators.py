@@ -246,3 +246,20 @@ def test_load_reads_a_cli_model_as_a_pipeline(tmp_path):
     pipe = softmaxlab.load(tmp_path / "model.npz")
     np.testing.assert_array_equal(pipe.predict(X), p.predict(X))
     np.testing.assert_allclose(pipe.predict_proba(X), p.predict_proba(X), rtol=1e-6)
+
+
+def test_zero_weight_minibatches_contribute_nothing():
+    # With batch_size=1, every row of weight 0 is an all-zero-weight batch:
+    # loss 0, no gradient, no error (the core loss handles it).
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    sw = np.where(np.arange(40) % 2 == 0, 0.0, 1.0)
+    from softmaxlab import SoftmaxRegression
+    est = SoftmaxRegression(solver="sgd", learning_rate_init=0.1, batch_size=1, max_iter=5,
+                            random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y, sample_weight=sw)
+    assert np.all(np.isfinite(est.loss_curve_))
+    assert est.score(X, y) > 0.8
