@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from softmaxlab.nn._blas import xtg_accumulate
 from softmaxlab.nn.functional import sigmoid
 from softmaxlab.nn.init import get_initializer
 
@@ -175,6 +176,7 @@ class Linear(Layer):
         }
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._X: np.ndarray | None = None
+        self.fused = False  # whether the last backward fused an update into its GEMM
 
     @classmethod
     def from_weights(cls, W, b=None, dtype=None) -> Linear:
@@ -214,16 +216,27 @@ class Linear(Layer):
         out += self.params["b"]
         return out
 
-    def backward(self, dout, need_dx: bool = True):
+    def backward(self, dout, need_dx: bool = True, accumulate=None):
         """Fill grads; return dX, or None when ``need_dx`` is False (the first
-        layer of a model: nobody consumes dL/dX, and it costs a full GEMM)."""
+        layer of a model: nobody consumes dL/dX, and it costs a full GEMM).
+
+        ``accumulate``, optional ``(target, alpha, beta)``: instead of writing
+        ``grads["W"]``, compute ``target = alpha * X^T @ dout + beta * target``
+        in place in one GEMM (an optimizer's update fused into the gradient
+        product, see ``Optimizer.gemm_update``). ``grads["W"]`` is then left
+        as it was; dX is computed first, from the weights before the update.
+        """
         X = self._X
-        np.matmul(X.T, dout, out=self.grads["W"])
+        dx = dout @ self.params["W"].T if need_dx else None
+        if accumulate is None or not xtg_accumulate(X, dout, *accumulate):
+            np.matmul(X.T, dout, out=self.grads["W"])
+            accumulate = None
         # The bias gradient is the column sum of dout, done as ones @ dout:
         # one BLAS matrix-vector product (3.8 us for 256 x 256 float32)
         # instead of NumPy's reduction over the leading axis (11.4 us).
         np.matmul(_ones(dout.shape[0], dout.dtype), dout, out=self.grads["b"])
-        return dout @ self.params["W"].T if need_dx else None
+        self.fused = accumulate is not None
+        return dx
 
     def config(self):
         return {"type": "Linear", "n_in": self.n_in, "n_out": self.n_out}

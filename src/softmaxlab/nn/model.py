@@ -50,15 +50,26 @@ class Sequential:
             X = layer.forward(X, training)
         return X
 
-    def backward(self, dlogits: np.ndarray, input_grad: bool = False):
+    def backward(self, dlogits: np.ndarray, input_grad: bool = False, accumulate=None):
         """Back-propagate dL/dlogits (n_samples, n_classes), filling every layer's grads.
 
         Returns dL/dX of shape (n_samples, n_features) if ``input_grad`` else None;
         the first Linear layer then skips its input-gradient GEMM entirely.
+
+        ``accumulate``, optional ``{layer index: (target, alpha, beta)}``: those
+        Linear layers fuse an optimizer update into their weight-gradient GEMM
+        (see ``Linear.backward``; each sets ``layer.fused``). Used by Trainer.
         """
         d = dlogits
+        acc = accumulate or {}
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
+            if i in acc:
+                if i == self._first_linear and not input_grad:
+                    layer.backward(d, need_dx=False, accumulate=acc[i])
+                    return None
+                d = layer.backward(d, accumulate=acc[i])
+                continue
             if i == self._first_linear and not input_grad:
                 layer.backward(d, need_dx=False)
                 return None

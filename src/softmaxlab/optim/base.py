@@ -45,9 +45,21 @@ class Optimizer:
             return p.grad + p.value.dtype.type(self.weight_decay) * p.value
         return p.grad
 
-    def step(self) -> None:
-        """Update every parameter from its gradient, in place."""
+    def step(self, fused=()) -> None:
+        """Update every parameter from its gradient, in place.
+
+        ``fused``: indices of parameters whose ``gemm_update`` was already
+        applied by their layer's weight-gradient GEMM (their ``grad`` was not
+        written); the step then does only what that GEMM could not.
+        """
         raise NotImplementedError
+
+    def gemm_update(self, i: int):
+        """``(target, alpha, beta)`` such that ``target = alpha * g + beta * target``,
+        done by the GEMM that produces parameter ``i``'s gradient ``g``, is the
+        first part of this step for it; None if the step cannot be split so
+        (the default). Read at every step: ``alpha`` may hold the current lr."""
+        return None
 
     def zero_grad(self) -> None:
         for p in self.params:

@@ -44,13 +44,30 @@ class SGD(Optimizer):
         # allocating a parameter-sized temporary every step (same arithmetic).
         self._tmp = [np.empty_like(p.value) for p in self.params]
 
-    def step(self):
+    def gemm_update(self, i):
+        # Plain SGD is all GEMM: p = -lr * g + p. Classical momentum's
+        # v = mu * v + g is too; p -= lr * v is left to step(). Nesterov needs
+        # g itself after v is updated, and weight decay adds a term, so those
+        # are not fused.
+        p = self.params[i]
+        if self.nesterov or (self.weight_decay and p.decay):
+            return None
+        if not self.momentum:
+            return p.value, -self.lr, 1.0
+        return self.velocity[i], 1.0, self.momentum
+
+    def step(self, fused=()):
         self.t += 1
         lr, mu = self.lr, self.momentum
         for i, p in enumerate(self.params):
-            g = self._grad(p)
             f = p.value.dtype.type
             tmp = self._tmp[i]
+            if i in fused:
+                if mu:  # the GEMM did v = mu * v + g
+                    np.multiply(self.velocity[i], f(lr), out=tmp)
+                    p.value -= tmp
+                continue
+            g = self._grad(p)
             if not mu:
                 np.multiply(g, f(lr), out=tmp)
                 p.value -= tmp
