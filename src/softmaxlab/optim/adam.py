@@ -29,6 +29,13 @@ class Adam(Optimizer):
     The bias corrections undo the pull of the zero-initialised moments toward
     zero in the first steps; ``eps`` is added after the correction, as in
     PyTorch, which matters for parity when ``v`` is tiny.
+
+    Stored moments: ``self.m`` holds ``m / (1 - b1)`` and ``self.v`` holds
+    ``v / (1 - b2)``. Then ``m' = b1 m' + g`` and ``v' = b2 v' + g^2`` need no
+    multiplication of ``g`` by ``1 - b1`` (or of ``g^2`` by ``1 - b2``); the
+    two constants join the per-step scalars instead. That is 10 element-wise
+    passes per parameter instead of 12 (Adam's update is about a fifth of an
+    MLP epoch). Same formula; rounding differs in the last bits.
     """
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
@@ -43,31 +50,28 @@ class Adam(Optimizer):
         self.eps = float(eps)
         self.m = [np.zeros_like(p.value) for p in self.params]
         self.v = [np.zeros_like(p.value) for p in self.params]
-        # One scratch array per parameter: every step is computed in place,
-        # with the same operations in the same order as the formula.
+        # One scratch array per parameter: every step is computed in place.
         self._tmp = [np.empty_like(p.value) for p in self.params]
 
-    def step(self):
+    def step(self, fused=()):
         self.t += 1
         b1, b2 = self.betas
         bc1 = 1.0 - b1 ** self.t
         bc2 = 1.0 - b2 ** self.t
-        step_size = self.lr / bc1
-        # The update step_size * m / (sqrt(v) / sqrt(bc2) + eps), regrouped as
-        # m / (sqrt(v) * scale + shift): the same formula (eps still added
-        # after the bias correction, as in PyTorch) with the scalars folded
-        # once per step, so each parameter takes 12 in-place passes, not 13.
-        scale = 1.0 / (step_size * math.sqrt(bc2))
+        # With the stored moments m' = m / (1 - b1), v' = v / (1 - b2), the
+        # update lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps) is
+        # m' / (sqrt(v') * scale + shift) for the two scalars below (eps is
+        # still added after the bias correction, as in PyTorch).
+        step_size = self.lr * (1.0 - b1) / bc1
+        scale = math.sqrt((1.0 - b2) / bc2) / step_size
         shift = self.eps / step_size
         for p, m, v, tmp in zip(self.params, self.m, self.v, self._tmp, strict=True):
             g = self._grad(p)
             f = p.value.dtype.type
             m *= f(b1)
-            np.multiply(g, f(1 - b1), out=tmp)
-            m += tmp
+            m += g
             v *= f(b2)
             np.multiply(g, g, out=tmp)
-            tmp *= f(1 - b2)
             v += tmp
             np.sqrt(v, out=tmp)
             tmp *= f(scale)
