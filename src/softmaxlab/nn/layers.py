@@ -4,7 +4,9 @@ Contract (DESIGN.md): a layer has ``params`` and ``grads`` (dicts of arrays
 with the same keys), ``forward(X, training)`` that overwrites one cache with
 exactly what ``backward`` needs, ``backward(dout)`` that fills ``grads`` and
 returns ``dX``, and a cache-free ``apply(X)`` used for prediction. No method
-writes into its arguments.
+writes into its arguments, with one opt-in exception: ``Linear.backward``'s
+``accumulate`` target (an optimizer's buffer or the weight itself), which is
+how the Trainer fuses an SGD update into the gradient GEMM.
 """
 from __future__ import annotations
 
