@@ -64,16 +64,11 @@ class Sequential:
         acc = accumulate or {}
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
-            if i in acc:
-                if i == self._first_linear and not input_grad:
-                    layer.backward(d, need_dx=False, accumulate=acc[i])
-                    return None
-                d = layer.backward(d, accumulate=acc[i])
-                continue
+            fuse = {"accumulate": acc[i]} if i in acc else {}
             if i == self._first_linear and not input_grad:
-                layer.backward(d, need_dx=False)
+                layer.backward(d, need_dx=False, **fuse)
                 return None
-            d = layer.backward(d)
+            d = layer.backward(d, **fuse)
         return d
 
     def parameters(self) -> list[Parameter]:
