@@ -39,6 +39,22 @@ def test_xtg_accumulate_matches_matmul(dtype, x_order, g_order, alpha, beta):
 
 
 @needs_blas
+def test_xtg_accumulate_single_row_c_with_odd_strides():
+    """A (1, b) C whose row stride is smaller than b items (a transposed
+    column): NumPy calls it C-contiguous, BLAS would reject its ldc. Either
+    refused or right, never wrong."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((6, 1))
+    G = rng.standard_normal((6, 5))
+    C = np.zeros((5, 1)).T
+    want = X.T @ G
+    if xtg_accumulate(X, G, C, 1.0, 0.0):
+        np.testing.assert_allclose(C, want, rtol=1e-12)
+    else:
+        np.testing.assert_array_equal(C, 0.0)
+
+
+@needs_blas
 def test_xtg_accumulate_strided_views():
     rng = np.random.default_rng(1)
     big = rng.standard_normal((40, 30))

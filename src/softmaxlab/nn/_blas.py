@@ -142,7 +142,10 @@ def xtg_accumulate(X: np.ndarray, G: np.ndarray, C: np.ndarray, alpha: float, be
         return False
     if not (X.shape[0] == G.shape[0] and C.shape == (X.shape[1], G.shape[1]) and min(X.shape) > 0 and G.shape[1] > 0):
         return False
-    if not (_blas_operand(X) and _blas_operand(G) and C.flags.c_contiguous and C.flags.writeable):
+    # c_contiguous alone is not enough: NumPy calls a (1, b) array with any
+    # row stride contiguous, and BLAS needs a leading dimension >= b.
+    if not (_blas_operand(X) and _blas_operand(G) and C.flags.c_contiguous and _row_major(C)
+            and C.flags.writeable):
         return False
     if np.may_share_memory(C, X) or np.may_share_memory(C, G):
         return False
