@@ -263,3 +263,50 @@ def test_zero_weight_minibatches_contribute_nothing():
         est.fit(X, y, sample_weight=sw)
     assert np.all(np.isfinite(est.loss_curve_))
     assert est.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize("make", [
+    lambda: MLPClassifier(hidden_layer_sizes=(16,), solver="adam", max_iter=3, random_state=0),
+    lambda: MLPClassifier(hidden_layer_sizes=(16,), solver="sgd", momentum=0.9,
+                          learning_rate="invscaling", max_iter=3, random_state=0),
+    lambda: MLPClassifier(hidden_layer_sizes=(16,), solver="sgd", lr_schedule="cosine",
+                          max_iter=3, random_state=0),
+    lambda: SoftmaxRegression(max_iter=3, random_state=0),
+])
+def test_partial_fit_after_load_continues_bit_for_bit(make, tmp_path):
+    """save() keeps the optimizer's moments, the schedule and the RNG
+    position: training on after load gives the same bits as never saving."""
+    import softmaxlab
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = make().fit(X, y)
+        loaded = softmaxlab.load(est.save(tmp_path / "m.npz"))
+        for _ in range(2):
+            est.partial_fit(X, y)
+            loaded.partial_fit(X, y)
+    for a, b in zip(est.coefs_ + est.intercepts_, loaded.coefs_ + loaded.intercepts_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert loaded.t_ == est.t_ and loaded.n_iter_ == est.n_iter_
+
+
+@pytest.mark.parametrize("corrupt", ["optimizer_type", "moment_shape", "rng"])
+def test_load_rejects_inconsistent_training_state(corrupt, tmp_path):
+    import softmaxlab
+    from softmaxlab.io import ModelFormatError, load_model, save_model
+    X, y = make_blobs(n_samples=60, centers=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
+    loaded = load_model(est.save(tmp_path / "m.npz"))
+    meta, arrays = loaded.meta, dict(loaded.arrays)
+    if corrupt == "optimizer_type":
+        meta["training_state"]["optimizer"]["type"] = "SGD"
+    elif corrupt == "moment_shape":
+        arrays["optimizer.m.0"] = np.zeros((3, 3))
+    else:
+        meta["training_state"]["rng"] = {"bit_generator": "nonsense"}
+    bad = save_model(tmp_path / "bad.npz", loaded.model, meta, arrays=arrays)
+    with pytest.raises(ModelFormatError, match="inconsistent estimator metadata"):
+        softmaxlab.load(bad)

@@ -20,10 +20,16 @@ architecture and weights (``param.i``) plus a JSON ``meta`` with
   ``validation_scores_``, ``best_validation_score_``,
   ``validation_loss_curve_``, ``history_`` (``History.to_dict()``)
 
+- ``training_state`` (null for lbfgs or before any epoch): ``optimizer``
+  (its scalars: type, lr, step count), ``schedule`` (its state or null),
+  ``rng`` (the Generator's bit-generator state), ``no_improvement_count``,
+  ``n_best_weights``; with extra arrays ``optimizer.<buffer>.<i>`` (momentum
+  velocity or Adam moments) and ``best_weights.<i>``. ``partial_fit`` after
+  ``load`` therefore continues exactly as it would have without the round
+  trip (same bits).
+
 There is no preprocessing in an estimator file: the network reads features
 as given (a ``Pipeline`` around the estimator is pickled, not saved this way).
-Optimizer state is not saved: ``partial_fit`` after ``load`` starts a fresh
-optimizer on the loaded weights (like ``warm_start``).
 """
 from softmaxlab.estimators._classes import MLPClassifier, SoftmaxRegression
 from softmaxlab.estimators._persist import load

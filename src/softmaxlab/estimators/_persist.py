@@ -88,7 +88,49 @@ def save_estimator(est, path):
             "history_": est.history_.to_dict(),
         },
     }
-    return save_model(path, est._model, meta)
+    arrays, meta["training_state"] = _training_state(est)
+    return save_model(path, est._model, meta, arrays=arrays)
+
+
+def _training_state(est):
+    """What partial_fit needs to continue exactly where it stopped: the
+    optimizer's buffers and step count, the schedule, the Generator's
+    position and the early-stopping counter. (None, None) if the estimator
+    has no optimizer yet (lbfgs, or state from before any epoch)."""
+    opt = getattr(est, "_opt", None)
+    if opt is None:
+        return None, None
+    state = opt.state_dict()
+    arrays = {f"optimizer.{k}": v for k, v in state["arrays"].items()}
+    best = getattr(est, "_best_weights", None)
+    if best is not None:
+        arrays.update({f"best_weights.{i}": w for i, w in enumerate(best)})
+    schedule = getattr(est, "_schedule", None)
+    scalars = {
+        "optimizer": state["scalars"],
+        "schedule": None if schedule is None else _jsonable(schedule.state_dict()),
+        "rng": est._rng.bit_generator.state,
+        "no_improvement_count": int(getattr(est, "_no_improvement_count", 0)),
+        "n_best_weights": 0 if best is None else len(best),
+    }
+    return arrays, scalars
+
+
+def _restore_training_state(est, state, arrays):
+    """Inverse of ``_training_state`` on a freshly restored estimator."""
+    est._make_optimizer()
+    prefix = "optimizer."
+    est._opt.load_state_dict({
+        "scalars": state["optimizer"],
+        "arrays": {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)},
+    })
+    if est._schedule is not None and state.get("schedule") is not None:
+        est._schedule.load_state_dict(state["schedule"])
+    est._rng.bit_generator.state = state["rng"]
+    est._no_improvement_count = int(state["no_improvement_count"])
+    n_best = int(state.get("n_best_weights", 0))
+    if n_best:
+        est._best_weights = [np.array(arrays[f"best_weights.{i}"]) for i in range(n_best)]
 
 
 def _restore_estimator(loaded, path):
@@ -123,6 +165,8 @@ def _restore_estimator(loaded, path):
             setattr(est, k, v)
         if est.loss_ is None:
             del est.loss_
+        if meta.get("training_state") is not None:
+            _restore_training_state(est, meta["training_state"], loaded.arrays)
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFormatError(f"{path}: incomplete or inconsistent estimator metadata ({exc}).") from None
     return est
