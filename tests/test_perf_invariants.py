@@ -44,6 +44,18 @@ def test_epoch_makes_no_copy_of_the_training_set():
     assert peak < X.nbytes / 2, f"epoch peak {peak} bytes vs X {X.nbytes} bytes"
 
 
+def test_epoch_with_the_helper_thread_gather_makes_no_copy_either():
+    X, y = _data()
+    rng = np.random.default_rng(0)
+    model = softmax_regression(X.shape[1], 5, rng=rng)
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), batch_size=64, rng=rng,
+                      prefetch=True)
+    peak = _peak_during_epoch(trainer, X, y)
+    # The two-slot ring (2 x ~2 MiB) is allocated in the first epoch and reused.
+    assert peak < X.nbytes / 2, f"epoch peak {peak} bytes vs X {X.nbytes} bytes"
+    assert len(trainer._ring) == 1
+
+
 def test_work_buffers_are_reused_across_epochs():
     X, y = _data(n=1000, d=20)
     rng = np.random.default_rng(0)
