@@ -55,6 +55,23 @@ def test_limits_blas_to_one_thread_inside_and_restores_after_an_error():
     assert not _helpers()
 
 
+def test_overlapping_epochs_share_the_blas_limit_and_restore_the_original():
+    # Two trainers prefetching at once (threads of one Dask worker): the
+    # second must not save the first's limit of 1 and restore it at the end,
+    # and the first must not lift the limit while the second still runs.
+    X = np.ones((600, 4), dtype=np.float32)
+    with threadpool_limits(2, user_api="blas"):
+        before = _blas_threads()
+        first = PrefetchedBatches(X, np.arange(600), 64).__enter__()
+        second = PrefetchedBatches(X, np.arange(600), 64).__enter__()
+        assert set(_blas_threads()) == {1}
+        first.__exit__(None, None, None)
+        assert set(_blas_threads()) == {1}
+        second.__exit__(None, None, None)
+        assert _blas_threads() == before
+    assert not _helpers()
+
+
 def test_ring_buffers_are_reused_across_epochs():
     X = np.ones((600, 4), dtype=np.float32)
     cache = {}

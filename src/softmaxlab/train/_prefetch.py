@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -48,6 +49,39 @@ def _blas_controller():
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController().select(user_api="blas")
+
+
+class _OneBlasThread:
+    """BLAS limited to one thread while at least one epoch needs it.
+
+    The limit is process-wide, so two trainers prefetching at once (threads
+    of one Dask worker, say) share it: the first to enter sets it, the last
+    to leave restores what was there before the first. Each saving and
+    restoring on its own would let the second save the first's limit of 1
+    and restore it after the first had put 2 back.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limiter = None
+
+    def __enter__(self):
+        with self._lock:
+            if self._users == 0:
+                self._limiter = _blas_controller().limit(limits=1)
+            self._users += 1
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+        return False
+
+
+_ONE_BLAS_THREAD = _OneBlasThread()
 
 
 def _cpus() -> int:
@@ -121,7 +155,7 @@ class PrefetchedBatches:
                 cache.clear()  # one ring at a time: the data's width or dtype changed
                 cache[key] = ring
         self._ring = ring
-        self._pool = self._limit = None
+        self._pool = None
 
     def _gather(self, c):
         idx = self.order[c * self.chunk_rows:(c + 1) * self.chunk_rows]
@@ -135,15 +169,17 @@ class PrefetchedBatches:
         return pending.result()
 
     def __enter__(self):
-        self._limit = _blas_controller().limit(limits=1)
+        _ONE_BLAS_THREAD.__enter__()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="softmaxlab-gather")
         return self
 
     def __exit__(self, *exc):
         # Waits for a gather still running (at most one chunk, milliseconds),
         # so the helper never writes into the ring after the epoch ends.
-        self._pool.shutdown(wait=True)
-        self._limit.restore_original_limits()
+        try:
+            self._pool.shutdown(wait=True)
+        finally:
+            _ONE_BLAS_THREAD.__exit__()
         return False
 
     def __iter__(self):
