@@ -78,11 +78,13 @@ class Trainer:
         every gradient materialised each step (for a callback that reads them).
     prefetch : "auto" or bool, default="auto"
         Gather the shuffled rows of the next batches on a helper thread while
-        BLAS runs one thread (``train/_prefetch.py``): same batches, same
-        values, and faster for small models on wide rows (softmax regression
-        on images) when two CPUs are free. "auto" decides per epoch
-        (``_prefetch.worthwhile``); True forces it whenever the data is
-        shuffled; False never.
+        BLAS runs one thread (``train/_prefetch.py``): faster for small models
+        on wide rows (softmax regression on images) when two CPUs are free.
+        Same batches in the same order; values can differ in the last bits,
+        as OpenBLAS sums in another order at one thread. The one-thread limit
+        is process-wide for the epoch and restored after it. "auto" decides
+        per epoch (``_prefetch.worthwhile``); True forces it whenever the
+        data is shuffled; False never.
 
     Attributes
     ----------
