@@ -150,15 +150,15 @@ def test_auto_picks_small_models_on_wide_rows_only(monkeypatch):
     small = softmax_regression(784, 10, rng=np.random.default_rng(0))
     hidden = mlp(784, [32], 10, rng=np.random.default_rng(0))
     with threadpool_limits(2, user_api="blas"):
-        assert worthwhile(small, 12000, 64, wide)
-        assert not worthwhile(hidden, 12000, 64, wide)        # its GEMMs need both cores
-        assert not worthwhile(small, 4000, 64, wide[:4000])   # too short an epoch
-        assert not worthwhile(small, 12000, 16, wide)         # batches too small to matter
+        assert worthwhile(small, 64, wide)
+        assert not worthwhile(hidden, 64, wide)        # its GEMMs need both cores
+        assert not worthwhile(small, 64, wide[:4000])   # too short an epoch
+        assert not worthwhile(small, 16, wide)         # batches too small to matter
     with threadpool_limits(1, user_api="blas"):
-        assert not worthwhile(small, 12000, 64, wide)         # the user asked for one thread
+        assert not worthwhile(small, 64, wide)         # the user asked for one thread
     monkeypatch.setattr(_prefetch, "_cpus", lambda: 1)
     with threadpool_limits(2, user_api="blas"):
-        assert not worthwhile(small, 12000, 64, wide)         # one CPU: nothing to overlap
+        assert not worthwhile(small, 64, wide)         # one CPU: nothing to overlap
 
 
 def test_prefetch_argument_is_validated():

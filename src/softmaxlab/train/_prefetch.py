@@ -91,16 +91,15 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def worthwhile(model, n_rows: int, batch_size: int, X: np.ndarray) -> bool:
+def worthwhile(model, batch_size: int, X: np.ndarray) -> bool:
     """Whether gathering on a helper thread should speed up this epoch.
 
     Parameters
     ----------
     model : Sequential
-    n_rows : int
-        Rows in the epoch.
     batch_size : int
     X : ndarray of shape (n_rows, n_features)
+        The epoch's training rows.
 
     Yes when the model is small (at most ``MAX_WEIGHTS`` Linear weights),
     a batch holds at least ``MIN_BATCH_BYTES`` and the epoch at least
@@ -111,7 +110,7 @@ def worthwhile(model, n_rows: int, batch_size: int, X: np.ndarray) -> bool:
     weights = sum(layer.params["W"].size for layer in model.layers if isinstance(layer, Linear))
     row_bytes = X.shape[1] * X.itemsize
     if (weights > MAX_WEIGHTS or batch_size * row_bytes < MIN_BATCH_BYTES
-            or n_rows * row_bytes < MIN_EPOCH_BYTES or _cpus() < 2):
+            or X.shape[0] * row_bytes < MIN_EPOCH_BYTES or _cpus() < 2):
         return False
     blas = _blas_controller().lib_controllers
     return bool(blas) and all(lib.num_threads >= 2 for lib in blas)

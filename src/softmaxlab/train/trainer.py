@@ -169,7 +169,7 @@ class Trainer:
         """Context manager giving this epoch's input batches in order:
         gathered ahead on a helper thread, or one by one on this thread."""
         if order is not None and (self.prefetch is True or (
-                self.prefetch == "auto" and _prefetch.worthwhile(self.model, X.shape[0], bs, X))):
+                self.prefetch == "auto" and _prefetch.worthwhile(self.model, bs, X))):
             return _prefetch.PrefetchedBatches(X, order, bs, cache=self._ring)
         gather = self._gather_batch
         return contextlib.nullcontext(
