@@ -5,8 +5,8 @@
 Runs the real ``Trainer.fit`` on Fashion-MNIST for workloads (a), (b), (c)
 with a thin timer wrapped around each stage's method on the live objects:
 
-* gather    -- the trainer's per-epoch permutation and row gathering
-  (``Trainer._shuffled`` / ``Trainer._gather_batch``, whichever exists)
+* gather    -- the row gathering of each batch (``train/_epoch.gather_batch``;
+  ``Trainer._shuffled`` / ``Trainer._gather_batch`` in older engines)
 * Linear fwd / bwd -- ``Linear.forward`` (GEMM + bias) / ``Linear.backward`` (GEMMs, bias sum)
 * act fwd / bwd -- the activation layers
 * loss      -- ``SoftmaxCrossEntropy.forward`` (softmax, loss value, dlogits)
@@ -36,6 +36,7 @@ from common import load_fashion, machine_info  # noqa: E402
 from softmaxlab.nn import Linear, mlp, softmax_regression  # noqa: E402
 from softmaxlab.optim import SGD, Adam  # noqa: E402
 from softmaxlab.train import Callback, Trainer  # noqa: E402
+from softmaxlab.train import _epoch  # noqa: E402
 from softmaxlab.train._prefetch import PrefetchedBatches  # noqa: E402
 
 
@@ -94,8 +95,9 @@ def profile(workload, X, y, epochs, prefetch="auto"):
     _wrap(tr.loss, "forward", "loss", acc)
     tr.loss.__class__.__call__ = lambda self, *a, **k: self.forward(*a, **k)
     _wrap(tr.optimizer, "step", "update", acc)
-    for name in ("_shuffled", "_gather_batch"):
+    for name in ("_shuffled", "_gather_batch"):  # older engines: Trainer methods
         _wrap(tr, name, "gather", acc)
+    _wrap(_epoch, "gather_batch", "gather", acc)
     helper = defaultdict(float)
     _wrap(PrefetchedBatches, "_wait", "gather", acc)
     _wrap(PrefetchedBatches, "_gather", "gather (helper)", helper)
@@ -117,6 +119,7 @@ def profile(workload, X, y, epochs, prefetch="auto"):
     finally:
         for name in ("_wait", "_gather"):
             setattr(PrefetchedBatches, name, getattr(PrefetchedBatches, name).__wrapped_original__)
+        _epoch.gather_batch = _epoch.gather_batch.__wrapped_original__
     keep = rows[1:] if len(rows) > 1 else rows
     keys = ["gather", "Linear fwd", "act fwd", "loss", "Linear bwd", "act bwd", "update", "loop", "total"]
     if any("gather (helper)" in r for r in keep):

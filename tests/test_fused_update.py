@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import softmaxlab.train.trainer as trainer_mod
+import softmaxlab.train._epoch as epoch_mod
 from softmaxlab.nn import mlp, softmax_regression
 from softmaxlab.nn._blas import available, xtg_accumulate
 from softmaxlab.optim import SGD, Adam
@@ -106,7 +106,7 @@ def _train(opt_factory, fuse, dtype=np.float64, hidden=(256,), epochs=2, min_siz
     X, y = _data()
     model = mlp(X.shape[1], list(hidden), 4, rng=np.random.default_rng(3), dtype=dtype)
     if min_size is not None:
-        monkeypatch.setattr(trainer_mod, "FUSE_MIN_SIZE", min_size)
+        monkeypatch.setattr(epoch_mod, "FUSE_MIN_SIZE", min_size)
     tr = Trainer(model, opt_factory(model.parameters()), batch_size=32, rng=5, fuse=fuse)
     tr.fit(X.astype(dtype), y, epochs=epochs)
     return model, tr
@@ -167,13 +167,13 @@ def test_unavailable_blas_falls_back(monkeypatch):
     import softmaxlab.nn._blas as blas
 
     monkeypatch.setitem(blas._state, "funcs", {})
-    monkeypatch.setattr(trainer_mod, "blas_available", blas.available)
+    monkeypatch.setattr(epoch_mod, "blas_available", blas.available)
     model, tr = _train(OPTIMIZERS["sgd"], fuse=True)
     assert not model.layers[0].fused
-    assert tr._fusable() == []
+    assert epoch_mod.fusable(tr) == []
 
 
 def test_softmax_regression_is_not_fused():
     model = softmax_regression(784, 10, rng=np.random.default_rng(0))
     tr = Trainer(model, SGD(model.parameters(), lr=0.1))
-    assert tr._fusable() == []          # 7840 weights < FUSE_MIN_SIZE
+    assert epoch_mod.fusable(tr) == []          # 7840 weights < FUSE_MIN_SIZE

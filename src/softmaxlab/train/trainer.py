@@ -2,7 +2,7 @@
 a divergence guard and callback hooks. It never prints or draws."""
 from __future__ import annotations
 
-import contextlib
+import functools
 import math
 import time
 from collections.abc import Sequence
@@ -16,11 +16,8 @@ from softmaxlab._validation import (
     check_positive_int,
     check_sample_weight,
 )
-from softmaxlab.nn._blas import available as blas_available
-from softmaxlab.nn.layers import Linear
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
-from softmaxlab.optim.base import Optimizer
-from softmaxlab.train import _prefetch
+from softmaxlab.train import _epoch, _state
 from softmaxlab.train.callbacks import Callback, EarlyStopping
 from softmaxlab.train.hints import check_not_learning
 from softmaxlab.train.history import COLUMNS, History
@@ -39,10 +36,6 @@ class TrainingDivergedError(FloatingPointError):
     def __init__(self, message, epoch, batch, lr, history):
         super().__init__(message)
         self.epoch, self.batch, self.lr, self.history = epoch, batch, lr, history
-
-
-#: Fewest elements a Linear weight needs for ``fuse`` to apply to it.
-FUSE_MIN_SIZE = 1 << 16
 
 
 class Trainer:
@@ -147,35 +140,6 @@ class Trainer:
         replacement), or None for the data's own order."""
         return self.rng.permutation(n) if self.shuffle else None
 
-    def _gather_batch(self, X, idx):
-        """Rows ``idx`` of X copied into a work buffer reused across batches.
-
-        Gathering per batch (not the whole shuffled set once per epoch) reads
-        every image from memory once and writes only a cache-sized buffer
-        that the GEMMs then read from cache; no epoch-sized copy exists. Full
-        batches share one buffer, the last partial batch gets its own. The
-        first Linear layer caches the buffer for its backward, which runs
-        before the next batch overwrites it.
-        """
-        key = (len(idx), X.shape[1], X.dtype)
-        buf = self._buf.get(key)
-        if buf is None:
-            buf = self._buf[key] = np.empty((len(idx), X.shape[1]), dtype=X.dtype)
-        # mode="clip": the indices come from a permutation, so none is out of
-        # range, and the default mode="raise" would buffer `out` (a second copy).
-        return np.take(X, idx, axis=0, out=buf, mode="clip")
-
-    def _batches(self, X, order, bs):
-        """Context manager giving this epoch's input batches in order:
-        gathered ahead on a helper thread, or one by one on this thread."""
-        if order is not None and (self.prefetch is True or (
-                self.prefetch == "auto" and _prefetch.worthwhile(self.model, bs, X))):
-            return _prefetch.PrefetchedBatches(X, order, bs, cache=self._ring)
-        gather = self._gather_batch
-        return contextlib.nullcontext(
-            X[s:s + bs] if order is None else gather(X, order[s:s + bs])
-            for s in range(0, X.shape[0], bs))
-
     def train_epoch(self, X, y, sample_weight=None, *, _prepared=False) -> tuple[float, float]:
         """One pass over the data. Returns (mean training loss, running accuracy).
 
@@ -201,7 +165,8 @@ class Trainer:
             # Overflow on the way to divergence is expected and reported by
             # the loss guard below as one clear error, not as numpy warnings.
             with np.errstate(over="ignore", invalid="ignore"):
-                result = self._run_batches(X, y, sample_weight, order, bs, snapshot)
+                result = _epoch.run_batches(self, X, y, sample_weight, order, bs,
+                                            functools.partial(self._diverged, snapshot))
         except KeyboardInterrupt:
             # Ctrl-C mid-epoch: go back to the last finished epoch so the
             # model always matches its history.
@@ -239,78 +204,6 @@ class Trainer:
             f"learning rate is too high (lr={lr:g}; try 10x lower) or the inputs are not scaled "
             f"(standardise features, or scale pixels to [0, 1]). {kept}",
             epoch=epoch, batch=batch, lr=lr, history=self.history)
-
-    def _batch_end_hooks(self):
-        """The ``on_batch_end`` methods that do something: the base class's is
-        a no-op, and building its ``logs`` dict for every batch is not free."""
-        hooks = []
-        for cb in self.callbacks:
-            hook = getattr(cb, "on_batch_end", None)
-            if hook is not None and getattr(hook, "__func__", None) is not Callback.on_batch_end:
-                hooks.append(hook)
-        return hooks
-
-    def _fusable(self) -> list[tuple[int, int]]:
-        """(layer index, parameter index) of each Linear weight whose update
-        the optimizer may fuse into the layer's gradient GEMM."""
-        opt = self.optimizer
-        if not self.fuse or type(opt).gemm_update is Optimizer.gemm_update \
-                or not blas_available(self.model.dtype):
-            return []
-        index = {id(p.value): i for i, p in enumerate(opt.params)}
-        # Small weights are left alone: their separate update takes a few
-        # microseconds, and softmax regression's 784 x 10 measured slower fused.
-        return [(li, index[id(layer.params["W"])]) for li, layer in enumerate(self.model.layers)
-                if isinstance(layer, Linear) and id(layer.params["W"]) in index
-                and layer.params["W"].size >= FUSE_MIN_SIZE]
-
-    def _run_batches(self, X, y, sw, order, bs, snapshot):
-        forward, backward = self.model.forward, self.model.backward
-        loss_fn, step = self.loss, self.optimizer.step
-        fusable, gemm_update, layers = self._fusable(), self.optimizer.gemm_update, self.model.layers
-        n = X.shape[0]
-        if order is not None:  # labels and weights are small: permute them once
-            y = y[order]
-            sw = sw[order] if sw is not None else None
-        hooks = self._batch_end_hooks()
-        epoch = self.epoch + 1
-        isfinite, count_nonzero = math.isfinite, np.count_nonzero
-        total_loss = 0.0
-        total_weight = 0.0
-        correct = 0
-        with self._batches(X, order, bs) as batches:
-            for b, xb in enumerate(batches):
-                start = b * bs
-                stop = start + bs
-                yb = y[start:stop]
-                size = yb.shape[0]
-                swb = None if sw is None else sw[start:stop]
-                logits = forward(xb, training=True)
-                loss, dlogits = loss_fn(logits, yb, swb)
-                if not isfinite(loss):
-                    self._diverged(snapshot, b + 1, f"the loss became {loss}")
-                if fusable:
-                    plan = {}
-                    for li, pi in fusable:
-                        update = gemm_update(pi)
-                        if update is not None:
-                            plan[li] = update
-                    backward(dlogits, accumulate=plan)
-                    step(fused={pi for li, pi in fusable if li in plan and layers[li].fused})
-                else:
-                    backward(dlogits)
-                    step()
-                hits = int(count_nonzero(logits.argmax(axis=1) == yb))
-                w = size if swb is None else float(swb.sum())
-                total_loss += loss * w
-                total_weight += w
-                correct += hits
-                self.samples_seen += size
-                if hooks:
-                    logs = {"loss": loss, "size": size, "correct": hits, "epoch": epoch}
-                    for hook in hooks:
-                        hook(self, b, logs)
-        return total_loss / max(total_weight, 1e-300), correct / n
 
     def evaluate(self, X, y, sample_weight=None) -> tuple[float, float]:
         """Loss and accuracy of the current model (cache-free, in chunks).
@@ -437,39 +330,8 @@ class Trainer:
         """Everything needed to resume bit-identically, as
         ``{"scalars": JSON-able dict, "arrays": {name: ndarray}}``: weights,
         optimizer buffers, schedule, the Generator's state, history, counters."""
-        arrays = {f"weights.{i}": w for i, w in enumerate(self.model.get_weights())}
-        opt = self.optimizer.state_dict()
-        arrays.update({f"optimizer.{k}": v for k, v in opt["arrays"].items()})
-        scalars = {
-            "epoch": self.epoch,
-            "samples_seen": self.samples_seen,
-            "rng": self.rng.bit_generator.state,
-            "history": self.history.to_dict(),
-            "optimizer": opt["scalars"],
-            "schedule": self.schedule.state_dict() if self.schedule is not None else None,
-        }
-        if self.early_stopping is not None:
-            es = self.early_stopping.state_dict()
-            scalars["early_stopping"] = es["scalars"]
-            arrays.update({f"early_stopping.{i}": a for i, a in enumerate(es["arrays"])})
-        return {"scalars": scalars, "arrays": arrays}
+        return _state.trainer_state(self)
 
     def load_state_dict(self, state: dict) -> None:
         """Restore from ``state_dict()`` output."""
-        sc, arrays = state["scalars"], state["arrays"]
-        n_w = len(self.model.parameters())
-        self.model.set_weights([arrays[f"weights.{i}"] for i in range(n_w)])
-        self.optimizer.load_state_dict({
-            "scalars": sc["optimizer"],
-            "arrays": {k[len("optimizer."):]: v for k, v in arrays.items() if k.startswith("optimizer.")},
-        })
-        if self.schedule is not None and sc.get("schedule") is not None:
-            self.schedule.load_state_dict(sc["schedule"])
-        self.rng.bit_generator.state = sc["rng"]
-        self.history = History.from_dict(sc["history"])
-        self.epoch, self.samples_seen = int(sc["epoch"]), int(sc["samples_seen"])
-        if self.early_stopping is not None and "early_stopping" in sc:
-            es_arrays = sorted((k for k in arrays if k.startswith("early_stopping.")),
-                               key=lambda k: int(k.rsplit(".", 1)[1]))
-            self.early_stopping.load_state_dict(
-                {"scalars": sc["early_stopping"], "arrays": [arrays[k] for k in es_arrays]})
+        _state.load_trainer_state(self, state)
