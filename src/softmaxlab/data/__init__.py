@@ -15,15 +15,10 @@ from .fashion_mnist import (
     load_fashion_mnist,
 )
 from .idx import IDXFormatError, read_idx, read_idx_header, write_idx
-from .preprocess import (
-    PREPROCESS_METHODS,
-    Preprocessor,
-    Splits,
-    decode_labels,
-    encode_labels,
-    split_dataset,
-)
+from .labels import decode_labels, encode_labels
+from .preprocess import PREPROCESS_METHODS, Preprocessor
 from .registry import DATASET_NAMES, Dataset, list_datasets, load_dataset
+from .split import Splits, split_dataset
 from .synthetic import make_binary_mod, make_spiral
 from .tabular import load_csv, load_npz, load_parquet, load_table
 
