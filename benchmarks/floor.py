@@ -5,6 +5,11 @@
   not a vendor peak.
 * Memory bandwidth: streaming read (BLAS ``sdot`` of a 256 MiB vector with
   itself, 4 bytes read per element) and copy (``np.copyto``, read + write).
+* Row gather: one epoch of shuffled 784-float rows copied batch by batch
+  into a reused buffer (``np.take``, one thread), beside a contiguous copy of
+  the same bytes. Not part of the floor (the floor assumes every image is
+  streamed once); it shows what random-row reads cost on this machine, the
+  part of a shuffled epoch that no code layout removes.
 
 ``floor_seconds`` turns them into seconds per epoch: FLOPs / GEMM rate, and
 bytes of the training images / read bandwidth (every image has to come from
@@ -81,6 +86,34 @@ def bandwidth(mib=256):
             "copy_GBps_median": 2 * a.nbytes / med_c / 1e9, "copy_GBps_best": 2 * a.nbytes / best_c / 1e9}
 
 
+def row_gather(rows=60000, n_in=784, batch=256, repeats=5):
+    """Seconds for one epoch's row gathers in a fresh random order, and for a
+    contiguous copy of the same bytes (best of ``repeats``; one thread)."""
+    rng = np.random.default_rng(0)
+    X = rng.random((rows, n_in), dtype=np.float32)
+    buf = np.empty((batch, n_in), dtype=np.float32)
+    full = rows - rows % batch
+
+    def gather():
+        order = rng.permutation(rows)
+        t = time.perf_counter()
+        for s in range(0, full, batch):
+            np.take(X, order[s:s + batch], axis=0, out=buf, mode="clip")
+        return time.perf_counter() - t
+
+    def contiguous():
+        t = time.perf_counter()
+        for s in range(0, full, batch):
+            np.copyto(buf, X[s:s + batch])
+        return time.perf_counter() - t
+
+    g = min(gather() for _ in range(repeats))
+    c = min(contiguous() for _ in range(repeats))
+    nbytes = full * n_in * 4
+    return {"gather_s": g, "contiguous_s": c, "gather_GBps": nbytes / g / 1e9,
+            "contiguous_GBps": nbytes / c / 1e9, "rows": full}
+
+
 def epoch_flops(model: str, rows: int, n_in=784, hidden=256, n_classes=10) -> float:
     """FLOPs of one epoch: forward GEMMs, weight-gradient GEMMs, and the
     input-gradient GEMM of every layer but the first (which needs none)."""
@@ -108,7 +141,7 @@ def floor_seconds(model: str, rows: int, rates: dict, bw: dict) -> dict:
 def measure() -> dict:
     rates = gemm_rates()
     bw = bandwidth()
-    return {"gemm": rates, "bandwidth": bw,
+    return {"gemm": rates, "bandwidth": bw, "row_gather": row_gather(),
             "floor": {m: floor_seconds(m, 60000, rates, bw) for m in ("softmax", "mlp")}}
 
 

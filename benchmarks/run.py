@@ -271,6 +271,10 @@ def main(argv=None):
         f"read {floor['bandwidth']['read_GBps_best']:.1f} GB/s -> "
         f"softmax {floor['floor']['softmax']['floor_s'] * 1e3:.1f} ms/epoch, "
         f"MLP {floor['floor']['mlp']['floor_s'] * 1e3:.0f} ms/epoch")
+    if "row_gather" in floor:  # what shuffled-row reads cost, beside the floor
+        g = floor["row_gather"]
+        log(f"row gather (one thread, 60k shuffled rows): {g['gather_s'] * 1e3:.1f} ms/epoch "
+            f"({g['gather_GBps']:.1f} GB/s); the same bytes contiguous: {g['contiguous_s'] * 1e3:.1f} ms")
     t0 = time.time()
     res = {}
     peers_filter = [p for p in args.peers.split(",") if p]
