@@ -1,5 +1,6 @@
 """The training loop: epochs of shuffled minibatches, history, early stopping,
-a divergence guard and callback hooks. It never prints or draws."""
+a divergence guard and callback hooks. It never prints or draws. One epoch's
+pass over its batches is in ``_epoch.py``, the checkpoint state in ``_state.py``."""
 from __future__ import annotations
 
 import functools
@@ -119,7 +120,7 @@ class Trainer:
         self.epoch = 0
         self.samples_seen = 0
         self.stop_training = False
-        self._buf: dict[tuple, np.ndarray] = {}
+        self._buf: dict[tuple, np.ndarray] = {}  # _epoch.gather_batch's work buffers
         self._ring: dict[tuple, list[np.ndarray]] = {}  # PrefetchedBatches' buffers
         # Start-of-epoch weights of the last finished epoch: the fallback when
         # the next epoch's own start weights already give a non-finite loss.
