@@ -27,8 +27,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import load_fashion, reset_peak_rss, rss_mb  # noqa: E402
 
-PEERS = ("softmaxlab", "softmaxlab-cli", "torch", "torch-dataloader", "sklearn-mlp",
-         "sklearn-sgd", "sklearn-logreg")
+PEERS = ("softmaxlab", "softmaxlab-estimator", "softmaxlab-reference", "softmaxlab-torch",
+         "softmaxlab-cli", "torch", "torch-dataloader", "sklearn-mlp", "sklearn-sgd",
+         "sklearn-logreg")
 
 
 def _initial_weights(spec):
@@ -48,7 +49,10 @@ def _initial_weights(spec):
 
 # ---------------------------------------------------------------- softmaxlab
 class SoftmaxlabPeer:
-    """The library API: model builder + optimizer + Trainer.fit, one call."""
+    """The library API: model builder + optimizer + Trainer.fit, one call
+    (``Trainer(engine="auto")``: the NumPy fast path)."""
+
+    engine = "auto"
 
     def __init__(self, spec, X, y):
         from softmaxlab.optim import SGD, Adam
@@ -56,6 +60,7 @@ class SoftmaxlabPeer:
 
         self.spec, self.X, self.y = spec, X, y
         self.model = _initial_weights(spec)
+        self._to_backend()
         params = self.model.parameters()
         opt = (SGD(params, lr=spec["lr"], momentum=spec.get("momentum", 0.0))
                if spec["opt"] == "sgd" else Adam(params, lr=spec["lr"]))
@@ -66,8 +71,12 @@ class SoftmaxlabPeer:
                 if peer.on_epoch(epoch):
                     trainer.stop_training = True
 
+        kw = {} if self.engine == "auto" else {"engine": self.engine}  # older engines: no option
         self.trainer = Trainer(self.model, opt, batch_size=spec["batch"],
-                               rng=np.random.default_rng(spec["seed"] + 1), callbacks=[Hook()])
+                               rng=np.random.default_rng(spec["seed"] + 1), callbacks=[Hook()], **kw)
+
+    def _to_backend(self):
+        pass
 
     def train(self, epochs, on_epoch):
         self.on_epoch = on_epoch
@@ -75,6 +84,64 @@ class SoftmaxlabPeer:
 
     def accuracy(self, Xt, yt):
         return float(np.mean(self.model.predict(Xt) == yt))
+
+
+class SoftmaxlabReferencePeer(SoftmaxlabPeer):
+    """The same, on the readable reference engine (``engine="reference"``), NumPy arrays."""
+
+    engine = "reference"
+
+
+class SoftmaxlabTorchPeer(SoftmaxlabPeer):
+    """The reference engine on PyTorch CPU tensors (the model moved with
+    ``model.to``; data preloaded as tensors, like the torch peer)."""
+
+    engine = "reference"
+
+    def _to_backend(self):
+        import array_api_compat
+        import torch
+
+        torch.set_num_threads(self.spec["threads"])
+        xp = array_api_compat.array_namespace(torch.zeros(1))
+        self.model.to(xp, torch.device("cpu"))
+        self.X, self.y = torch.from_numpy(self.X), torch.from_numpy(self.y)
+        self.torch = torch
+
+    def accuracy(self, Xt, yt):
+        return float(np.mean(self.model.predict(self.torch.from_numpy(Xt)).numpy() == yt))
+
+
+class SoftmaxlabEstimatorPeer:
+    """The scikit-learn API: ``softmaxlab.MLPClassifier`` / ``SoftmaxRegression``
+    with the workload's solver, rate and batch, ``alpha=0``, momentum 0, one
+    ``fit`` of ``epochs`` iterations (``tol=0``: no early stop). Its own
+    scikit-learn-style initialisation. Epoch times are the estimator's
+    ``history_.seconds`` (each epoch's pass, stamped inside ``fit``)."""
+
+    def __init__(self, spec, X, y):
+        import softmaxlab as sl
+
+        kw = dict(batch_size=spec["batch"], learning_rate_init=spec["lr"], alpha=0.0, shuffle=True,
+                  random_state=spec["seed"], tol=0.0, n_iter_no_change=10**6)
+        if spec["opt"] == "sgd":
+            kw.update(solver="sgd", momentum=spec.get("momentum", 0.0), nesterovs_momentum=False,
+                      learning_rate="constant")
+        else:
+            kw.update(solver="adam")
+        if spec["model"] == "softmax":
+            self.clf = sl.SoftmaxRegression(**kw)
+        else:
+            self.clf = sl.MLPClassifier(hidden_layer_sizes=(spec.get("hidden", 256),), **kw)
+        self.X, self.y = X, y
+
+    def train(self, epochs, on_epoch):
+        self.clf.set_params(max_iter=epochs)
+        self.clf.fit(self.X, self.y)
+        return list(self.clf.history_.seconds)
+
+    def accuracy(self, Xt, yt):
+        return float(np.mean(self.clf.predict(Xt) == yt))
 
 
 # ---------------------------------------------------------------- PyTorch
@@ -227,12 +294,26 @@ class SklearnLogRegPeer:
 
 PEER_CLASSES = {
     "softmaxlab": SoftmaxlabPeer,
+    "softmaxlab-estimator": SoftmaxlabEstimatorPeer,
+    "softmaxlab-reference": SoftmaxlabReferencePeer,
+    "softmaxlab-torch": SoftmaxlabTorchPeer,
     "torch": TorchPeer,
     "torch-dataloader": TorchDataLoaderPeer,
     "sklearn-mlp": SklearnMLPPeer,
     "sklearn-sgd": SklearnSGDPeer,
     "sklearn-logreg": SklearnLogRegPeer,
 }
+
+
+def _blas_kernels() -> list[str]:
+    """The BLAS libraries this process loaded and the kernel family each picked
+    (threadpoolctl's "architecture": Haswell, SkylakeX, ...)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [f"{d.get('internal_api')} {d.get('architecture') or d.get('version')}"
+            for d in threadpool_info() if d.get("user_api") == "blas"]
 
 
 def run_one(spec: dict) -> dict:
@@ -263,11 +344,12 @@ def run_one(spec: dict) -> dict:
     base_rss, _ = rss_mb()
     reset_peak_rss()
     t0 = time.perf_counter()
-    peer.train(spec["epochs"], on_epoch)
+    inner = peer.train(spec["epochs"], on_epoch)
     wall = time.perf_counter() - t0
     _, peak = rss_mb()
     ends = [t0, *stamps]
-    epoch_s = [b - a for a, b in zip(ends[:-1], ends[1:], strict=True)]
+    # A peer that cannot call back per epoch (the estimator) returns its own epoch times.
+    epoch_s = inner if inner is not None else [b - a for a, b in zip(ends[:-1], ends[1:], strict=True)]
     out = {
         "epoch_seconds": epoch_s,
         "wall": wall,
@@ -276,6 +358,7 @@ def run_one(spec: dict) -> dict:
         "rss_start_mb": base_rss,
         "peak_rss_mb": peak,
         "train_extra_mb": peak - base_rss,
+        "blas_kernels": _blas_kernels(),
     }
     if target is None:
         out["test_acc"] = peer.accuracy(Xt, yt)

@@ -5,12 +5,11 @@
 Runs the real ``Trainer.fit`` on Fashion-MNIST for workloads (a), (b), (c)
 with a thin timer wrapped around each stage's method on the live objects:
 
-* gather    -- the row gathering of each batch (``train/_epoch.gather_batch``;
-  ``Trainer._shuffled`` / ``Trainer._gather_batch`` in older engines)
-* Linear fwd / bwd -- ``Linear.forward`` (GEMM + bias) / ``Linear.backward`` (GEMMs, bias sum)
-* act fwd / bwd -- the activation layers
-* loss      -- ``SoftmaxCrossEntropy.forward`` (softmax, loss value, dlogits)
-* update    -- ``optimizer.step``
+* gather    -- the row gathering of each batch (``FastPath.gather``)
+* Linear fwd / bwd -- the fast path's Linear ops (GEMM + bias / GEMMs, bias sum)
+* act fwd / bwd -- the activation ops
+* loss      -- the fast path's fused softmax cross-entropy (softmax, loss value, dlogits)
+* update    -- the fast optimizer step
 * loop      -- everything else in the epoch: the accuracy count, the
   divergence guard, bookkeeping, Python overhead (total minus the stages)
 
@@ -33,11 +32,10 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import load_fashion, machine_info  # noqa: E402
 
+from softmaxlab._kernels.prefetch import PrefetchedBatches  # noqa: E402
 from softmaxlab.nn import Linear, mlp, softmax_regression  # noqa: E402
 from softmaxlab.optim import SGD, Adam  # noqa: E402
 from softmaxlab.train import Callback, Trainer  # noqa: E402
-from softmaxlab.train import _epoch  # noqa: E402
-from softmaxlab.train._prefetch import PrefetchedBatches  # noqa: E402
 
 
 def _wrap(obj, name, bucket, acc):
@@ -83,29 +81,32 @@ class _Stamp(Callback):
 def profile(workload, X, y, epochs, prefetch="auto"):
     """Per-epoch seconds by stage (median over epochs after the first).
 
-    With the gather on a helper thread (``train/_prefetch.py``), "gather" is
-    the time the training thread waits for it, and "gather (helper)" the
+    The first epoch builds the fast path (``softmaxlab._kernels``) and runs
+    unwrapped; the stages of the later epochs are timed on its live objects.
+    With the gather on a helper thread (``_kernels/prefetch.py``), "gather"
+    is the time the training thread waits for it, and "gather (helper)" the
     helper's own copying time, overlapped and not part of the sum."""
     tr = build(workload, prefetch=prefetch)
+    stamp = _Stamp()
+    tr.callbacks.append(stamp)
+    tr.fit(X, y, epochs=1)
+    fast = tr.fast_path
+    if fast is None:
+        raise SystemExit(f"({workload}) did not run on the fast path")
     acc = defaultdict(float)
-    for layer in tr.model.layers:
+    for layer, op in zip(fast.network.layers, fast.network.ops, strict=True):
         kind = "Linear" if isinstance(layer, Linear) else "act"
-        _wrap(layer, "forward", f"{kind} fwd", acc)
-        _wrap(layer, "backward", f"{kind} bwd", acc)
-    _wrap(tr.loss, "forward", "loss", acc)
-    tr.loss.__class__.__call__ = lambda self, *a, **k: self.forward(*a, **k)
-    _wrap(tr.optimizer, "step", "update", acc)
-    for name in ("_shuffled", "_gather_batch"):  # older engines: Trainer methods
-        _wrap(tr, name, "gather", acc)
-    _wrap(_epoch, "gather_batch", "gather", acc)
+        _wrap(op, "forward", f"{kind} fwd", acc)
+        _wrap(op, "backward", f"{kind} bwd", acc)
+    fast.loss_fn = _Timed(fast.loss_fn, "loss", acc)
+    _wrap(fast.step, "step", "update", acc)
+    _wrap(fast, "gather", "gather", acc)
     helper = defaultdict(float)
     _wrap(PrefetchedBatches, "_wait", "gather", acc)
     _wrap(PrefetchedBatches, "_gather", "gather (helper)", helper)
-    stamp = _Stamp()
-    tr.callbacks.append(stamp)
     rows = []
     try:
-        for _ in range(epochs):
+        for _ in range(epochs - 1):
             acc.clear()
             helper.clear()
             tr.fit(X, y, epochs=1)
@@ -119,12 +120,24 @@ def profile(workload, X, y, epochs, prefetch="auto"):
     finally:
         for name in ("_wait", "_gather"):
             setattr(PrefetchedBatches, name, getattr(PrefetchedBatches, name).__wrapped_original__)
-        _epoch.gather_batch = _epoch.gather_batch.__wrapped_original__
-    keep = rows[1:] if len(rows) > 1 else rows
     keys = ["gather", "Linear fwd", "act fwd", "loss", "Linear bwd", "act bwd", "update", "loop", "total"]
-    if any("gather (helper)" in r for r in keep):
+    if any("gather (helper)" in r for r in rows):
         keys.insert(-1, "gather (helper)")
-    return {k: statistics.median(r.get(k, 0.0) for r in keep) for k in keys}
+    return {k: statistics.median(r.get(k, 0.0) for r in rows) for k in keys}
+
+
+class _Timed:
+    """A callable object (the fast loss) with a timer around ``__call__``."""
+
+    def __init__(self, fn, bucket, acc):
+        self.fn, self.bucket, self.acc = fn, bucket, acc
+
+    def __call__(self, *a, **k):
+        t = time.perf_counter()
+        try:
+            return self.fn(*a, **k)
+        finally:
+            self.acc[self.bucket] += time.perf_counter() - t
 
 
 def unwrapped_epoch(workload, X, y, epochs, prefetch="auto"):
@@ -135,7 +148,7 @@ def unwrapped_epoch(workload, X, y, epochs, prefetch="auto"):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=4, help="epochs per workload (>= 2; the first is not timed)")
     ap.add_argument("--workloads", default="a,b,c")
     ap.add_argument("--json", default="")
     ap.add_argument("--prefetch", choices=("auto", "on", "off"), default="auto",

@@ -36,11 +36,14 @@ MLP_ADAM = dict(model="mlp", opt="adam", lr=1e-3, batch=256)
 
 WORKLOADS = {
     "a": ("softmax regression 784->10, SGD lr 0.1, batch 256, 5 epochs", dict(SOFTMAX, epochs=5),
-          ["softmaxlab", "softmaxlab-cli", "torch", "torch-dataloader", "sklearn-mlp", "sklearn-sgd"]),
+          ["softmaxlab", "softmaxlab-estimator", "softmaxlab-reference", "softmaxlab-torch",
+           "softmaxlab-cli", "torch", "torch-dataloader", "sklearn-mlp", "sklearn-sgd"]),
     "b": ("MLP 784-256-10 ReLU, SGD lr 0.1, batch 256, 10 epochs", dict(MLP_SGD, epochs=10),
-          ["softmaxlab", "softmaxlab-cli", "torch", "torch-dataloader", "sklearn-mlp"]),
+          ["softmaxlab", "softmaxlab-estimator", "softmaxlab-reference", "softmaxlab-torch",
+           "softmaxlab-cli", "torch", "torch-dataloader", "sklearn-mlp"]),
     "c": ("MLP 784-256-10 ReLU, Adam lr 1e-3, batch 256, 10 epochs", dict(MLP_ADAM, epochs=10),
-          ["softmaxlab", "softmaxlab-cli", "torch", "torch-dataloader", "sklearn-mlp"]),
+          ["softmaxlab", "softmaxlab-estimator", "softmaxlab-reference", "softmaxlab-torch",
+           "softmaxlab-cli", "torch", "torch-dataloader", "sklearn-mlp"]),
 }
 SCALING_ROWS = (15000, 60000, 240000)
 SCALING_PEERS = ["softmaxlab", "torch"]  # plus softmaxlab-baseline with --baseline-src
@@ -72,10 +75,10 @@ def run_peer(spec: dict, threads: int, timeout: float = 1200) -> dict:
     """One subprocess, one peer, one workload; returns the worker's result dict."""
     spec = dict(spec, threads=threads)
     env = thread_env(threads)
-    if spec["peer"] == "softmaxlab-baseline":
+    if spec["peer"].endswith("-baseline"):
         # the same library peer, importing the older tree first on sys.path
         env["PYTHONPATH"] = BASELINE_SRC
-        spec["peer"] = "softmaxlab"
+        spec["peer"] = spec["peer"][:-len("-baseline")]
     t = time.perf_counter()
     proc = subprocess.run([PY, str(HERE / "peers.py"), json.dumps(spec)], capture_output=True,
                           text=True, env=env, timeout=timeout, cwd=HERE.parent)
@@ -112,8 +115,10 @@ def bench_workloads(keys, repeats, threads, quick, peers_filter, log):
     for key in keys:
         title, spec, peers = WORKLOADS[key]
         peers = [p for p in peers if not peers_filter or p in peers_filter]
-        if BASELINE_SRC:
-            peers.insert(1, "softmaxlab-baseline")
+        if BASELINE_SRC:  # the older tree beside each library peer it can run
+            for base in ("softmaxlab-estimator", "softmaxlab"):
+                if base in peers:
+                    peers.insert(peers.index(base) + 1, f"{base}-baseline")
         spec = dict(spec, seed=0)
         if quick:
             spec["epochs"] = 2
@@ -263,9 +268,10 @@ def main(argv=None):
                                       env=env, check=True).stdout)
     info = machine_info()
     info["threads_per_peer"] = args.threads
+    kernels = ", ".join(f"{b.get('internal_api')} {b.get('architecture')}" for b in info.get("blas", []))
     log(f"machine: {info.get('lscpu Model name')} x{info.get('cpu_count')}, OPENBLAS_CORETYPE="
-        f"{info['OPENBLAS_CORETYPE']}, numpy {info['numpy']}, torch {info['torch']}, "
-        f"sklearn {info['sklearn']}, threads/peer {args.threads}")
+        f"{info['OPENBLAS_CORETYPE']}, BLAS kernels (threadpoolctl): {kernels}, numpy "
+        f"{info['numpy']}, torch {info['torch']}, sklearn {info['sklearn']}, threads/peer {args.threads}")
     log(f"floor: GEMM {floor['floor']['mlp']['gemm_rate_gflops']:.0f} GFLOP/s at MLP shapes, "
         f"{floor['floor']['softmax']['gemm_rate_gflops']:.0f} at softmax-regression shapes; "
         f"read {floor['bandwidth']['read_GBps_best']:.1f} GB/s -> "

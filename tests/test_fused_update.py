@@ -1,7 +1,7 @@
-"""The optimizer update fused into the weight-gradient GEMM (issue #5).
+"""The optimizer update fused into the weight-gradient GEMM, on the fast path.
 
-``softmaxlab.nn._blas.xtg_accumulate`` calls NumPy's own OpenBLAS; the
-Trainer uses it for plain SGD and classical momentum. These tests pin the
+``softmaxlab._kernels.blas.xtg_accumulate`` calls NumPy's own OpenBLAS; the
+fast path uses it for plain SGD and classical momentum. These tests pin the
 binding against ``matmul`` for every layout it accepts, check that it
 refuses what it cannot do (leaving C untouched), and that fused training
 gives the same weights as the unfused path (which the PyTorch parity tests
@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import softmaxlab.train._epoch as epoch_mod
+import softmaxlab._kernels.epoch as epoch_mod
+from softmaxlab._kernels.blas import available, xtg_accumulate
+from softmaxlab._kernels.epoch import FastPath
 from softmaxlab.nn import mlp, softmax_regression
-from softmaxlab.nn._blas import available, xtg_accumulate
 from softmaxlab.optim import SGD, Adam
 from softmaxlab.train import Trainer
 
@@ -109,7 +110,13 @@ def _train(opt_factory, fuse, dtype=np.float64, hidden=(256,), epochs=2, min_siz
         monkeypatch.setattr(epoch_mod, "FUSE_MIN_SIZE", min_size)
     tr = Trainer(model, opt_factory(model.parameters()), batch_size=32, rng=5, fuse=fuse)
     tr.fit(X.astype(dtype), y, epochs=epochs)
+    assert tr.engine_used == "fast"
     return model, tr
+
+
+def _fused(tr):
+    """Indices of the Linear layers whose last backward fused the update."""
+    return tr.fast_path.network.fused
 
 
 OPTIMIZERS = {
@@ -130,9 +137,8 @@ def test_fused_training_equals_unfused(name):
     happens exactly where the optimizer offers it (300 x 256 first layer)."""
     fused, tr = _train(OPTIMIZERS[name], fuse=True)
     plain, _ = _train(OPTIMIZERS[name], fuse=False)
-    first = fused.layers[0]
-    assert first.fused is (FUSES[name] and available(np.float64))
-    assert not fused.layers[2].fused        # 256 x 4: below FUSE_MIN_SIZE
+    assert (0 in _fused(tr)) is (FUSES[name] and available(np.float64))
+    assert 2 not in _fused(tr)        # 256 x 4: below FUSE_MIN_SIZE
     for a, b in zip(fused.get_weights(), plain.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
     assert np.isfinite(tr.history.train_loss).all()
@@ -143,9 +149,9 @@ def test_fused_training_equals_unfused(name):
 def test_every_layer_fused_when_threshold_is_lowered(name, monkeypatch):
     """With FUSE_MIN_SIZE = 1 every Linear layer (including the 256 x 4
     output layer, whose dL/dX is needed) fuses; weights still match."""
-    fused, _ = _train(OPTIMIZERS[name], fuse=True, hidden=(64, 32), min_size=1,
-                      monkeypatch=monkeypatch)
-    assert all(layer.fused for layer in fused.linear_layers)
+    fused, tr = _train(OPTIMIZERS[name], fuse=True, hidden=(64, 32), min_size=1,
+                       monkeypatch=monkeypatch)
+    assert _fused(tr) == {0, 2, 4}
     plain, _ = _train(OPTIMIZERS[name], fuse=False, hidden=(64, 32))
     for a, b in zip(fused.get_weights(), plain.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
@@ -153,10 +159,10 @@ def test_every_layer_fused_when_threshold_is_lowered(name, monkeypatch):
 
 @needs_blas
 def test_fused_float32_close_and_deterministic():
-    a, _ = _train(OPTIMIZERS["sgd"], fuse=True, dtype=np.float32)
+    a, tr = _train(OPTIMIZERS["sgd"], fuse=True, dtype=np.float32)
     b, _ = _train(OPTIMIZERS["sgd"], fuse=True, dtype=np.float32)
     c, _ = _train(OPTIMIZERS["sgd"], fuse=False, dtype=np.float32)
-    assert a.layers[0].fused
+    assert 0 in _fused(tr)
     for wa, wb, wc in zip(a.get_weights(), b.get_weights(), c.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)                 # same seed, same bits
         np.testing.assert_allclose(wa, wc, rtol=1e-3, atol=1e-5)
@@ -164,16 +170,17 @@ def test_fused_float32_close_and_deterministic():
 
 def test_unavailable_blas_falls_back(monkeypatch):
     """Without the binding (another BLAS), training takes the matmul path."""
-    import softmaxlab.nn._blas as blas
+    import softmaxlab._kernels.blas as blas
 
     monkeypatch.setitem(blas._state, "funcs", {})
     monkeypatch.setattr(epoch_mod, "blas_available", blas.available)
     model, tr = _train(OPTIMIZERS["sgd"], fuse=True)
-    assert not model.layers[0].fused
-    assert epoch_mod.fusable(tr) == []
+    assert not _fused(tr)
+    assert tr.fast_path.fusable() == []
 
 
 def test_softmax_regression_is_not_fused():
     model = softmax_regression(784, 10, rng=np.random.default_rng(0))
-    tr = Trainer(model, SGD(model.parameters(), lr=0.1))
-    assert epoch_mod.fusable(tr) == []          # 7840 weights < FUSE_MIN_SIZE
+    opt = SGD(model.parameters(), lr=0.1)
+    fast = FastPath(model, opt, Trainer(model, opt).loss)
+    assert fast.fusable() == []          # 7840 weights < FUSE_MIN_SIZE

@@ -91,8 +91,8 @@ class _WrongReLU(ReLU):
 class _WrongLinear(Linear):
     """Transposes the weight gradient the wrong way round (uses dout^T X)."""
 
-    def backward(self, dout, need_dx=True):
-        super().backward(dout, need_dx)
+    def backward(self, dout):
+        super().backward(dout)
         self.grads["W"][...] = (dout.T @ self._X).T * 1.1
         return dout @ self.params["W"].T
 

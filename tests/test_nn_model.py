@@ -34,17 +34,16 @@ def test_forward_backward_do_not_modify_arguments(rng):
     logits = m.forward(X, training=True)
     _, d = SoftmaxCrossEntropy()(logits, rng.integers(0, 3, 6))
     d0 = d.copy()
-    m.backward(d, input_grad=True)
+    m.backward(d)
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(d, d0)
 
 
-def test_backward_skips_input_gradient_by_default(rng):
+def test_backward_returns_the_input_gradient(rng):
     m = mlp(5, [4], 3, rng=rng, dtype=np.float64)
     X = rng.standard_normal((6, 5))
     _, d = SoftmaxCrossEntropy()(m.forward(X, training=True), rng.integers(0, 3, 6))
-    assert m.backward(d) is None
-    dX = m.backward(d, input_grad=True)
+    dX = m.backward(d)
     assert dX.shape == X.shape
 
 

@@ -53,7 +53,7 @@ def test_epoch_with_the_helper_thread_gather_makes_no_copy_either():
     peak = _peak_during_epoch(trainer, X, y)
     # The two-slot ring (2 x ~2 MiB) is allocated in the first epoch and reused.
     assert peak < X.nbytes / 2, f"epoch peak {peak} bytes vs X {X.nbytes} bytes"
-    assert len(trainer._ring) == 1
+    assert len(trainer.fast_path.ring) == 1
 
 
 def test_work_buffers_are_reused_across_epochs():
@@ -62,18 +62,22 @@ def test_work_buffers_are_reused_across_epochs():
     model = softmax_regression(20, 5, rng=rng)
     trainer = Trainer(model, Adam(model.parameters()), batch_size=64, rng=rng)
     trainer.train_epoch(X, y)
-    first = {k: id(v) for k, v in trainer._buf.items()}
+    buffers = trainer.fast_path.buffers
+    first = {k: id(v) for k, v in buffers.items()}
     trainer.train_epoch(X, y)
-    assert {k: id(v) for k, v in trainer._buf.items()} == first
+    assert {k: id(v) for k, v in buffers.items()} == first
     # one buffer for full batches, one for the last partial batch (1000 % 64 = 40)
-    assert sorted(k[0] for k in trainer._buf) == [40, 64]
+    assert sorted(k[0] for k in buffers) == [40, 64]
 
 
-def test_optimizer_step_allocates_no_parameter_sized_temporaries():
+def test_fast_optimizer_step_allocates_no_parameter_sized_temporaries():
+    from softmaxlab._kernels.optim import fast_optimizer
+
     rng = np.random.default_rng(0)
     model = mlp(400, [300], 10, rng=rng)
-    for opt in (SGD(model.parameters(), lr=0.1), SGD(model.parameters(), lr=0.1, momentum=0.9),
+    for ref in (SGD(model.parameters(), lr=0.1), SGD(model.parameters(), lr=0.1, momentum=0.9),
                 Adam(model.parameters())):
+        opt = fast_optimizer(ref)
         for p in model.parameters():
             p.grad[...] = 0.01
         opt.step()
@@ -89,17 +93,19 @@ def test_optimizer_step_allocates_no_parameter_sized_temporaries():
 
 
 def test_cached_constants_stay_small_and_read_only():
-    # ReLU compares against cached zeros and Linear sums the bias gradient
-    # with cached ones. Predicting on a large input must not leave a
+    # On the fast path ReLU compares against cached zeros and Linear sums the
+    # bias gradient with cached ones. A large batch must not leave a
     # data-set-sized block behind, and nobody may write into the cache.
-    from softmaxlab.nn import layers
+    from softmaxlab._kernels import network
+    from softmaxlab._kernels.network import FastNetwork
 
     rng = np.random.default_rng(0)
     model = mlp(20, [300], 3, rng=rng)
+    net = FastNetwork(model)
     X = rng.random((64, 20), dtype=np.float32)
-    model.forward(X, training=True)
-    model.backward(np.full((64, 3), 1 / 64, dtype=np.float32))
-    model.predict_logits(rng.random((20000, 20), dtype=np.float32))  # 20000 x 300 > the cap
-    blocks = list(layers._CONST.values())
-    assert blocks and all(b.size <= layers._CONST_MAX_ELEMENTS for b in blocks)
+    net.forward(X)
+    net.backward(np.full((64, 3), 1 / 64, dtype=np.float32))
+    net.forward(rng.random((20000, 20), dtype=np.float32))  # 20000 x 300 > the cap
+    blocks = list(net.constants.values())
+    assert blocks and all(b.size <= network._CONST_MAX_ELEMENTS for b in blocks)
     assert not any(b.flags.writeable for b in blocks)

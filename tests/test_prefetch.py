@@ -1,4 +1,4 @@
-"""The helper-thread gather (train/_prefetch.py): same batches, same order,
+"""The fast path's helper-thread gather (_kernels/prefetch.py): same batches, same order,
 same training (to float32 rounding), BLAS limits and threads always restored."""
 import threading
 
@@ -9,8 +9,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from softmaxlab.nn import mlp, softmax_regression
 from softmaxlab.optim import SGD, Adam
 from softmaxlab.train import Callback, Trainer, TrainingDivergedError
-from softmaxlab.train import _prefetch
-from softmaxlab.train._prefetch import PrefetchedBatches, worthwhile
+from softmaxlab._kernels import prefetch as _prefetch
+from softmaxlab._kernels.prefetch import PrefetchedBatches, worthwhile
 
 
 def _blas_threads():

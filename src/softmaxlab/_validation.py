@@ -1,6 +1,10 @@
 """Boundary checks shared by the trainer, the estimators and the CLI.
 
 Inside the engine shapes are trusted; these run once, where user data enters.
+NumPy input (and anything array-like: lists, DataFrames) is checked with
+NumPy; arrays of another array-API library (PyTorch, CuPy, array-api-strict)
+are checked in their own namespace and on their own device, never copied
+to NumPy.
 """
 from __future__ import annotations
 
@@ -8,6 +12,16 @@ import math
 import numbers
 
 import numpy as np
+from array_api_compat import array_namespace, is_array_api_obj, is_numpy_array
+
+from softmaxlab.backend import numpy_dtype, to_numpy, xp_dtype
+
+
+def is_foreign_array(a) -> bool:
+    """True for an array of an array-API library other than NumPy (a torch
+    tensor, a CuPy or array-api-strict array): checked and kept in its own
+    namespace and device."""
+    return is_array_api_obj(a) and not is_numpy_array(a)
 
 
 class NumericalOverflowError(ValueError, FloatingPointError):
@@ -80,6 +94,8 @@ def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"
         Values whose magnitude exceeds ``safe_input_limit(dtype)``: they would
         overflow to infinity in the first training step.
     """
+    if is_foreign_array(X):
+        return _check_features_xp(X, n_features, dtype, name)
     X = _as_numeric(X, name)
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric (int, float or bool), got dtype {X.dtype}.")
@@ -123,6 +139,43 @@ def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"
     return X
 
 
+def _check_features_xp(X, n_features, dtype, name):
+    """``check_features`` for an array of another array-API library: the
+    same checks and messages, computed in its namespace on its device."""
+    xp = array_namespace(X)
+    shape = tuple(X.shape)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {shape}.")
+    if shape[0] == 0 or shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {shape}); need at least one sample and one feature.")
+    if n_features is not None and shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {shape[1]} features, but the model was built for {n_features}; "
+            "pass the same columns, in the same order, as at fit time.")
+    kind = numpy_dtype(X.dtype).kind
+    if kind not in "biuf":
+        raise TypeError(f"{name} must be numeric (int, float or bool), got dtype {X.dtype}.")
+    target = np.dtype(dtype) if dtype is not None else (numpy_dtype(X.dtype) if kind == "f"
+                                                          else np.dtype(np.float32))
+    if kind == "b" or kind in "iu":
+        X = xp.astype(X, xp_dtype(xp, target))
+    lo, hi = float(xp.min(X)), float(xp.max(X))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        rows = int(xp.count_nonzero(xp.any(~xp.isfinite(X), axis=1)))
+        raise ValueError(
+            f"{name} contains NaN or infinity in {rows} of {shape[0]} rows; "
+            "drop or impute them (e.g. sklearn.impute.SimpleImputer) before training.")
+    limit = safe_input_limit(target)
+    if max(-lo, hi) > limit:
+        raise NumericalOverflowError(
+            f"{name} has values of magnitude up to {max(-lo, hi):.3g}; {target.name} training "
+            f"overflows to infinity above about {limit:.2g}. Scale the features (e.g. "
+            "sklearn.preprocessing.StandardScaler, or divide pixels by 255).")
+    if numpy_dtype(X.dtype) != target:
+        X = xp.astype(X, xp_dtype(xp, target))
+    return X
+
+
 def check_labels(y, n_samples: int, n_classes: int, name: str = "y") -> np.ndarray:
     """Return integer class indices of shape (n_samples,) in ``[0, n_classes)``.
 
@@ -140,6 +193,8 @@ def check_labels(y, n_samples: int, n_classes: int, name: str = "y") -> np.ndarr
         Wrong shape or length, NaN, non-integer values, or indices outside
         ``[0, n_classes)``.
     """
+    if is_foreign_array(y):
+        return _check_labels_xp(y, n_samples, n_classes, name)
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -180,6 +235,31 @@ def check_labels(y, n_samples: int, n_classes: int, name: str = "y") -> np.ndarr
     return y.astype(np.intp, copy=False)
 
 
+def _check_labels_xp(y, n_samples, n_classes, name):
+    """``check_labels`` for an array of another array-API library."""
+    xp = array_namespace(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (n_samples,), got shape {tuple(y.shape)}.")
+    if y.shape[0] != n_samples:
+        raise ValueError(f"{name} has {y.shape[0]} labels but X has {n_samples} rows; they must match.")
+    kind = numpy_dtype(y.dtype).kind
+    if kind == "f":
+        if not bool(xp.all(xp.isfinite(y))) or not bool(xp.all(y == xp.round(y))):
+            raise ValueError(f"{name} must hold whole-number class indices 0..{n_classes - 1}, "
+                             "without NaN; encode labels with sklearn.preprocessing.LabelEncoder.")
+    elif kind not in "biu":
+        raise ValueError(f"{name} must hold integer class indices 0..{n_classes - 1} here "
+                         f"(got dtype {y.dtype}).")
+    y = xp.astype(y, xp.int64)
+    if y.shape[0] and (int(xp.min(y)) < 0 or int(xp.max(y)) >= n_classes):
+        raise ValueError(
+            f"{name} must lie in [0, {n_classes}) for a {n_classes}-class model, "
+            f"got values from {int(xp.min(y))} to {int(xp.max(y))}.")
+    return y
+
+
 def check_logits(logits: np.ndarray) -> np.ndarray:
     """Return ``logits`` unchanged if softmax of them is safe, else raise.
 
@@ -199,6 +279,15 @@ def check_logits(logits: np.ndarray) -> np.ndarray:
     Two reductions (min and max; NaN propagates through both) and no
     temporary, so it is cheap next to the GEMM that produced the logits.
     """
+    if is_foreign_array(logits):
+        xp = array_namespace(logits)
+        if math.prod(logits.shape) == 0:
+            return logits
+        limit = float(np.finfo(numpy_dtype(logits.dtype)).max) / 2
+        lo, hi = float(xp.min(logits)), float(xp.max(logits))
+        if -limit <= lo and hi <= limit:
+            return logits
+        logits = to_numpy(logits)  # only to count the bad rows for the message
     if logits.dtype.kind != "f" or logits.size == 0:
         return logits
     limit = float(np.finfo(logits.dtype).max) / 2
@@ -220,7 +309,15 @@ def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray | No
     """Return per-sample weights of shape (n_samples,) (finite, >= 0) or None."""
     if sample_weight is None:
         return None
-    sw = np.asarray(sample_weight, dtype=dtype)
+    if is_foreign_array(sample_weight):
+        xp = array_namespace(sample_weight)
+        sw = xp.astype(sample_weight, xp_dtype(xp, numpy_dtype(dtype)))
+        if tuple(sw.shape) != (n_samples,):
+            raise ValueError(f"sample_weight must have shape ({n_samples},), got {tuple(sw.shape)}.")
+        if not bool(xp.all(xp.isfinite(sw))) or bool(xp.any(sw < 0)):
+            raise ValueError("sample_weight must be finite and non-negative.")
+        return sw
+    sw = np.asarray(sample_weight, dtype=numpy_dtype(dtype))
     if sw.shape != (n_samples,):
         raise ValueError(f"sample_weight must have shape ({n_samples},), got {sw.shape}.")
     if not np.all(np.isfinite(sw)) or np.any(sw < 0):

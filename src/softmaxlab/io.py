@@ -20,7 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from softmaxlab.nn.model import Sequential
+from softmaxlab.backend import numpy_dtype, to_numpy
+from softmaxlab.nn.model import OUTPUTS, Sequential
 
 __all__ = [
     "FORMAT_VERSION",
@@ -200,9 +201,12 @@ def save_model(path, model: Sequential, meta: dict | None = None,
     arrays : dict of str -> ndarray, optional
         Extra numeric arrays (e.g. a scaler's mean and scale).
     """
-    out = {f"param.{i}": w for i, w in enumerate(model.get_weights())}
-    out.update({f"extra.{k}": np.asarray(v) for k, v in (arrays or {}).items()})
-    header = {"architecture": model.config(), "dtype": np.dtype(model.dtype).name, "meta": meta or {}}
+    # NumPy copies, whatever library and device the model trained on: the
+    # file loads anywhere.
+    out = {f"param.{i}": to_numpy(w) for i, w in enumerate(model.get_weights())}
+    out.update({f"extra.{k}": to_numpy(v) for k, v in (arrays or {}).items()})
+    header = {"architecture": model.config(), "dtype": numpy_dtype(model.dtype).name,
+              "output": model.output, "meta": meta or {}}
     return save_bundle(path, "model", header, out)
 
 
@@ -239,8 +243,13 @@ def load_model(path) -> LoadedModel:
     if not isinstance(header.get("meta", {}), dict):
         raise ModelFormatError(f"{path}: the model metadata is not a JSON object.")
     _check_param_shapes(path, header.get("architecture"), arrays)
+    if header.get("output", "softmax") not in OUTPUTS:
+        raise ModelFormatError(f"{path}: unknown model output {header.get('output')!r}; this "
+                               f"softmaxlab knows {list(OUTPUTS)}. Upgrade softmaxlab to read it.")
     try:
-        model = Sequential.from_config(header["architecture"], dtype=np.dtype(dtype))
+        # Files written before sigmoid outputs existed have no "output": softmax.
+        model = Sequential.from_config(header["architecture"], dtype=np.dtype(dtype),
+                                       output=header.get("output", "softmax"))
         params = model.parameters()
         weights = [arrays[f"param.{i}"] for i in range(len(params))]
         for p, w in zip(params, weights, strict=True):

@@ -1,5 +1,7 @@
-"""Layers, loss and models with hand-written forward and backward passes."""
-from softmaxlab.nn.functional import log_softmax, logsumexp, one_hot, sigmoid, softmax
+"""The reference engine's maths: layers with hand-written forward and backward
+passes, the fused losses, and the model builders, written against the Python
+array API (NumPy, PyTorch, CuPy, array-api-strict)."""
+from softmaxlab.nn.functional import log_sigmoid, log_softmax, logsumexp, one_hot, sigmoid, softmax
 from softmaxlab.nn.init import get_initializer, glorot_uniform, he_normal, normal, zeros
 from softmaxlab.nn.layers import (
     ACTIVATIONS,
@@ -15,7 +17,7 @@ from softmaxlab.nn.layers import (
     make_activation,
 )
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
-from softmaxlab.nn.model import Sequential, from_weights, mlp, softmax_regression
+from softmaxlab.nn.model import OUTPUTS, Sequential, from_weights, mlp, softmax_regression
 
 __all__ = [
     "ACTIVATIONS",
@@ -23,6 +25,7 @@ __all__ = [
     "Identity",
     "Layer",
     "LeakyReLU",
+    "OUTPUTS",
     "Linear",
     "Parameter",
     "ReLU",
@@ -35,6 +38,7 @@ __all__ = [
     "glorot_uniform",
     "he_normal",
     "log_softmax",
+    "log_sigmoid",
     "logsumexp",
     "make_activation",
     "mlp",

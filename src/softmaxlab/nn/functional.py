@@ -1,22 +1,26 @@
-"""Numerically stable building blocks: log-sum-exp, (log-)softmax, sigmoid, one-hot.
+"""Numerically stable building blocks: log-sum-exp, (log-)softmax, sigmoid,
+log-sigmoid, one-hot.
 
-Every function here is a pure function of its arguments: nothing is cached and
-no argument is modified.
+Every function is a pure function of its arguments (nothing is cached, no
+argument is modified) and is written against the array namespace of its input
+(``array_api_compat.array_namespace``), so the same lines run on NumPy,
+PyTorch, CuPy or array-api-strict arrays, on whatever device they live on.
 """
 from __future__ import annotations
 
 import numpy as np
+from array_api_compat import array_namespace, device
 
-__all__ = ["log_softmax", "logsumexp", "one_hot", "sigmoid", "softmax"]
+__all__ = ["log_sigmoid", "log_softmax", "logsumexp", "one_hot", "sigmoid", "softmax"]
 
 
-def logsumexp(z: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+def logsumexp(z, axis: int = -1, keepdims: bool = False):
     """Row-wise ``log(sum(exp(z)))`` without overflow.
 
     Parameters
     ----------
-    z : ndarray of shape (n_samples, n_classes)
-        Logits (any float dtype; the result has the same dtype).
+    z : array of shape (n_samples, n_classes)
+        Logits (any real floating dtype; the result has the same dtype).
     axis : int, default=-1
         Axis to reduce.
     keepdims : bool, default=False
@@ -24,7 +28,7 @@ def logsumexp(z: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarr
 
     Returns
     -------
-    ndarray of shape (n_samples,) or (n_samples, 1)
+    array of shape (n_samples,) or (n_samples, 1)
 
     Notes
     -----
@@ -34,88 +38,127 @@ def logsumexp(z: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarr
     what makes logits of +-1e4 safe (the naive ``exp`` overflows past ~88 in
     float32 and ~709 in float64).
     """
-    m = np.max(z, axis=axis, keepdims=True)
-    out = np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else np.squeeze(out, axis=axis)
+    xp = array_namespace(z)
+    m = xp.max(z, axis=axis, keepdims=True)
+    out = xp.log(xp.sum(xp.exp(z - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else xp.squeeze(out, axis=axis)
 
 
-def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Row-wise ``log(softmax(z))``, computed as ``z - logsumexp(z)``.
+def log_softmax(z, axis: int = -1):
+    """Row-wise ``log(softmax(z))``, computed as ``(z - m) - log(sum(exp(z - m)))``.
 
     Parameters
     ----------
-    z : ndarray of shape (n_samples, n_classes)
+    z : array of shape (n_samples, n_classes)
 
     Returns
     -------
-    ndarray of shape (n_samples, n_classes)
-        Always finite for finite ``z``: the true class with probability that
-        underflows to 0 still gets a large negative number, not ``-inf``.
+    array of shape (n_samples, n_classes)
+        Always finite for finite ``z``: a class whose probability underflows
+        to 0 still gets a large negative number, not ``-inf``.
+
+    Notes
+    -----
+    This is ``z - logsumexp(z)`` with the row maximum ``m`` taken out first:
+    ``z - m`` is exact, and the remaining ``log(sum(...))`` lies in
+    ``[0, log C]``, so no digits are lost when ``|z|`` is large (``z -
+    logsumexp(z)`` subtracts two numbers near 1e4 and keeps float32's
+    absolute error of about 1e-3).
     """
-    return z - logsumexp(z, axis=axis, keepdims=True)
+    xp = array_namespace(z)
+    shifted = z - xp.max(z, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
-def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+def softmax(z, axis: int = -1):
     """Row-wise softmax ``exp(z_j) / sum_k exp(z_k)``.
 
     Parameters
     ----------
-    z : ndarray of shape (n_samples, n_classes)
+    z : array of shape (n_samples, n_classes)
 
     Returns
     -------
-    ndarray of shape (n_samples, n_classes)
-        Rows sum to 1 (to rounding) and are unchanged by adding a constant to a
-        row of ``z``; that invariance is why subtracting the row maximum first
-        is exact and not an approximation.
+    array of shape (n_samples, n_classes)
+        Rows sum to 1 (to rounding) and are unchanged by adding a constant to
+        a row of ``z``; that invariance is why subtracting the row maximum
+        first is exact and not an approximation.
     """
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
-    e /= np.sum(e, axis=axis, keepdims=True)
-    return e
+    xp = array_namespace(z)
+    e = xp.exp(z - xp.max(z, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x):
     """Logistic function ``1 / (1 + exp(-x))``, stable for both signs.
 
     Parameters
     ----------
-    x : ndarray of any shape
+    x : array of any shape
 
     Returns
     -------
-    ndarray of the same shape and dtype, values in [0, 1].
+    array of the same shape and dtype, values in [0, 1].
 
     Notes
     -----
-    With ``z = exp(-|x|)`` (always in (0, 1], never overflows):
-    ``sigmoid(x) = 1 / (1 + z)`` for ``x >= 0`` and ``z / (1 + z)`` for
+    With ``e = exp(-|x|)`` (always in (0, 1], never overflows):
+    ``sigmoid(x) = 1 / (1 + e)`` for ``x >= 0`` and ``e / (1 + e)`` for
     ``x < 0``. The naive form overflows ``exp(-x)`` for large negative ``x``.
     """
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z)).astype(x.dtype, copy=False)
+    xp = array_namespace(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def one_hot(y: np.ndarray, n_classes: int, dtype=np.float32) -> np.ndarray:
+def log_sigmoid(x):
+    """``log(sigmoid(x))`` without overflow or ``log(0)``.
+
+    Parameters
+    ----------
+    x : array of any shape
+
+    Returns
+    -------
+    array of the same shape and dtype, values <= 0, finite for finite ``x``.
+
+    Notes
+    -----
+    ``log sigmoid(x) = -log(1 + exp(-x)) = min(x, 0) - log(1 + exp(-|x|))``:
+    the exponent is never positive, and ``log1p`` keeps the small term exact
+    when ``exp(-|x|)`` is tiny. ``log(1 - sigmoid(x))`` is ``log_sigmoid(-x)``.
+    """
+    xp = array_namespace(x)
+    return xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def one_hot(y, n_classes: int, dtype=None):
     """Encode integer labels as one-hot rows.
 
     Parameters
     ----------
-    y : ndarray of shape (n_samples,)
-        Integer class indices in ``[0, n_classes)``.
+    y : integer array of shape (n_samples,)
+        Class indices in ``[0, n_classes)``.
     n_classes : int
-    dtype : numpy dtype, default=float32
+    dtype : floating dtype of ``y``'s namespace, default float32
 
     Returns
     -------
-    ndarray of shape (n_samples, n_classes)
+    array of shape (n_samples, n_classes), on ``y``'s device
+
+    Notes
+    -----
+    Row ``i`` is ``y[i] == [0, 1, ..., n_classes - 1]``: a comparison against
+    the class indices, with no scatter and no Python loop.
     """
-    y = np.asarray(y)
+    if not hasattr(y, "shape"):  # a list of labels
+        y = np.asarray(y)
+    xp = array_namespace(y)
     if y.ndim != 1:
-        raise ValueError(f"one_hot expects a 1-D array of labels, got shape {y.shape}.")
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(
-            f"one_hot: labels must lie in [0, {n_classes}), got min {y.min()} and max {y.max()}."
-        )
-    out = np.zeros((y.shape[0], n_classes), dtype=dtype)
-    out[np.arange(y.shape[0]), y] = 1
-    return out
+        raise ValueError(f"one_hot expects a 1-D array of labels, got shape {tuple(y.shape)}.")
+    if y.shape[0] and (int(xp.min(y)) < 0 or int(xp.max(y)) >= n_classes):
+        raise ValueError(f"one_hot: labels must lie in [0, {n_classes}), got min {int(xp.min(y))} "
+                         f"and max {int(xp.max(y))}.")
+    classes = xp.arange(n_classes, device=device(y))
+    hits = xp.reshape(y, (-1, 1)) == xp.reshape(classes, (1, -1))
+    return xp.astype(hits, xp.float32 if dtype is None else dtype)

@@ -1,21 +1,27 @@
-"""Layers as forward/backward pairs.
+"""Layers as forward/backward pairs: the reference maths.
 
 Contract (DESIGN.md): a layer has ``params`` and ``grads`` (dicts of arrays
 with the same keys), ``forward(X, training)`` that overwrites one cache with
 exactly what ``backward`` needs, ``backward(dout)`` that fills ``grads`` and
 returns ``dX``, and a cache-free ``apply(X)`` used for prediction. No method
-writes into its arguments, with one opt-in exception: ``Linear.backward``'s
-``accumulate`` target (an optimizer's buffer or the weight itself), which is
-how the Trainer fuses an SGD update into the gradient GEMM.
+writes into its arguments.
+
+Every formula is written against the array namespace of its input
+(``array_api_compat.array_namespace``), so it runs unchanged on NumPy,
+PyTorch, CuPy or array-api-strict arrays. Parameters are created as NumPy
+arrays from the run's Generator and moved with ``to(xp, device)``. The
+NumPy-only speed work (a GEMM that also applies the SGD update, cached
+constants) is elsewhere, in the private fast path ``softmaxlab._kernels``,
+which is tested to compute the same numbers as these lines.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
+from array_api_compat import array_namespace, device
 
-from softmaxlab.nn._blas import xtg_accumulate
+from softmaxlab.backend import from_numpy, to_numpy
 from softmaxlab.nn.functional import sigmoid
 from softmaxlab.nn.init import get_initializer
 
@@ -37,69 +43,37 @@ __all__ = [
 
 @dataclass
 class Parameter:
-    """One trainable array and its gradient (same shape, same dtype).
+    """One trainable array and its gradient (same shape, dtype and device).
 
     ``value`` and ``grad`` are the very arrays held by the layer, so an
-    optimizer that updates ``value`` in place updates the model. ``decay``
-    says whether L2 weight decay applies (weights yes, biases no).
+    optimizer that updates ``value`` in place updates the model, and a
+    backward pass that writes ``grad`` in place is seen by the optimizer.
+    ``decay`` says whether L2 weight decay applies (weights yes, biases no).
     """
 
     name: str
-    value: np.ndarray
-    grad: np.ndarray
+    value: object
+    grad: object
     decay: bool
-
-
-_CONST: dict[tuple, np.ndarray] = {}
-_CONST_MAX_ELEMENTS = 1 << 20  # 4 MiB of float32 per cached block at most
-
-
-def _const(value, n, tail, dtype):
-    """A read-only array of ``value`` of shape (n, *tail), cut from one cached
-    block per (value, tail, dtype) that grows to the largest n asked for.
-    The hot loop asks for the same few shapes on every batch; large requests
-    (prediction on a whole data set) get a fresh array and are not kept."""
-    dtype = np.dtype(dtype)
-    if n * math.prod(tail) > _CONST_MAX_ELEMENTS:
-        return np.full((n, *tail), value, dtype=dtype)
-    key = (value, tail, dtype)
-    block = _CONST.get(key)
-    if block is None or block.shape[0] < n:
-        block = np.full((n, *tail), value, dtype=dtype)
-        block.flags.writeable = False
-        _CONST[key] = block
-    return block[:n]
-
-
-def _ones(n, dtype):
-    """Read-only ones of shape (n,)."""
-    return _const(1, n, (), dtype)
-
-
-def _zeros(shape, dtype):
-    """Read-only zeros of ``shape`` (2-D): ``zeros[:n]`` of a cached block."""
-    if len(shape) != 2:
-        return np.zeros(shape, dtype=dtype)
-    return _const(0, shape[0], (shape[1],), dtype)
 
 
 class Layer:
     """Base class: a parameter-free identity-shaped layer."""
 
     def __init__(self) -> None:
-        self.params: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
+        self.params: dict = {}
+        self.grads: dict = {}
 
-    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, X, training: bool = False):
         """Compute the output of shape (n_samples, n_out) and cache what backward needs."""
         raise NotImplementedError
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout):
         """Given dL/d(output) of shape (n_samples, n_out), fill ``grads`` and
         return dL/d(input) of shape (n_samples, n_in)."""
         raise NotImplementedError
 
-    def apply(self, X: np.ndarray) -> np.ndarray:
+    def apply(self, X):
         """Cache-free inference forward (dropout inactive)."""
         raise NotImplementedError
 
@@ -110,7 +84,7 @@ class Layer:
     def zero_grad(self) -> None:
         """Set every gradient to zero, in place."""
         for g in self.grads.values():
-            g.fill(0)
+            g[...] = 0
 
     def config(self) -> dict:
         """JSON-able description from which ``layer_from_config`` rebuilds the layer
@@ -118,11 +92,19 @@ class Layer:
         return {"type": type(self).__name__}
 
     def astype(self, dtype) -> Layer:
-        """A deep copy of the layer with parameters cast to ``dtype``."""
+        """A deep NumPy copy of the layer with parameters cast to ``dtype``
+        (float64 for gradient checks)."""
         new = layer_from_config(self.config(), dtype=dtype)
         for k, v in self.params.items():
-            new.params[k][...] = v
+            new.params[k][...] = to_numpy(v)
         return new
+
+    def to(self, xp, device_=None) -> Layer:
+        """Move the parameters (and gradient buffers) to namespace ``xp`` on
+        ``device_``, in place; returns self. Drops any cached activations."""
+        self.params = {k: from_numpy(to_numpy(v), xp, device_) for k, v in self.params.items()}
+        self.grads = {k: from_numpy(to_numpy(v), xp, device_) for k, v in self.grads.items()}
+        return self
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.config().items() if k != "type")
@@ -145,22 +127,27 @@ class Linear(Layer):
 
     Attributes
     ----------
-    params : {"W": ndarray (n_in, n_out), "b": ndarray (n_out,)}
+    params : {"W": array (n_in, n_out), "b": array (n_out,)}
     grads : same keys and shapes.
 
     Notes
     -----
-    With upstream gradient ``G = dL/dY`` of shape (n, n_out):
-    ``dL/dW = X^T G``, ``dL/db = sum_rows(G)``, ``dL/dX = G W^T``.
-    For one sample this is seed 000's ``grad_b = q - onehot(y)``,
-    ``grad_W = grad_b x^T`` (transposed, since we store W as (n_in, n_out) so
-    that a batch is one row-major GEMM).
+    With upstream gradient ``G = dL/dY`` of shape (n, n_out), the chain rule
+    through ``Y_ij = sum_k X_ik W_kj + b_j`` gives::
+
+        dL/dW = X^T G          (n_in, n_out)
+        dL/db = sum_rows(G)    (n_out,)
+        dL/dX = G W^T          (n, n_in)
+
+    For one sample with the fused softmax loss this is the textbook
+    ``grad_b = q - onehot(y)``, ``grad_W = x grad_b^T`` (W is stored as
+    (n_in, n_out), so a batch is one row-major product ``X @ W``).
     """
 
     def __init__(self, n_in: int, n_out: int, init="glorot", rng=None, dtype=np.float32):
         super().__init__()
         for name, v in (("n_in", n_in), ("n_out", n_out)):
-            if not isinstance(v, (int, np.integer)) or v < 1:
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"Linear: {name} must be a positive integer, got {v!r}.")
         self.n_in, self.n_out = int(n_in), int(n_out)
         dtype = np.dtype(dtype)
@@ -177,8 +164,7 @@ class Linear(Layer):
             "b": np.zeros(self.n_out, dtype=dtype),
         }
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self._X: np.ndarray | None = None
-        self.fused = False  # whether the last backward fused an update into its GEMM
+        self._X = None
 
     @classmethod
     def from_weights(cls, W, b=None, dtype=None) -> Linear:
@@ -187,8 +173,8 @@ class Linear(Layer):
         Parameters
         ----------
         W : array-like of shape (n_in, n_out)
-            Note the layout: seed 000 writes ``W @ x`` with W of shape
-            (n_out, n_in); pass its ``W.T``.
+            Note the layout: a formula written ``W @ x`` with W of shape
+            (n_out, n_in) needs its ``W.T`` here.
         b : array-like of shape (n_out,), optional (zeros)
         dtype : numpy dtype, optional (W's float dtype, else float32)
         """
@@ -210,35 +196,17 @@ class Linear(Layer):
         return layer
 
     def forward(self, X, training=False):
-        self._X = X
+        self._X = X                           # backward needs the input for dL/dW
         return self.apply(X)
 
     def apply(self, X):
-        out = X @ self.params["W"]
-        out += self.params["b"]
-        return out
+        return X @ self.params["W"] + self.params["b"]
 
-    def backward(self, dout, need_dx: bool = True, accumulate=None):
-        """Fill grads; return dX, or None when ``need_dx`` is False (the first
-        layer of a model: nobody consumes dL/dX, and it costs a full GEMM).
-
-        ``accumulate``, optional ``(target, alpha, beta)``: instead of writing
-        ``grads["W"]``, compute ``target = alpha * X^T @ dout + beta * target``
-        in place in one GEMM (an optimizer's update fused into the gradient
-        product, see ``Optimizer.gemm_update``). ``grads["W"]`` is then left
-        as it was; dX is computed first, from the weights before the update.
-        """
-        X = self._X
-        dx = dout @ self.params["W"].T if need_dx else None
-        if accumulate is None or not xtg_accumulate(X, dout, *accumulate):
-            np.matmul(X.T, dout, out=self.grads["W"])
-            accumulate = None
-        # The bias gradient is the column sum of dout, done as ones @ dout:
-        # one BLAS matrix-vector product (3.8 us for 256 x 256 float32)
-        # instead of NumPy's reduction over the leading axis (11.4 us).
-        np.matmul(_ones(dout.shape[0], dout.dtype), dout, out=self.grads["b"])
-        self.fused = accumulate is not None
-        return dx
+    def backward(self, dout):
+        xp = array_namespace(dout)
+        self.grads["W"][...] = self._X.T @ dout          # dL/dW = X^T G
+        self.grads["b"][...] = xp.sum(dout, axis=0)      # dL/db = column sums of G
+        return dout @ self.params["W"].T                 # dL/dX = G W^T
 
     def config(self):
         return {"type": "Linear", "n_in": self.n_in, "n_out": self.n_out}
@@ -252,13 +220,11 @@ class ReLU(Layer):
         return self._out
 
     def apply(self, X):
-        # max(X, zeros) rather than max(X, 0): NumPy vectorises maximum of two
-        # arrays but not of an array and a broadcast scalar (9.5 vs 25.7 us
-        # for 256 x 256 float32). Same values, NaN still propagates.
-        return np.maximum(X, _zeros(X.shape, X.dtype))
+        return array_namespace(X).maximum(X, 0.0)
 
     def backward(self, dout):
-        return dout * (self._out > 0)
+        # dL/dX = dout where the unit was active, 0 where it was clipped.
+        return array_namespace(dout).where(self._out > 0, dout, 0.0)
 
 
 class LeakyReLU(Layer):
@@ -275,13 +241,13 @@ class LeakyReLU(Layer):
 
     def forward(self, X, training=False):
         self._pos = X > 0
-        return np.where(self._pos, X, X * X.dtype.type(self.negative_slope))
+        return self.apply(X)
 
     def apply(self, X):
-        return np.where(X > 0, X, X * X.dtype.type(self.negative_slope))
+        return array_namespace(X).where(X > 0, X, self.negative_slope * X)
 
     def backward(self, dout):
-        return np.where(self._pos, dout, dout * dout.dtype.type(self.negative_slope))
+        return array_namespace(dout).where(self._pos, dout, self.negative_slope * dout)
 
     def config(self):
         return {"type": "LeakyReLU", "negative_slope": self.negative_slope}
@@ -306,18 +272,19 @@ class Tanh(Layer):
     """``tanh(x)``; ``d tanh/dx = 1 - tanh^2``, computed from the cached output."""
 
     def forward(self, X, training=False):
-        self._out = np.tanh(X)
+        self._out = self.apply(X)
         return self._out
 
     def apply(self, X):
-        return np.tanh(X)
+        return array_namespace(X).tanh(X)
 
     def backward(self, dout):
         return dout * (1 - self._out * self._out)
 
 
 class Identity(Layer):
-    """``f(x) = x``: no-op activation (seed 001's 'linear model' of two Linear layers)."""
+    """``f(x) = x``: a no-op activation (two Linear layers with it between
+    them are still one linear model)."""
 
     def forward(self, X, training=False):
         return X
@@ -335,12 +302,14 @@ class Dropout(Layer):
     In training each unit is zeroed with probability ``p`` and survivors are
     scaled by ``1/(1-p)``, so the expected activation equals the inference-time
     activation and prediction needs no rescaling. The mask is drawn from
-    ``self.rng``, which the model sets to the run's Generator.
+    ``self.rng`` (a NumPy Generator, which the model sets to the run's own)
+    and copied to the input's device: the same seed gives the same masks
+    whatever the array library.
     """
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None):
         super().__init__()
-        if not (isinstance(p, (int, float, np.floating)) and 0 <= p < 1):
+        if not (isinstance(p, (int, float, np.floating)) and not isinstance(p, bool) and 0 <= p < 1):
             raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}.")
         self.p = float(p)
         self.rng = rng
@@ -352,8 +321,10 @@ class Dropout(Layer):
             return X
         if self.rng is None:
             raise ValueError("Dropout needs a Generator: call model.set_rng(rng) before training.")
-        keep = self.rng.random(X.shape, dtype=np.float32) >= self.p
-        self._mask = keep.astype(X.dtype) * X.dtype.type(1.0 / (1.0 - self.p))
+        xp = array_namespace(X)
+        keep = self.rng.random(tuple(X.shape), dtype=np.float32) >= self.p
+        keep = keep if xp is np else xp.asarray(keep, device=device(X))
+        self._mask = xp.astype(keep, X.dtype) * (1.0 / (1.0 - self.p))
         return X * self._mask
 
     def apply(self, X):
@@ -375,7 +346,8 @@ ACTIVATIONS = {
     "identity": Identity,
 }
 
-_LAYER_TYPES = {c.__name__: c for c in (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Identity, Dropout)}
+#: The built-in layer classes, by name (what model files and ``config()`` use).
+LAYER_TYPES = {c.__name__: c for c in (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Identity, Dropout)}
 
 
 def make_activation(name: str) -> Layer:
@@ -389,13 +361,13 @@ def make_activation(name: str) -> Layer:
 
 
 def layer_from_config(cfg: dict, dtype=np.float32) -> Layer:
-    """Rebuild a layer (with zero parameters) from ``Layer.config()``."""
-    if not isinstance(cfg, dict) or cfg.get("type") not in _LAYER_TYPES:
+    """Rebuild a layer (with zero parameters, as NumPy arrays) from ``Layer.config()``."""
+    if not isinstance(cfg, dict) or cfg.get("type") not in LAYER_TYPES:
         raise ValueError(
-            f"Unknown layer description {cfg!r}; expected a dict with 'type' in {sorted(_LAYER_TYPES)}."
+            f"Unknown layer description {cfg!r}; expected a dict with 'type' in {sorted(LAYER_TYPES)}."
         )
     kind = cfg["type"]
     kwargs = {k: v for k, v in cfg.items() if k != "type"}
     if kind == "Linear":
         return Linear(kwargs["n_in"], kwargs["n_out"], init="zeros", dtype=dtype)
-    return _LAYER_TYPES[kind](**kwargs)
+    return LAYER_TYPES[kind](**kwargs)

@@ -5,8 +5,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from array_api_compat import array_namespace, device, is_numpy_array
+
 from softmaxlab._validation import check_logits
-from softmaxlab.nn.functional import log_softmax, softmax
+from softmaxlab.backend import from_numpy, numpy_dtype, to_numpy
+from softmaxlab.nn.functional import log_sigmoid, log_softmax, sigmoid, softmax
 from softmaxlab.nn.layers import (
     ACTIVATIONS,
     Dropout,
@@ -17,7 +20,10 @@ from softmaxlab.nn.layers import (
     make_activation,
 )
 
-__all__ = ["Sequential", "from_weights", "mlp", "softmax_regression"]
+__all__ = ["OUTPUTS", "Sequential", "from_weights", "mlp", "softmax_regression"]
+
+
+OUTPUTS = ("softmax", "sigmoid")
 
 
 class Sequential:
@@ -26,49 +32,49 @@ class Sequential:
     Parameters
     ----------
     layers : sequence of Layer
+    output : {"softmax", "sigmoid"}, default="softmax"
+        How logits become probabilities. ``"softmax"``: one distribution
+        over C classes per row (logits (n, C), integer labels).
+        ``"sigmoid"``: an independent logistic unit per output column
+        (logits (n, L), 0/1 targets): binary classification with one unit,
+        or multilabel classification with L units.
 
     Notes
     -----
     ``forward`` caches for ``backward``; ``predict_logits`` and the
     ``predict*`` methods use each layer's cache-free ``apply``, so predicting
     never disturbs a training step and never keeps activations alive.
+    The parameters live in one array library on one device (NumPy on the
+    CPU when built; see ``to``), and so must the inputs.
     """
 
-    def __init__(self, layers: Sequence[Layer]):
+    def __init__(self, layers: Sequence[Layer], output: str = "softmax"):
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("Sequential needs at least one layer.")
-        self._first_linear = next(
-            (i for i, layer in enumerate(self.layers) if isinstance(layer, Linear)), None
-        )
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}.")
+        self.output = output
 
     # ---- training path -------------------------------------------------
-    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """Logits of shape (n_samples, n_classes) for X of shape (n_samples, n_features),
+    def forward(self, X, training: bool = False):
+        """Logits of shape (n_samples, n_outputs) for X of shape (n_samples, n_features),
         caching what ``backward`` needs. ``training`` turns dropout on."""
         for layer in self.layers:
             X = layer.forward(X, training)
         return X
 
-    def backward(self, dlogits: np.ndarray, input_grad: bool = False, accumulate=None):
-        """Back-propagate dL/dlogits (n_samples, n_classes), filling every layer's grads.
+    def backward(self, dlogits):
+        """Back-propagate dL/dlogits (n_samples, n_outputs) through every layer,
+        last to first, filling each layer's grads.
 
-        Returns dL/dX of shape (n_samples, n_features) if ``input_grad`` else None;
-        the first Linear layer then skips its input-gradient GEMM entirely.
-
-        ``accumulate``, optional ``{layer index: (target, alpha, beta)}``: those
-        Linear layers fuse an optimizer update into their weight-gradient GEMM
-        (see ``Linear.backward``; each sets ``layer.fused``). Used by Trainer.
+        Returns
+        -------
+        dL/dX of shape (n_samples, n_features)
         """
         d = dlogits
-        acc = accumulate or {}
-        for i in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[i]
-            fuse = {"accumulate": acc[i]} if i in acc else {}
-            if i == self._first_linear and not input_grad:
-                layer.backward(d, need_dx=False, **fuse)
-                return None
-            d = layer.backward(d, **fuse)
+        for layer in reversed(self.layers):
+            d = layer.backward(d)
         return d
 
     def parameters(self) -> list[Parameter]:
@@ -90,25 +96,53 @@ class Sequential:
                 layer.rng = rng
 
     # ---- prediction path ------------------------------------------------
-    def predict_logits(self, X: np.ndarray) -> np.ndarray:
-        """Cache-free logits of shape (n_samples, n_classes)."""
+    def predict_logits(self, X):
+        """Cache-free logits of shape (n_samples, n_outputs)."""
         for layer in self.layers:
             X = layer.apply(X)
         return X
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities of shape (n_samples, n_classes); rows sum to 1.
+    def predict_proba(self, X):
+        """Probabilities of shape (n_samples, n_outputs): softmax rows that sum
+        to 1 (``output="softmax"``), or each unit's sigmoid (``"sigmoid"``).
         Raises NumericalOverflowError rather than return NaN for overflowing logits."""
-        return softmax(check_logits(self.predict_logits(X)))
+        z = check_logits(self.predict_logits(X))
+        return softmax(z) if self.output == "softmax" else sigmoid(z)
 
-    def predict_log_proba(self, X: np.ndarray) -> np.ndarray:
-        """Log-probabilities of shape (n_samples, n_classes), always finite
+    def predict_log_proba(self, X):
+        """Log-probabilities of shape (n_samples, n_outputs), always finite
         (NumericalOverflowError for overflowing logits)."""
-        return log_softmax(check_logits(self.predict_logits(X)))
+        z = check_logits(self.predict_logits(X))
+        return log_softmax(z) if self.output == "softmax" else log_sigmoid(z)
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Class indices of shape (n_samples,) (first index wins a tie)."""
-        return np.argmax(check_logits(self.predict_logits(X)), axis=1)
+    def predict(self, X):
+        """Class indices of shape (n_samples,) (first index wins a tie) for
+        ``"softmax"``; the 0/1 matrix ``logits > 0`` of shape (n_samples,
+        n_outputs), i.e. probability above 1/2, for ``"sigmoid"``."""
+        z = check_logits(self.predict_logits(X))
+        xp = array_namespace(z)
+        if self.output == "softmax":
+            return xp.argmax(z, axis=1)
+        return xp.astype(z > 0, xp.int64)
+
+    # ---- where the parameters live ----------------------------------------
+    def to(self, xp, device_=None) -> Sequential:
+        """Move every parameter to namespace ``xp`` (``array_api_compat.
+        array_namespace`` of an array) on ``device_``, in place; returns self.
+        Optimizers must be built after the move."""
+        for layer in self.layers:
+            layer.to(xp, device_)
+        return self
+
+    @property
+    def namespace(self):
+        """The array namespace of the parameters."""
+        return array_namespace(self.linear_layers[0].params["W"])
+
+    @property
+    def device(self):
+        """The device of the parameters (``"cpu"`` for NumPy)."""
+        return device(self.linear_layers[0].params["W"])
 
     # ---- introspection and copies -----------------------------------------
     @property
@@ -120,58 +154,85 @@ class Sequential:
         return self.linear_layers[0].n_in
 
     @property
-    def n_classes(self) -> int:
+    def n_outputs(self) -> int:
+        """Width of the logits: classes for softmax, units for sigmoid."""
         return self.linear_layers[-1].n_out
 
     @property
-    def dtype(self) -> np.dtype:
+    def n_classes(self) -> int:
+        """Width of the logits (kept under this name for softmax models)."""
+        return self.n_outputs
+
+    @property
+    def dtype(self):
+        """The parameters' dtype, as an object of their namespace."""
         return self.linear_layers[0].params["W"].dtype
 
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of every parameter array, in ``parameters()`` order."""
-        return [p.value.copy() for p in self.parameters()]
+    def get_weights(self) -> list:
+        """Copies of every parameter array, in ``parameters()`` order, in the
+        parameters' namespace and on their device."""
+        return [_copy(p.value) for p in self.parameters()]
 
-    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
-        """Copy arrays (in ``parameters()`` order) into the parameters, in place."""
+    def set_weights(self, weights: Sequence) -> None:
+        """Copy arrays (in ``parameters()`` order) into the parameters, in place.
+        NumPy arrays are moved to the parameters' namespace and device."""
         params = self.parameters()
         if len(weights) != len(params):
             raise ValueError(f"set_weights: expected {len(params)} arrays, got {len(weights)}.")
         for p, w in zip(params, weights, strict=True):
-            w = np.asarray(w)
-            if w.shape != p.value.shape:
-                raise ValueError(f"set_weights: {p.name} has shape {p.value.shape}, got {w.shape}.")
-            p.value[...] = w
+            if tuple(w.shape) != tuple(p.value.shape):
+                raise ValueError(f"set_weights: {p.name} has shape {tuple(p.value.shape)}, "
+                                 f"got {tuple(w.shape)}.")
+            if is_numpy_array(p.value):
+                p.value[...] = to_numpy(w)
+            else:
+                if is_numpy_array(w):
+                    w = from_numpy(w, array_namespace(p.value), device(p.value))
+                p.value[...] = w
 
     def config(self) -> list[dict]:
         """JSON-able architecture (no parameters)."""
         return [layer.config() for layer in self.layers]
 
     @classmethod
-    def from_config(cls, config: list[dict], dtype=np.float32) -> Sequential:
+    def from_config(cls, config: list[dict], dtype=np.float32, output: str = "softmax") -> Sequential:
         """Rebuild an architecture with zero parameters from ``config()``."""
         if not isinstance(config, list):
             raise ValueError(f"Model architecture must be a list of layer descriptions, got {config!r}.")
-        return cls([layer_from_config(c, dtype=dtype) for c in config])
+        return cls([layer_from_config(c, dtype=dtype) for c in config], output=output)
 
     def astype(self, dtype) -> Sequential:
-        """A deep copy with parameters cast to ``dtype`` (float64 for gradient checks)."""
-        return Sequential([layer.astype(dtype) for layer in self.layers])
+        """A deep NumPy copy with parameters cast to ``dtype`` (float64 for gradient checks)."""
+        return Sequential([layer.astype(dtype) for layer in self.layers], output=self.output)
 
     def copy(self) -> Sequential:
-        """A deep copy with the same dtype."""
-        return self.astype(self.dtype)
+        """A deep copy with the same dtype, namespace and device."""
+        new = self.astype(numpy_dtype(self.dtype))
+        if not is_numpy_array(self.linear_layers[0].params["W"]):
+            new.to(self.namespace, self.device)
+        return new
 
     def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
-        return f"Sequential(\n  {inner}\n)"
+        extra = "" if self.output == "softmax" else f", output={self.output!r}"
+        return f"Sequential(\n  {inner}\n{extra})"
 
 
-def _check_n_classes(n_classes) -> None:
+def _copy(a):
+    xp = array_namespace(a)
+    return xp.asarray(a, copy=True)
+
+
+def _check_outputs(n_outputs, output: str) -> None:
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}.")
     # One class makes the softmax identically 1 and the loss identically 0:
-    # nothing could ever be learned, so it is a mistake in the labels.
-    if isinstance(n_classes, (int, np.integer)) and n_classes == 1:
+    # nothing could ever be learned, so it is a mistake in the labels. (One
+    # sigmoid unit is binary classification.)
+    if output == "softmax" and isinstance(n_outputs, (int, np.integer)) and n_outputs == 1:
         raise ValueError("n_classes must be at least two (a 1-class model always predicts that class "
-                         "with loss 0); check that the labels hold more than one class.")
+                         "with loss 0); check that the labels hold more than one class, or use "
+                         "output='sigmoid' for one logistic unit.")
 
 
 def _default_init(activation: str) -> str:
@@ -179,26 +240,30 @@ def _default_init(activation: str) -> str:
 
 
 def softmax_regression(n_features: int, n_classes: int, *, init="normal", rng=None,
-                       dtype=np.float32) -> Sequential:
+                       dtype=np.float32, output: str = "softmax") -> Sequential:
     """Multinomial logistic regression: one ``Linear(n_features, n_classes)``.
 
     Parameters
     ----------
     n_features, n_classes : int
-    init : str or callable, default="normal" (std 0.01, as d2l and the seeds)
+        With ``output="sigmoid"``, ``n_classes`` is the number of logistic
+        units (1 for binary logistic regression).
+    init : str or callable, default="normal" (std 0.01)
     rng : numpy.random.Generator
     dtype : numpy dtype, default=float32
+    output : {"softmax", "sigmoid"}, default="softmax"
 
     Returns
     -------
     Sequential mapping (n_samples, n_features) to logits (n_samples, n_classes).
     """
-    _check_n_classes(n_classes)
-    return Sequential([Linear(n_features, n_classes, init=init, rng=rng, dtype=dtype)])
+    _check_outputs(n_classes, output)
+    return Sequential([Linear(n_features, n_classes, init=init, rng=rng, dtype=dtype)], output=output)
 
 
 def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: str = "relu",
-        dropout: float = 0.0, init: str | None = None, rng=None, dtype=np.float32) -> Sequential:
+        dropout: float = 0.0, init: str | None = None, rng=None, dtype=np.float32,
+        output: str = "softmax") -> Sequential:
     """Multilayer perceptron ``Linear -> act [-> Dropout] -> ... -> Linear``.
 
     Parameters
@@ -207,6 +272,8 @@ def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: s
     hidden : sequence of int
         Hidden-layer widths, e.g. ``(256, 128)``; empty gives softmax regression.
     n_classes : int
+        Output width: classes for ``output="softmax"``, logistic units for
+        ``output="sigmoid"``.
     activation : {"relu", "leaky_relu", "tanh", "sigmoid", "logistic", "identity"}
     dropout : float in [0, 1), default=0
         Inverted dropout after every hidden activation.
@@ -220,12 +287,13 @@ def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: s
     rng : numpy.random.Generator
         Used for initialisation and, later, dropout masks.
     dtype : numpy dtype, default=float32
+    output : {"softmax", "sigmoid"}, default="softmax"
 
     Returns
     -------
     Sequential mapping (n_samples, n_features) to logits (n_samples, n_classes).
     """
-    _check_n_classes(n_classes)
+    _check_outputs(n_classes, output)
     if activation not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {activation!r}; valid names are {sorted(ACTIVATIONS)}.")
     hidden = list(hidden)
@@ -246,11 +314,12 @@ def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: s
             layers.append(make_activation(activation))
             if dropout > 0:
                 layers.append(Dropout(dropout, rng=rng))
-    return Sequential(layers)
+    return Sequential(layers, output=output)
 
 
-def from_weights(weights: Sequence[tuple], activation: str = "relu", dtype=None) -> Sequential:
-    """Build a model from given weights, e.g. seed 000's hand-set classifier.
+def from_weights(weights: Sequence[tuple], activation: str = "relu", dtype=None,
+                 output: str = "softmax") -> Sequential:
+    """Build a model from given weights, e.g. a hand-set classifier.
 
     Parameters
     ----------
@@ -260,6 +329,7 @@ def from_weights(weights: Sequence[tuple], activation: str = "relu", dtype=None)
     activation : str, default="relu"
         Put between consecutive Linear layers.
     dtype : numpy dtype, optional
+    output : {"softmax", "sigmoid"}, default="softmax"
 
     Returns
     -------
@@ -279,4 +349,4 @@ def from_weights(weights: Sequence[tuple], activation: str = "relu", dtype=None)
                 )
             layers.append(make_activation(activation))
         layers.append(layer)
-    return Sequential(layers)
+    return Sequential(layers, output=output)

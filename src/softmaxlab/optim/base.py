@@ -1,10 +1,18 @@
-"""Optimizer base: holds the parameters and a learning rate, updates in place."""
+"""Optimizer base: holds the parameters and a learning rate, updates in place.
+
+Optimizers are the reference maths: each ``step`` is written as the paper
+writes it, against the array namespace of the parameters, so it runs on any
+array library. Buffers (momentum, Adam's moments) are created with
+``zeros_like`` of each parameter: same namespace, dtype and device.
+"""
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from array_api_compat import array_namespace, device, is_numpy_array
 
+from softmaxlab.backend import from_numpy, to_numpy
 from softmaxlab.nn.layers import Parameter
 
 
@@ -39,45 +47,36 @@ class Optimizer:
         self.weight_decay = float(weight_decay)
         self.t = 0  # number of steps taken
 
-    def _grad(self, p: Parameter) -> np.ndarray:
-        """The gradient including weight decay (a new array only when decay applies)."""
+    def _grad(self, p: Parameter):
+        """The gradient including weight decay: ``g + weight_decay * W`` for
+        weights (a new array only when decay applies), ``g`` otherwise."""
         if self.weight_decay and p.decay:
-            return p.grad + p.value.dtype.type(self.weight_decay) * p.value
+            return p.grad + self.weight_decay * p.value
         return p.grad
 
-    def step(self, fused=()) -> None:
-        """Update every parameter from its gradient, in place.
-
-        ``fused``: indices of parameters whose ``gemm_update`` was already
-        applied by their layer's weight-gradient GEMM (their ``grad`` was not
-        written); the step then does only what that GEMM could not.
-        """
+    def step(self) -> None:
+        """Update every parameter from its gradient, in place."""
         raise NotImplementedError
-
-    def gemm_update(self, i: int):
-        """``(target, alpha, beta)`` such that ``target = alpha * g + beta * target``,
-        done by the GEMM that produces parameter ``i``'s gradient ``g``, is the
-        first part of this step for it; None if the step cannot be split so
-        (the default). Read at every step: ``alpha`` may hold the current lr."""
-        return None
 
     def zero_grad(self) -> None:
         for p in self.params:
-            p.grad.fill(0)
+            p.grad[...] = 0
 
-    def _buffers(self) -> dict[str, list[np.ndarray]]:
+    def _buffers(self) -> dict[str, list]:
         return {}
 
     def state_dict(self) -> dict:
         """Everything needed to continue bit-identically: scalars (JSON-able)
-        and per-parameter buffers, as ``{"scalars": {...}, "arrays": {name: array}}``."""
-        arrays = {f"{k}.{i}": b.copy() for k, bufs in self._buffers().items()
-                  for i, b in enumerate(bufs)}
+        and per-parameter buffers as NumPy copies, as
+        ``{"scalars": {...}, "arrays": {name: ndarray}}``."""
+        arrays = {f"{k}.{i}": np.array(to_numpy(b), copy=True)
+                  for k, bufs in self._buffers().items() for i, b in enumerate(bufs)}
         return {"scalars": {"type": type(self).__name__, "lr": self.lr, "t": self.t},
                 "arrays": arrays}
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore from ``state_dict()`` output (arrays copied in place)."""
+        """Restore from ``state_dict()`` output (arrays copied in place, to
+        the buffers' namespace and device)."""
         sc = state["scalars"]
         if sc.get("type") != type(self).__name__:
             raise ValueError(f"Optimizer state is for {sc.get('type')!r}, not {type(self).__name__}.")
@@ -85,4 +84,10 @@ class Optimizer:
         self.t = int(sc["t"])
         for k, bufs in self._buffers().items():
             for i, b in enumerate(bufs):
-                b[...] = state["arrays"][f"{k}.{i}"]
+                src = state["arrays"][f"{k}.{i}"]
+                if is_numpy_array(b):
+                    b[...] = to_numpy(src)
+                else:
+                    if is_numpy_array(src):
+                        src = from_numpy(src, array_namespace(b), device(b))
+                    b[...] = src

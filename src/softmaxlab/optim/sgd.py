@@ -1,9 +1,10 @@
-"""Stochastic gradient descent with optional (Nesterov) momentum."""
+"""Stochastic gradient descent with optional (Nesterov) momentum: the reference maths."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from array_api_compat import array_namespace
 
 from softmaxlab.optim.base import Optimizer
 
@@ -22,66 +23,37 @@ class SGD(Optimizer):
     momentum : float in [0, 1], default=0
     nesterov : bool, default=False
     weight_decay : float >= 0, default=0
+        Coupled L2: ``g`` above is ``grad + weight_decay * W`` for weights.
 
     Notes
     -----
     The velocity accumulates raw gradients and the learning rate multiplies at
     the update (PyTorch's convention), so changing ``lr`` mid-run rescales the
-    whole step at once. The buffers are allocated once and updated in place.
+    whole step at once. With a constant rate this is the same trajectory as
+    the form ``v = mu * v - lr * g; p += v``.
     """
 
     def __init__(self, params, lr=0.1, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(params, lr, weight_decay)
-        if not (isinstance(momentum, (int, float, np.floating)) and math.isfinite(momentum)
-                and 0 <= momentum <= 1):
+        if isinstance(momentum, bool) or not (isinstance(momentum, (int, float, np.floating))
+                                              and math.isfinite(momentum) and 0 <= momentum <= 1):
             raise ValueError(f"momentum must be in [0, 1], got {momentum!r}; 0.9 is typical.")
         if nesterov and momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0 (e.g. momentum=0.9).")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
-        self.velocity = [np.zeros_like(p.value) for p in self.params] if momentum else []
-        # Scratch for ``lr * g``: the update writes into it instead of
-        # allocating a parameter-sized temporary every step (same arithmetic).
-        self._tmp = [np.empty_like(p.value) for p in self.params]
+        self.velocity = ([array_namespace(p.value).zeros_like(p.value) for p in self.params]
+                         if momentum else [])
 
-    def gemm_update(self, i):
-        # Plain SGD is all GEMM: p = -lr * g + p. Classical momentum's
-        # v = mu * v + g is too; p -= lr * v is left to step(). Nesterov needs
-        # g itself after v is updated, and weight decay adds a term, so those
-        # are not fused.
-        p = self.params[i]
-        if self.nesterov or (self.weight_decay and p.decay):
-            return None
-        if not self.momentum:
-            return p.value, -self.lr, 1.0
-        return self.velocity[i], 1.0, self.momentum
-
-    def step(self, fused=()):
+    def step(self):
         self.t += 1
-        lr, mu = self.lr, self.momentum
         for i, p in enumerate(self.params):
-            f = p.value.dtype.type
-            tmp = self._tmp[i]
-            if i in fused:
-                if mu:  # the GEMM did v = mu * v + g
-                    np.multiply(self.velocity[i], f(lr), out=tmp)
-                    p.value -= tmp
-                continue
             g = self._grad(p)
-            if not mu:
-                np.multiply(g, f(lr), out=tmp)
-                p.value -= tmp
-                continue
-            v = self.velocity[i]
-            v *= f(mu)
-            v += g
-            if self.nesterov:
-                np.multiply(v, f(mu), out=tmp)
-                tmp += g
-                tmp *= f(lr)
-            else:
-                np.multiply(v, f(lr), out=tmp)
-            p.value -= tmp
+            if self.momentum:
+                v = self.velocity[i]
+                v[...] = self.momentum * v + g                   # v = mu v + g
+                g = g + self.momentum * v if self.nesterov else v
+            p.value -= self.lr * g                               # p = p - lr g
 
     def _buffers(self):
         return {"velocity": self.velocity}

@@ -4,6 +4,7 @@ history, counters, early stopping), as JSON-able scalars plus named arrays
 that ``rundir.py`` writes to one ``.npz``."""
 from __future__ import annotations
 
+from softmaxlab.backend import to_numpy
 from softmaxlab.train.history import History
 
 __all__ = ["load_trainer_state", "trainer_state"]
@@ -13,7 +14,7 @@ def trainer_state(trainer) -> dict:
     """Everything needed to resume bit-identically, as
     ``{"scalars": JSON-able dict, "arrays": {name: ndarray}}``: weights,
     optimizer buffers, schedule, the Generator's state, history, counters."""
-    arrays = {f"weights.{i}": w for i, w in enumerate(trainer.model.get_weights())}
+    arrays = {f"weights.{i}": to_numpy(w) for i, w in enumerate(trainer.model.get_weights())}
     opt = trainer.optimizer.state_dict()
     arrays.update({f"optimizer.{k}": v for k, v in opt["arrays"].items()})
     scalars = {
@@ -27,7 +28,7 @@ def trainer_state(trainer) -> dict:
     if trainer.early_stopping is not None:
         es = trainer.early_stopping.state_dict()
         scalars["early_stopping"] = es["scalars"]
-        arrays.update({f"early_stopping.{i}": a for i, a in enumerate(es["arrays"])})
+        arrays.update({f"early_stopping.{i}": to_numpy(a) for i, a in enumerate(es["arrays"])})
     return {"scalars": scalars, "arrays": arrays}
 
 

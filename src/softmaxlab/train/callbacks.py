@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 class Callback:
     """Base class; override what you need. ``trainer.stop_training = True``
-    ends training after the current epoch."""
+    ends training after the current epoch.
+
+    A callback that reads ``layer.grads`` or ``Parameter.grad`` (in
+    ``on_batch_end``) sets ``reads_gradients = True``: the trainer then runs
+    the reference engine, which fills every gradient. (The NumPy fast path
+    may fold a weight's update into the product that computes its gradient
+    and never write that gradient.)
+    """
+
+    reads_gradients = False
 
     def on_train_begin(self, trainer) -> None: ...
 
@@ -76,4 +87,15 @@ class EarlyStopping(Callback):
     def load_state_dict(self, state: dict) -> None:
         sc = state["scalars"]
         self.best, self.best_epoch, self.wait = float(sc["best"]), sc["best_epoch"], int(sc["wait"])
-        self.best_weights = [a.copy() for a in state["arrays"]] or None
+        self.best_weights = [np.array(a, copy=True) for a in state["arrays"]] or None
+
+
+def batch_end_hooks(callbacks):
+    """The ``on_batch_end`` methods that do something: the base class's is a
+    no-op, and building its ``logs`` dict for every batch is not free."""
+    hooks = []
+    for cb in callbacks:
+        hook = getattr(cb, "on_batch_end", None)
+        if hook is not None and getattr(hook, "__func__", None) is not Callback.on_batch_end:
+            hooks.append(hook)
+    return hooks

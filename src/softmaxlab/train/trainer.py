@@ -1,29 +1,48 @@
 """The training loop: epochs of shuffled minibatches, history, early stopping,
 a divergence guard and callback hooks. It never prints or draws. One epoch's
-pass over its batches is in ``_epoch.py``, the checkpoint state in ``_state.py``."""
+pass over its batches is in ``_epoch.py`` (the reference engine) or in the
+private NumPy fast path ``softmaxlab._kernels``; the checkpoint state is in
+``_state.py``."""
 from __future__ import annotations
 
 import functools
 import math
 import time
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
+from array_api_compat import array_namespace, device, is_numpy_array
 
+from softmaxlab._kernels import FastPath, why_not
 from softmaxlab._validation import (
     check_batch_size,
     check_features,
-    check_labels,
     check_positive_int,
     check_sample_weight,
+    is_foreign_array,
 )
+from softmaxlab.backend import BackendError, check_same_device, numpy_dtype
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.train import _epoch, _state
-from softmaxlab.train.callbacks import Callback, EarlyStopping
+from softmaxlab.train.callbacks import Callback, EarlyStopping, batch_end_hooks
 from softmaxlab.train.hints import check_not_learning
 from softmaxlab.train.history import COLUMNS, History
 
-__all__ = ["Trainer", "TrainingDivergedError"]
+__all__ = ["ENGINES", "Trainer", "TrainingData", "TrainingDivergedError"]
+
+#: ``Trainer(engine=...)``: "auto" picks the fast path when it applies.
+ENGINES = ("auto", "reference", "fast")
+
+
+class TrainingData(NamedTuple):
+    """Validated training arrays, from ``Trainer.prepare``: ``X`` (n,
+    n_features) in the model's dtype, namespace and device; ``y`` as the
+    loss's ``check_targets`` returns it; ``sample_weight`` (n,) or None."""
+
+    X: object
+    y: object
+    sample_weight: object
 
 # Rows per chunk when evaluating, so a large validation set never needs one
 # (n, C) and (n, hidden) activation block at once.
@@ -64,21 +83,29 @@ class Trainer:
         has not improved for ``patience`` epochs, and restore the best weights.
     patience : int, default=10
     min_delta : float, default=0
+    engine : {"auto", "reference", "fast"}, default="auto"
+        Which implementation computes each step. "reference": the readable
+        maths of ``softmaxlab.nn`` and ``softmaxlab.optim``, on any array
+        library (NumPy, PyTorch, CuPy, array-api-strict) and device.
+        "fast": the private NumPy fast path (``softmaxlab._kernels``), which
+        computes the same numbers faster on NumPy float arrays, built-in
+        layers, loss and optimizers (a ``ValueError`` says why when it
+        cannot). "auto" uses the fast path whenever it applies and the
+        reference engine otherwise (a custom layer, loss or optimizer,
+        another array library, a callback with ``reads_gradients``).
+        ``engine_used`` tells which one ran the last epoch.
     fuse : bool, default=True
-        Let the optimizer fuse its update into each Linear layer's
-        weight-gradient GEMM where it can (plain SGD, classical momentum;
-        see ``Optimizer.gemm_update``): same maths, one pass less over the
-        weights, and those ``grads["W"]`` are then not written. False keeps
-        every gradient materialised each step (for a callback that reads them).
+        Fast path only: fuse plain/momentum SGD updates into each large
+        Linear weight's gradient GEMM (same maths, one pass less over the
+        weights; those ``grads["W"]`` are then not written).
     prefetch : "auto" or bool, default="auto"
-        Gather the shuffled rows of the next batches on a helper thread while
-        BLAS runs one thread (``train/_prefetch.py``): faster for small models
-        on wide rows (softmax regression on images) when two CPUs are free.
-        Same batches in the same order; values can differ in the last bits,
-        as OpenBLAS sums in another order at one thread. The one-thread limit
-        is process-wide for the epoch and restored after it. "auto" decides
-        per epoch (``_prefetch.worthwhile``); True forces it whenever the
-        data is shuffled; False never.
+        Fast path only: gather the shuffled rows of the next batches on a
+        helper thread while BLAS runs one thread (``_kernels/prefetch.py``):
+        faster for small models on wide rows (softmax regression on images)
+        when two CPUs are free. Same batches in the same order; values can
+        differ in the last bits, as OpenBLAS sums in another order at one
+        thread. "auto" decides per epoch; True forces it whenever the data
+        is shuffled; False never.
 
     Attributes
     ----------
@@ -88,18 +115,23 @@ class Trainer:
     samples_seen : int
     stop_training : bool
         Set by a callback to stop after the current epoch.
+    engine_used : {"reference", "fast"} or None
+        The engine that ran the last epoch.
     """
 
     def __init__(self, model, optimizer, loss=None, *, batch_size=256, schedule=None, rng=None,
                  shuffle=True, callbacks: Sequence[Callback] = (), early_stopping=False,
-                 patience=10, min_delta=0.0, fuse=True, prefetch="auto"):
+                 patience=10, min_delta=0.0, engine="auto", fuse=True, prefetch="auto"):
         self.model = model
+        if engine not in ENGINES:
+            raise ValueError(f"Trainer: engine must be one of {ENGINES}, got {engine!r}.")
+        self.engine = engine
         self.fuse = bool(fuse)
         if prefetch not in ("auto", True, False):
             raise ValueError(f"Trainer: prefetch must be 'auto', True or False, got {prefetch!r}.")
         self.prefetch = prefetch
         self.optimizer = optimizer
-        self.loss = loss if loss is not None else SoftmaxCrossEntropy()
+        self.loss = loss if loss is not None else default_loss(model)
         if batch_size != "full" and batch_size is not None:
             check_positive_int(batch_size, "batch_size")
         self.batch_size = batch_size
@@ -120,35 +152,106 @@ class Trainer:
         self.epoch = 0
         self.samples_seen = 0
         self.stop_training = False
-        self._buf: dict[tuple, np.ndarray] = {}  # _epoch.gather_batch's work buffers
-        self._ring: dict[tuple, list[np.ndarray]] = {}  # PrefetchedBatches' buffers
+        self.engine_used = None
+        self._fast: FastPath | None = None
         # Start-of-epoch weights of the last finished epoch: the fallback when
         # the next epoch's own start weights already give a non-finite loss.
-        self._epoch_start: list[np.ndarray] | None = None
+        self._epoch_start: list | None = None
 
     # ------------------------------------------------------------------
-    def _prepare(self, X, y, sample_weight):
-        X = check_features(X, self.model.n_features, dtype=self.model.dtype)
-        y = check_labels(y, X.shape[0], self.model.n_classes)
-        # One cast of the whole set, only if the dtype differs: float32 in,
-        # float32 maths; a float64 model gets float64 inputs.
-        X = np.asarray(X, dtype=self.model.dtype)
-        sw = check_sample_weight(sample_weight, X.shape[0], self.model.dtype)
-        return X, y, sw
+    @property
+    def fast_path(self) -> FastPath | None:
+        """The fast path's state (work buffers, prefetch ring), or None if
+        the fast path has not run."""
+        return self._fast
 
-    def _order(self, n):
-        """This epoch's row order: one fresh permutation (sampling without
-        replacement), or None for the data's own order."""
-        return self.rng.permutation(n) if self.shuffle else None
-
-    def train_epoch(self, X, y, sample_weight=None, *, _prepared=False) -> tuple[float, float]:
-        """One pass over the data. Returns (mean training loss, running accuracy).
+    def prepare(self, X, y, sample_weight=None, *, name: str = "X") -> TrainingData:
+        """Validate and cast training data once, for ``train_epoch``/``evaluate``.
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
-        y : ndarray of shape (n_samples,), integer class indices
-        sample_weight : ndarray of shape (n_samples,), optional
+        X : array-like of shape (n_samples, n_features)
+            NumPy or array-like input is cast to the model's dtype; an array
+            of another array library must live where the model does.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            What the loss expects (``loss.check_targets``): class indices for
+            softmax cross-entropy, 0/1 targets for a sigmoid loss.
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        TrainingData
+        """
+        self._check_where(X, y, sample_weight, name)
+        dtype = numpy_dtype(self.model.dtype)
+        X = check_features(X, self.model.n_features, dtype=dtype, name=name)
+        y = self.loss.check_targets(y, X.shape[0], self.model.n_outputs,
+                                    name="y" if name == "X" else f"y{name[1:]}")
+        if is_numpy_array(X):
+            # One cast of the whole set, only if the dtype differs: float32 in,
+            # float32 maths; a float64 model gets float64 inputs.
+            X = np.asarray(X, dtype=dtype)
+        sw = check_sample_weight(sample_weight, X.shape[0], dtype)
+        return TrainingData(X, y, sw)
+
+    def _check_where(self, X, y, sample_weight, name):
+        """The data must live in the model's array library, on its device."""
+        W = self.model.linear_layers[0].params["W"]
+        foreign = [a for a in (X, y, sample_weight) if is_foreign_array(a)]
+        if not foreign and is_numpy_array(W):
+            return
+        if foreign and is_numpy_array(W):
+            raise BackendError(
+                f"{name} is a {type(foreign[0]).__module__.split('.')[0]} array but the model's "
+                "parameters are NumPy arrays; move the model first with "
+                "model.to(array_api_compat.array_namespace(X), array_api_compat.device(X)), "
+                "or pass NumPy arrays.")
+        if not is_foreign_array(X):
+            raise BackendError(
+                f"the model's parameters live on {device(W)} ({type(W).__module__.split('.')[0]}) but "
+                f"{name} is not an array of that library; convert it with "
+                f"{type(W).__module__.split('.')[0]}.asarray(..., device=...).")
+        check_same_device(W, X, y if is_foreign_array(y) else None,
+                          sample_weight if is_foreign_array(sample_weight) else None,
+                          names=["the model's parameters", name, "y", "sample_weight"])
+
+    def _prepare(self, X, y, sample_weight):
+        if isinstance(X, TrainingData):
+            return X
+        return self.prepare(X, y, sample_weight)
+
+    def _order(self, n):
+        """This epoch's row order: one fresh permutation (sampling without
+        replacement) drawn from the run's NumPy Generator, or None for the
+        data's own order."""
+        return self.rng.permutation(n) if self.shuffle else None
+
+    def _fast_path_for(self, X):
+        """The fast path when it runs this epoch, else None (see ``engine``)."""
+        if self.engine == "reference":
+            return None
+        reason = why_not(self.model, self.optimizer, self.loss, self.callbacks, X)
+        if reason is not None:
+            if self.engine == "fast":
+                raise ValueError(f"Trainer(engine='fast') cannot run this training: {reason}. "
+                                 "Use engine='auto' (the fast path where it applies) or "
+                                 "engine='reference'.")
+            return None
+        if self._fast is None or not self._fast.matches(self.model, self.optimizer, self.loss):
+            self._fast = FastPath(self.model, self.optimizer, self.loss)
+        self._fast.fuse, self._fast.prefetch = self.fuse, self.prefetch
+        return self._fast
+
+    def train_epoch(self, X, y=None, sample_weight=None) -> tuple[float, float]:
+        """One pass over the data. Returns (mean training loss, accuracy).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or ``TrainingData``
+            from ``prepare`` (then ``y`` and ``sample_weight`` are not given):
+            validated once, not at every epoch.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
 
         Raises
         ------
@@ -156,29 +259,66 @@ class Trainer:
             At the first non-finite batch loss; parameters are reset to those
             at the start of this epoch (the last ones known to give a finite loss).
         """
-        if not _prepared:
-            X, y, sample_weight = self._prepare(X, y, sample_weight)
+        X, y, sample_weight = self._prepare(X, y, sample_weight)
         n = X.shape[0]
         bs = check_batch_size(self.batch_size, n)
         snapshot = self.model.get_weights()
         order = self._order(n)
+        fast = self._fast_path_for(X)
+        hooks = batch_end_hooks(self.callbacks)
+        on_bad_loss = functools.partial(self._diverged, snapshot)
         try:
             # Overflow on the way to divergence is expected and reported by
             # the loss guard below as one clear error, not as numpy warnings.
             with np.errstate(over="ignore", invalid="ignore"):
-                result = _epoch.run_batches(self, X, y, sample_weight, order, bs,
-                                            functools.partial(self._diverged, snapshot))
+                if fast is not None:
+                    result = fast.run_epoch(self, X, y, sample_weight, order, bs, on_bad_loss, hooks)
+                else:
+                    result = _epoch.run_batches(self, X, y, sample_weight, order, bs, on_bad_loss,
+                                                hooks)
         except KeyboardInterrupt:
             # Ctrl-C mid-epoch: go back to the last finished epoch so the
             # model always matches its history.
             self.model.set_weights(snapshot)
             raise
-        if not all(np.isfinite(p.value).all() for p in self.model.parameters()):
+        self.engine_used = "reference" if fast is None else "fast"
+        if not self._weights_finite():
             # The loss guard sees each batch before its update, so the epoch's
             # last update (the only one in full-batch training) is checked here.
             self._diverged(snapshot, -(-n // bs), "the weights became NaN or infinite")
         self._epoch_start = snapshot
         return result
+
+    def _weights_finite(self) -> bool:
+        for p in self.model.parameters():
+            xp = array_namespace(p.value)
+            if not bool(xp.all(xp.isfinite(p.value))):
+                return False
+        return True
+
+    def reject_last_epoch(self, what: str):
+        """Undo the epoch ``train_epoch`` just finished and raise.
+
+        For a caller that finds the finished epoch unusable by a measure of
+        its own (the estimators' L2 penalty overflowing, say): the weights go
+        back to the start of that epoch and ``TrainingDivergedError`` names
+        it. The caller's history is its own to correct.
+
+        Parameters
+        ----------
+        what : str
+            What went wrong, for the message (``"loss_ became inf"``).
+        """
+        if self._epoch_start is None:
+            raise RuntimeError("reject_last_epoch: no epoch has finished since the last rollback.")
+        snapshot, self._epoch_start = self._epoch_start, None
+        self.model.set_weights(snapshot)
+        epoch, lr = self.epoch + 1, self.optimizer.lr
+        raise TrainingDivergedError(
+            f"Training diverged in epoch {epoch}: {what}. Likely causes: the learning rate is too "
+            f"high (lr={lr:g}; try 10x lower) or the inputs are not scaled (standardise features, "
+            f"or scale pixels to [0, 1]). The model keeps the parameters from the end of epoch "
+            f"{epoch - 1}.", epoch=epoch, batch=None, lr=lr, history=self.history)
 
     def _diverged(self, snapshot, batch, what):
         """Restore the last weights known to give a finite loss and raise.
@@ -211,30 +351,28 @@ class Trainer:
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
-        y : ndarray of shape (n_samples,)
-        sample_weight : ndarray of shape (n_samples,), optional
+        X : array of shape (n_samples, n_features), or ``TrainingData``
+        y : array of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array of shape (n_samples,), optional
 
         Returns
         -------
         (loss, accuracy) : (float, float)
         """
-        X = check_features(X, self.model.n_features, dtype=self.model.dtype)
-        y = check_labels(y, X.shape[0], self.model.n_classes)
-        sw = check_sample_weight(sample_weight, X.shape[0], self.model.dtype)
-        return self._evaluate(X, y, sw)
+        return self._evaluate(*self._prepare(X, y, sample_weight))
 
     def _evaluate(self, X, y, sample_weight):
         n = X.shape[0]
         loss_sum, w_sum, correct = 0.0, 0.0, 0
         for s in range(0, n, _EVAL_CHUNK):
-            logits = self.model.predict_logits(X[s:s + _EVAL_CHUNK])
-            yb = y[s:s + _EVAL_CHUNK]
-            swb = None if sample_weight is None else sample_weight[s:s + _EVAL_CHUNK]
-            w = len(yb) if swb is None else float(np.sum(swb))
+            rows = slice(s, min(s + _EVAL_CHUNK, n))  # no slice past the end (array API)
+            logits = self.model.predict_logits(X[rows, ...])
+            yb = y[rows, ...]
+            swb = None if sample_weight is None else sample_weight[rows]
+            w = yb.shape[0] if swb is None else float(array_namespace(swb).sum(swb))
             loss_sum += self.loss.value(logits, yb, swb) * w
             w_sum += w
-            correct += int(np.count_nonzero(logits.argmax(axis=1) == yb))
+            correct += self.loss.count_correct(logits, yb)
         return loss_sum / max(w_sum, 1e-300), correct / n
 
     def fit(self, X, y, *, epochs: int, X_val=None, y_val=None, sample_weight=None,
@@ -243,11 +381,12 @@ class Trainer:
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
-        y : ndarray of shape (n_samples,), integer class indices
+        X : array-like of shape (n_samples, n_features), or ``TrainingData``
+        y : array-like of shape (n_samples,) (class indices) or (n_samples,
+            n_outputs) (0/1 targets of a sigmoid model)
         epochs : int >= 1
-        X_val : ndarray of shape (n_val, n_features), optional
-        y_val : ndarray of shape (n_val,), optional
+        X_val : array-like of shape (n_val, n_features), optional
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), optional
         sample_weight, val_sample_weight : ndarray, optional
 
         Returns
@@ -264,14 +403,11 @@ class Trainer:
             so the model always matches its history.
         """
         epochs = check_positive_int(epochs, "epochs")
-        X, y, sw = self._prepare(X, y, sample_weight)
+        data = self._prepare(X, y, sample_weight)
         has_val = X_val is not None
         if has_val:
-            X_val = check_features(X_val, self.model.n_features, dtype=self.model.dtype, name="X_val")
-            X_val = np.asarray(X_val, dtype=self.model.dtype)
-            y_val = check_labels(y_val, X_val.shape[0], self.model.n_classes, name="y_val")
-            val_sample_weight = check_sample_weight(val_sample_weight, X_val.shape[0],
-                                                    self.model.dtype)
+            X_val, y_val, val_sample_weight = self.prepare(X_val, y_val, val_sample_weight,
+                                                           name="X_val")
         self.model.set_rng(self.rng)
         self.stop_training = False
         self.history.stopped = None
@@ -284,7 +420,7 @@ class Trainer:
                 t0 = time.perf_counter()
                 lr = self.optimizer.lr
                 try:
-                    train_loss, train_acc = self.train_epoch(X, y, sw, _prepared=True)
+                    train_loss, train_acc = self.train_epoch(data)
                 except KeyboardInterrupt:
                     self.history.stopped = "interrupted"
                     raise
@@ -336,3 +472,13 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         """Restore from ``state_dict()`` output."""
         _state.load_trainer_state(self, state)
+
+
+def default_loss(model):
+    """The loss that goes with the model's output: softmax cross-entropy
+    for ``output="softmax"``, sigmoid binary cross-entropy for ``"sigmoid"``."""
+    if getattr(model, "output", "softmax") == "sigmoid":
+        from softmaxlab.nn import SigmoidBinaryCrossEntropy
+
+        return SigmoidBinaryCrossEntropy()
+    return SoftmaxCrossEntropy()

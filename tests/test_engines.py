@@ -1,0 +1,233 @@
+"""The NumPy fast path computes what the reference engine computes.
+
+Both engines train the same model from the same weights on the same batches
+(the same seed draws the same permutations and dropout masks); after every
+batch the losses and every parameter must agree: to 1e-12 relative in
+float64 (the engines sum in different orders, and the fast Adam keeps its
+moments rescaled), to 1e-5 in float32. Also: "auto" takes the fast path
+exactly where it applies, and the reference engine everywhere else.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from softmaxlab.nn import (
+    Linear,
+    ReLU,
+    Sequential,
+    SoftmaxCrossEntropy,
+    mlp,
+    softmax_regression,
+)
+from softmaxlab.optim import SGD, Adam, make_schedule
+from softmaxlab.train import Callback, Trainer
+
+TOL = {np.float64: 1e-12, np.float32: 1e-5}
+
+OPTIMIZERS = {
+    "sgd": lambda p: SGD(p, lr=0.05),
+    "momentum": lambda p: SGD(p, lr=0.02, momentum=0.9),
+    "nesterov": lambda p: SGD(p, lr=0.02, momentum=0.9, nesterov=True),
+    "sgd_decay": lambda p: SGD(p, lr=0.05, weight_decay=1e-3),
+    "momentum_decay": lambda p: SGD(p, lr=0.02, momentum=0.5, weight_decay=1e-2),
+    "adam": lambda p: Adam(p, lr=1e-2),
+    "adam_decay": lambda p: Adam(p, lr=1e-2, weight_decay=1e-2, betas=(0.8, 0.99)),
+}
+
+
+class Recorder(Callback):
+    """Every batch's loss and the weights right after its update."""
+
+    def __init__(self):
+        self.losses, self.weights = [], []
+
+    def on_batch_end(self, trainer, batch, logs):
+        self.losses.append(logs["loss"])
+        self.weights.append(trainer.model.get_weights())
+
+
+def _data(n=150, d=12, c=4, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    y = (X[:, :c] ** 2 + 0.3 * rng.standard_normal((n, c))).argmax(axis=1)
+    return X.astype(dtype), y
+
+
+def _run(engine, build, make_opt, dtype, *, data=None, loss=None, sample_weight=None,
+         epochs=2, batch_size=32, **trainer_kwargs):
+    X, y = data if data is not None else _data(dtype=dtype)
+    model = build(X.shape[1], np.random.default_rng(1), dtype)
+    rec = Recorder()
+    opt = make_opt(model.parameters())
+    trainer = Trainer(model, opt, loss=loss, batch_size=batch_size, rng=2, callbacks=[rec],
+                      engine=engine, schedule=make_schedule("step", opt, step_size=1, gamma=0.5),
+                      **trainer_kwargs)
+    trainer.fit(X, y, epochs=epochs, sample_weight=sample_weight)
+    assert trainer.engine_used == engine
+    return rec, trainer
+
+
+def _rel(a, b) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
+
+
+def _assert_same_steps(ref: Recorder, fast: Recorder, tol):
+    assert len(ref.losses) == len(fast.losses) > 0
+    for step, (lr_, lf) in enumerate(zip(ref.losses, fast.losses, strict=True)):
+        assert abs(lr_ - lf) <= tol * abs(lr_), f"step {step}: loss {lf} vs reference {lr_}"
+    for step, (wr, wf) in enumerate(zip(ref.weights, fast.weights, strict=True)):
+        for i, (a, b) in enumerate(zip(wf, wr, strict=True)):
+            assert _rel(a, b) <= tol, f"step {step}, parameter {i}: relative error {_rel(a, b):.2e}"
+
+
+def _mlp(activation="relu", hidden=(16,), dropout=0.0):
+    return lambda d, rng, dtype: mlp(d, list(hidden), 4, activation=activation, dropout=dropout,
+                                     rng=rng, dtype=dtype)
+
+
+def _softmax(d, rng, dtype):
+    return softmax_regression(d, 4, init="glorot", rng=rng, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("opt", list(OPTIMIZERS))
+def test_every_optimizer_same_steps(opt, dtype):
+    ref, _ = _run("reference", _mlp(hidden=(16, 8)), OPTIMIZERS[opt], dtype)
+    fast, _ = _run("fast", _mlp(hidden=(16, 8)), OPTIMIZERS[opt], dtype)
+    _assert_same_steps(ref, fast, TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("build", [
+    pytest.param(_softmax, id="softmax-regression"),
+    pytest.param(_mlp("relu"), id="relu"),
+    pytest.param(_mlp("leaky_relu"), id="leaky_relu"),
+    pytest.param(_mlp("tanh"), id="tanh"),
+    pytest.param(_mlp("sigmoid"), id="sigmoid"),
+    pytest.param(_mlp("identity"), id="identity"),
+    pytest.param(_mlp("relu", dropout=0.3), id="dropout"),
+    pytest.param(_mlp("tanh", hidden=(8, 8, 8)), id="three-hidden"),
+])
+def test_every_layer_same_steps(build, dtype):
+    for opt in ("momentum", "adam"):
+        ref, _ = _run("reference", build, OPTIMIZERS[opt], dtype)
+        fast, _ = _run("fast", build, OPTIMIZERS[opt], dtype)
+        _assert_same_steps(ref, fast, TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighting", ["class", "sample", "both", "zero-weight-batches"])
+def test_every_loss_weighting_same_steps(weighting, dtype):
+    X, y = _data(dtype=dtype)
+    rng = np.random.default_rng(5)
+    class_weight = np.array([0.5, 2.0, 1.0, 3.0]) if weighting in ("class", "both") else None
+    sw = rng.uniform(0.1, 3.0, len(y)) if weighting in ("sample", "both") else None
+    if weighting == "zero-weight-batches":
+        sw = np.zeros(len(y))
+        sw[::7] = 1.0           # most batches carry little weight; batch-sized runs of zeros too
+        sw[:40] = 0.0
+    for opt in ("sgd", "adam"):
+        runs = [_run(engine, _mlp(), OPTIMIZERS[opt], dtype, data=(X, y),
+                     loss=SoftmaxCrossEntropy(class_weight), sample_weight=sw)[0]
+                for engine in ("reference", "fast")]
+        _assert_same_steps(*runs, TOL[dtype])
+
+
+@pytest.mark.parametrize("opt", ["sgd", "momentum"])
+def test_fused_gemm_update_same_steps(opt):
+    """A first layer large enough for the fast path to fold the SGD update
+    into its gradient GEMM (300 x 256 weights)."""
+    data = _data(n=96, d=300)
+    build = _mlp(hidden=(256,))
+    ref, _ = _run("reference", build, OPTIMIZERS[opt], np.float64, data=data, epochs=1)
+    fast, trainer = _run("fast", build, OPTIMIZERS[opt], np.float64, data=data, epochs=1)
+    assert 0 in trainer.fast_path.network.fused or not trainer.fast_path.fusable()
+    _assert_same_steps(ref, fast, 1e-12)
+
+
+def test_prefetch_same_steps():
+    """The helper-thread gather on softmax regression: same batches; BLAS at
+    one thread may sum in another order, hence float64 rounding only."""
+    data = _data(n=300, d=64)
+    ref, _ = _run("reference", _softmax, OPTIMIZERS["sgd"], np.float64, data=data)
+    fast, _ = _run("fast", _softmax, OPTIMIZERS["sgd"], np.float64, data=data, prefetch=True)
+    _assert_same_steps(ref, fast, 1e-12)
+
+
+def test_full_batch_and_unshuffled_same_steps():
+    for kwargs in ({"batch_size": "full"}, {"shuffle": False, "batch_size": 7}):
+        runs = [_run(engine, _mlp(), OPTIMIZERS["adam"], np.float64, **kwargs)[0]
+                for engine in ("reference", "fast")]
+        _assert_same_steps(*runs, 1e-12)
+
+
+def test_adam_state_between_epochs_is_the_papers():
+    """The fast Adam rescales its moments during an epoch and undoes it
+    after, so a checkpoint holds the reference's m and v."""
+    _, ref = _run("reference", _mlp(), OPTIMIZERS["adam"], np.float64)
+    _, fast = _run("fast", _mlp(), OPTIMIZERS["adam"], np.float64)
+    a, b = ref.optimizer.state_dict(), fast.optimizer.state_dict()
+    assert a["scalars"] == b["scalars"]
+    for k in a["arrays"]:
+        assert _rel(b["arrays"][k], a["arrays"][k]) <= 1e-12
+
+
+# ---- which engine "auto" picks ------------------------------------------------
+
+class _MyReLU(ReLU):
+    """A user's layer (here the same maths): the fast path cannot know that."""
+
+
+class _MyLoss(SoftmaxCrossEntropy):
+    pass
+
+
+class _GradientSpy(Callback):
+    reads_gradients = True
+
+    def __init__(self):
+        self.norms = []
+
+    def on_batch_end(self, trainer, batch, logs):
+        self.norms.append(float(np.linalg.norm(trainer.model.layers[0].grads["W"])))
+
+
+def _auto(model, loss=None, callbacks=(), X=None, opt=None):
+    X = _data()[0] if X is None else X
+    y = _data()[1]
+    trainer = Trainer(model, opt or SGD(model.parameters(), lr=0.05), loss=loss, rng=0,
+                      batch_size=32, callbacks=callbacks)
+    trainer.fit(X, y, epochs=1)
+    return trainer.engine_used
+
+
+def test_auto_uses_the_fast_path_for_built_in_pieces():
+    assert _auto(mlp(12, [8], 4, rng=np.random.default_rng(0), dtype=np.float64)) == "fast"
+
+
+def test_auto_falls_back_to_the_reference_engine():
+    rng = np.random.default_rng(0)
+    custom = Sequential([Linear(12, 8, rng=rng, dtype=np.float64), _MyReLU(),
+                         Linear(8, 4, rng=rng, dtype=np.float64)])
+    assert _auto(custom) == "reference"
+    assert _auto(mlp(12, [8], 4, rng=rng, dtype=np.float64), loss=_MyLoss()) == "reference"
+    spy = _GradientSpy()
+    assert _auto(mlp(12, [8], 4, rng=rng, dtype=np.float64), callbacks=[spy]) == "reference"
+    assert len(spy.norms) == 5 and all(n > 0 for n in spy.norms)  # it saw real gradients
+
+
+def test_reference_engine_on_purpose_and_fast_refuses_with_the_reason():
+    rng = np.random.default_rng(0)
+    model = mlp(12, [8], 4, rng=rng, dtype=np.float64)
+    X, y = _data()
+    t = Trainer(model, SGD(model.parameters()), engine="reference", rng=0)
+    t.fit(X, y, epochs=1)
+    assert t.engine_used == "reference"
+    custom = Sequential([Linear(12, 4, rng=rng, dtype=np.float64), _MyReLU()])
+    t = Trainer(custom, SGD(custom.parameters()), engine="fast", rng=0)
+    with pytest.raises(ValueError, match=r"custom layer \(_MyReLU\).*engine='auto'"):
+        t.fit(X, y, epochs=1)
+    with pytest.raises(ValueError, match="engine must be one of"):
+        Trainer(model, SGD(model.parameters()), engine="turbo")
