@@ -1,6 +1,7 @@
 """PyTorch parity (torch==2.13.0, CPU): same start, same batches, same
-order; per-step losses and final weights must agree (seed 004's "reproduce
-the NumPy model with a framework", answered exactly)."""
+order; per-step losses and final weights must agree, for the reference
+engine and for the NumPy fast path (reproducing the NumPy model with a
+framework, answered exactly)."""
 import numpy as np
 import pytest
 
@@ -53,8 +54,9 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("engine", ["reference", "fast"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_parity_with_pytorch(case, digits_split):
+def test_parity_with_pytorch(case, engine, digits_split):
     Xtr, _, ytr, _ = digits_split
     build, opt_name = CASES[case]
     rng = np.random.default_rng(SEED)
@@ -77,8 +79,9 @@ def test_parity_with_pytorch(case, digits_split):
 
     ours = _Losses()
     trainer = Trainer(model, opt, rng=np.random.default_rng(SEED), batch_size=BATCH,
-                      callbacks=[ours])
+                      callbacks=[ours], engine=engine)
     trainer.fit(Xtr, ytr, epochs=EPOCHS)
+    assert trainer.engine_used == engine
 
     # Replay the trainer's batches: one permutation per epoch from a Generator
     # seeded the same way.

@@ -63,16 +63,16 @@ class SoftmaxCrossEntropy:
 
     def _weights(self, y, sample_weight, logits):
         """Per-sample weights ``w`` of shape (n,), in the logits' namespace,
-        dtype and device (all ones when there are neither class nor sample weights)."""
+        dtype and device; None when there are neither class nor sample weights."""
         xp = array_namespace(logits)
-        n = logits.shape[0]
-        w = xp.ones(n, dtype=logits.dtype, device=device(logits))
+        w = None
         if self.class_weight is not None:
             per_class = xp.asarray(self.class_weight.astype(numpy_dtype(logits.dtype)),
                                    device=device(logits))
             w = xp.take(per_class, y, axis=0)
         if sample_weight is not None:
-            w = w * xp.astype(sample_weight, logits.dtype)
+            sw = xp.astype(sample_weight, logits.dtype)
+            w = sw if w is None else w * sw
         return w
 
     def forward(self, logits, y, sample_weight=None):
@@ -97,14 +97,16 @@ class SoftmaxCrossEntropy:
         log_q = log_softmax(logits)                                   # (n, C)
         # onehot(y): row i is y_i == [0, 1, ..., C-1]
         Y = xp.astype(xp.reshape(y, (-1, 1)) == xp.arange(c, device=device(logits)), logits.dtype)
-        w = self._weights(y, sample_weight, logits)                   # (n,)
+        nll = -xp.sum(Y * log_q, axis=1)                              # -log q_i[y_i], (n,)
+        w = self._weights(y, sample_weight, logits)
+        if w is None:                                                 # w_i = 1: the plain mean
+            return float(xp.sum(nll)) / n, (xp.exp(log_q) - Y) / n
         total = xp.sum(w)
         if not float(total) > 0:
             # Every row of this batch has weight 0 (a class weighted 0, or
             # zero sample weights): it carries no information, so it
             # contributes nothing rather than a 0/0.
             return 0.0, xp.zeros_like(logits)
-        nll = -xp.sum(Y * log_q, axis=1)                              # -log q_i[y_i]
         loss = xp.sum(w * nll) / total
         dlogits = (xp.exp(log_q) - Y) * xp.reshape(w / total, (-1, 1))
         return float(loss), dlogits
@@ -123,10 +125,12 @@ class SoftmaxCrossEntropy:
         sample_weight : array of shape (n_samples,), optional
         """
         xp = array_namespace(logits)
-        log_q_y = xp.take_along_axis(log_softmax(logits), xp.reshape(y, (-1, 1)), axis=1)
+        log_q_y = xp.take_along_axis(log_softmax(logits), xp.reshape(y, (-1, 1)), axis=1)[:, 0]
         w = self._weights(y, sample_weight, logits)
+        if w is None:
+            return -float(xp.sum(log_q_y)) / logits.shape[0]
         total = float(xp.sum(w))
-        return -float(xp.sum(w * log_q_y[:, 0])) / total if total > 0 else 0.0
+        return -float(xp.sum(w * log_q_y)) / total if total > 0 else 0.0
 
     def count_correct(self, logits, y) -> int:
         """How many rows of ``logits`` (n, C) put their largest logit on the
