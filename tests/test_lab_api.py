@@ -319,3 +319,26 @@ def test_run_folder_has_the_usual_report(client, tmp_path):
     assert metrics["epochs"] == 2 and metrics["test_split"] == "validation"
     assert metrics["val"]["n_samples"] == 120
     assert "spiral" in (run / "report.html").read_text()
+
+
+def test_a_busy_session_does_not_block_the_server(client):
+    import threading
+
+    busy, other = new_session(client), new_session(client)
+    s = session_of(client, busy)
+    done = threading.Event()
+
+    def step():
+        control(client, busy, "step")
+        done.set()
+
+    with s.lock:  # as if this session were in the middle of a long training frame
+        t = threading.Thread(target=step, daemon=True)
+        t.start()
+        # The step waits for the lock in a worker thread; the event loop still
+        # answers another tab (a blocked loop would hang here, not fail).
+        assert frame(client, other)["epoch"] == 0
+        assert client.get("/api/choices").status_code == 200
+        assert not done.is_set()
+    t.join(timeout=30)
+    assert done.is_set() and frame(client, busy)["epoch"] == 1

@@ -56,6 +56,15 @@ def test_the_token_opens_the_page_and_its_assets(client):
     r = client.get(f"/?token={TOKEN}")
     assert r.status_code == 200 and "softmaxlab lab" in r.text
     assert f'content="{TOKEN}"' in r.text and "__TOKEN__" not in r.text
+    # The page arrives with its own session's first data and frame, drawn at once.
+    import json
+
+    boot = json.loads(re.search(r'<script id="bootstrap" type="application/json">(.*?)'
+                                r'</script>', r.text, re.S).group(1))
+    assert len(boot["data"]["x"]) == 600 and boot["frame"]["epoch"] == 0
+    sid = boot["id"]
+    h = {"X-Softmaxlab-Token": TOKEN}
+    assert client.get(f"/api/sessions/{sid}/frame", headers=h).json()["epoch"] == 0
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
     # Every asset the page loads carries the token, and is served with it.
@@ -217,8 +226,28 @@ def test_softmaxlab_lab_prints_its_url_binds_loopback_and_stops_on_ctrl_c(tmp_pa
             assert exc.value.code == 403
         if os.path.exists("/proc/net/tcp"):
             assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1 only
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=15)
+        # Ctrl-C while a tab is connected and training.
+        import json
+
+        from websockets.sync.client import connect
+
+        def post(path, body):
+            req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method="POST",
+                                         data=json.dumps(body).encode(),
+                                         headers={"X-Softmaxlab-Token": token})
+            with opener.open(req, timeout=10) as r:
+                return json.loads(r.read())
+
+        sid = post("/api/sessions", {})["id"]
+        post(f"/api/sessions/{sid}/control", {"action": "play"})
+        with connect(f"ws://127.0.0.1:{port}/api/sessions/{sid}/stream?token={token}",
+                     open_timeout=10, max_size=None) as ws:
+            assert json.loads(ws.recv(timeout=10))["type"] == "data"
+            for _ in range(2):
+                assert json.loads(ws.recv(timeout=10))["type"] == "frame"
+                ws.send('{"type": "ack"}')
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=15)
         assert proc.returncode == 0, err
         assert "softmaxlab lab: stopped" in err and "Traceback" not in err
     finally:

@@ -105,9 +105,26 @@ def _api(handler):
 
 # ---- handlers ---------------------------------------------------------------------
 
+def _bootstrap(store: SessionStore) -> dict:
+    """A new session with its first data and frame, for the page to draw
+    before any request of its own (a screenshot right after loading shows it)."""
+    try:
+        s = store.create()
+    except LabBusyError as exc:
+        return {"error": str(exc)}
+    return {"id": s.id, "settings": s.settings.to_dict(), **choices(),
+            "data": s.data_message(), "frame": s.frame()}
+
+
 async def index(request: Request):
+    import json
+
     token = request.app.state.token
-    page = (STATIC / "index.html").read_text(encoding="utf-8").replace("__TOKEN__", token)
+    boot = await run_in_threadpool(_bootstrap, request.app.state.store)
+    # Inside <script type="application/json"> only "</" could end the element early.
+    boot_json = json.dumps(boot, allow_nan=False).replace("</", "<\\/")
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    page = page.replace("__TOKEN__", token).replace("__BOOTSTRAP__", boot_json)
     return HTMLResponse(page, headers=_HEADERS)
 
 

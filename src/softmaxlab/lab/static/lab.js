@@ -336,12 +336,17 @@
 
   async function start() {
     try {
-      const s = await api("/api/sessions");
+      // The page arrives with its session's first data and frame, so it is
+      // drawn at once; the stream then takes over.
+      let s = JSON.parse($("bootstrap").textContent || "{}");
+      if (s.error) throw new LabError(s.error);
+      if (!s.id) s = await api("/api/sessions");
       state.sid = s.id;
       state.choices = s;
       wireSettings();
       wireControls();
       showSettings(s.settings);
+      if (s.data && s.frame) { onData(s.data); drawFrame(s.frame); }
       connect();
     } catch (e) { report(e); }
   }

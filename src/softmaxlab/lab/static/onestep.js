@@ -6,12 +6,12 @@ const OneStep = (() => {
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;",
     ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
-  function fmt(v) {
+  function fmt(v, prob = false) {
     if (v === null || v === undefined || Number.isNaN(v)) return "–";
     const a = Math.abs(v);
     if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(2);
     // A probability next to 1 keeps the digits that say how far from 1 it is.
-    if (a > 0.9995 && a < 1) return v.toFixed(Math.min(9, Math.ceil(-Math.log10(1 - a)) + 2));
+    if (prob && a > 0.9995 && a < 1) return v.toFixed(Math.min(9, Math.ceil(-Math.log10(1 - a)) + 2));
     return v.toFixed(a >= 100 ? 1 : 3);
   }
 
@@ -36,7 +36,7 @@ const OneStep = (() => {
     const rows = info.logits.map((z, k) => {
       const mine = k === info.label_index ? " class=\"true\"" : "";
       return `<tr${mine}><td>${classChip(k, classes[k])}</td><td>${fmt(z)}</td>` +
-        `<td>${fmt(info.proba[k])}</td><td>${info.onehot[k]}</td><td>${fmt(info.dlogits[k])}</td></tr>`;
+        `<td>${fmt(info.proba[k], true)}</td><td>${info.onehot[k]}</td><td>${fmt(info.dlogits[k])}</td></tr>`;
     }).join("");
     return `<table class="num-table"><thead><tr><th>class</th><th>logit <i>z</i></th>` +
       `<th><i>q</i> = softmax(<i>z</i>)</th><th>onehot(<i>y</i>)</th>` +
@@ -83,7 +83,7 @@ const OneStep = (() => {
           <p class="hint">Each row is that layer's <code>forward</code> output; the last is the logits <i>z</i>.</p>
         </div>
         <div class="col"><h3>Softmax and loss</h3>${outputTable(info, classes)}
-          <p class="loss">loss = &minus;log <i>q<sub>y</sub></i> = &minus;log ${fmt(qy)} = <b id="inspect-loss">${fmt(info.loss)}</b></p>
+          <p class="loss">loss = &minus;log <i>q<sub>y</sub></i> = &minus;log ${fmt(qy, true)} = <b id="inspect-loss">${fmt(info.loss)}</b></p>
           <h3>Output layer's gradient</h3>${gradTable(info, classes)}
         </div>
         <div class="col"><h3>Backward pass</h3>${backward}
