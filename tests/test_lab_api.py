@@ -342,3 +342,30 @@ def test_a_busy_session_does_not_block_the_server(client):
         assert not done.is_set()
     t.join(timeout=30)
     assert done.is_set() and frame(client, busy)["epoch"] == 1
+
+
+def test_divergence_is_reported_on_the_page_and_training_stops(client):
+    sid = new_session(client, optimizer="momentum", lr=10, hidden="64,64,64",
+                      activation="relu", batch_size=8)
+    control(client, sid, "play")
+    f = session_of(client, sid).advance()
+    assert f["playing"] is False and f["message"]["level"] == "error"
+    assert "diverged" in f["message"]["text"] and "lr=10" in f["message"]["text"]
+    assert f["epoch"] == 0 and f["boundary"] is not None  # the last good weights are kept
+    client.post(f"/api/sessions/{sid}/settings", json={"lr": 0.01})
+    assert frame(client, sid)["message"] is None
+
+
+def test_a_run_stops_at_the_epoch_limit(client, monkeypatch):
+    from softmaxlab.lab import session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_EPOCHS", 7)
+    sid = new_session(client)
+    control(client, sid, "speed", speed=5)
+    control(client, sid, "play")
+    s = session_of(client, sid)
+    assert s.advance()["epoch"] == 5
+    f = s.advance()
+    assert f["epoch"] == 7 and f["playing"] is False and "7 epochs" in f["message"]["text"]
+    control(client, sid, "step")  # nothing more to train, the message stays
+    assert frame(client, sid)["epoch"] == 7 and frame(client, sid)["message"] is not None

@@ -117,17 +117,25 @@ class Session:
             changed = {k for k in RULES if getattr(new, k) != getattr(self.settings, k)}
             if new.dataset == "csv":  # these describe the generators only
                 changed -= {"n_points", "noise", "n_classes"}
-            self.settings = new
             if not changed or changed <= LIVE_KEYS:
+                self.settings = new
                 self.optimizer.lr = new.lr
                 self.optimizer.weight_decay = new.l2
                 self.trainer.batch_size = new.batch_size
+                self.message = None
                 return {"reset": False, "settings": new.to_dict()}
-            self._rebuild(data=bool(changed & DATA_KEYS))
+            self._rebuild(new, data=bool(changed & DATA_KEYS))
             return {"reset": True, "settings": new.to_dict()}
 
-    def _rebuild(self, data: bool) -> None:
-        self._build()
+    def _rebuild(self, settings: LabSettings, data: bool) -> None:
+        """Rebuild from ``settings``; on failure keep the old state and settings
+        (``_build`` assigns everything at its end)."""
+        old, self.settings = self.settings, settings
+        try:
+            self._build()
+        except ValueError as exc:  # e.g. a split the data cannot give
+            self.settings = old
+            raise LabParamError("dataset", str(exc)) from None
         self.message = None
         if data:
             self.data_version += 1
@@ -136,9 +144,13 @@ class Session:
     def set_upload(self, ds) -> dict:
         """Use an uploaded data set (already read and checked)."""
         with self.lock:
+            previous = self.upload
             self.upload = ds
-            self.settings = validate(self.settings, {"dataset": "csv"})
-            self._rebuild(data=True)
+            try:
+                self._rebuild(validate(self.settings, {"dataset": "csv"}), data=True)
+            except LabParamError:
+                self.upload = previous
+                raise
             return {"reset": True, "settings": self.settings.to_dict()}
 
     # ---- driving ------------------------------------------------------------------
@@ -146,30 +158,35 @@ class Session:
         """``play``, ``pause``, ``step`` (one epoch now), ``reset`` or ``speed``."""
         with self.lock:
             if action == "play":
-                self.playing = self.trainer.epoch < MAX_EPOCHS
+                self.message = None
+                self.playing = True  # the next frame says so if the epoch limit is reached
             elif action == "pause":
                 self.playing = False
             elif action == "step":
+                self.message = None
                 self.playing = False
                 self._train(1)
             elif action == "reset":
-                self._rebuild(data=False)
+                self._rebuild(self.settings, data=False)
             elif action == "speed":
-                if speed not in SPEEDS:
+                if isinstance(speed, bool) or speed not in SPEEDS:
                     raise LabParamError("speed", f"speed must be one of {SPEEDS} epochs per "
                                         f"frame, got {speed!r}")
-                self.speed = speed
+                self.speed = int(speed)
             else:
                 raise LabParamError("action", f"unknown action {action!r}; use play, pause, "
                                     "step, reset or speed")
 
     def _train(self, epochs: int) -> None:
         epochs = min(epochs, MAX_EPOCHS - self.trainer.epoch)
-        if epochs <= 0:
+        if epochs > 0:
+            self._fit(epochs)
+        if self.trainer.epoch >= MAX_EPOCHS:
             self.playing = False
             self.message = {"level": "info", "text": f"Stopped at {MAX_EPOCHS} epochs, the "
                             "lab's limit for one run; press Reset to train again."}
-            return
+
+    def _fit(self, epochs: int) -> None:
         s = self.splits
         try:
             # Overflow on the way to divergence is reported once, by the
