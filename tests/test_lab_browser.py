@@ -135,6 +135,10 @@ def test_mlp_learns_the_spiral_on_the_page(browser, lab_url, tmp_path):
     assert "δ into 1. Linear 2→16" in d.find_element("id", "inspect").text
     d.find_element("id", "gradcheck").click()
     wait_for(lambda: "PASS" in d.find_element("id", "gradcheck-result").text, 20, "gradcheck")
+    # The download link serves the model file (checked from the page itself).
+    size = d.execute_script("return fetch(document.getElementById('download').href)"
+                            ".then(r => r.ok ? r.arrayBuffer() : null).then(b => b && b.byteLength)")
+    assert size and size > 1000
     shot = tmp_path / "lab-mlp-spiral.png"
     d.save_screenshot(str(shot))
     print(f"screenshots: {tmp_path / 'lab-start.png'} {shot}")

@@ -146,9 +146,7 @@
     $("gradcheck").addEventListener("click", gradcheck);
     $("save-run").addEventListener("click", saveRun);
     $("upload").addEventListener("click", upload);
-    $("download").addEventListener("click", (e) => {
-      e.currentTarget.href = `${sessionPath("model.npz")}?token=${encodeURIComponent(TOKEN)}`;
-    });
+    $("download").href = `${sessionPath("model.npz")}?token=${encodeURIComponent(TOKEN)}`;
   }
 
   // ---- drawing ----------------------------------------------------------------------
