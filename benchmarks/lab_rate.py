@@ -10,6 +10,7 @@ would. Every frame is one boundary update. Also measured: the same session's
 
     .venv/bin/python benchmarks/lab_rate.py                 # speeds 1 and 5, 8 s each, 3 repeats
     .venv/bin/python benchmarks/lab_rate.py --speeds 1 --seconds 5 --repeats 1
+    .venv/bin/python benchmarks/lab_rate.py --settings '{"hidden": "64,64,64", "n_points": 2000}'
 
 Never run by the test suite; it asserts nothing.
 """
@@ -49,11 +50,13 @@ def _post(port, token, path, body):
         return json.loads(r.read())
 
 
-def over_websocket(port, token, speed, seconds, warmup=1.0):
+def over_websocket(port, token, speed, seconds, settings, warmup=1.0):
     """(frames per second, epochs per second, mean frame kB) of one session."""
     from websockets.sync.client import connect
 
     sid = _post(port, token, "/api/sessions", {})["id"]
+    if settings:
+        _post(port, token, f"/api/sessions/{sid}/settings", settings)
     _post(port, token, f"/api/sessions/{sid}/control", {"action": "speed", "speed": speed})
     _post(port, token, f"/api/sessions/{sid}/control", {"action": "play"})
     url = f"ws://127.0.0.1:{port}/api/sessions/{sid}/stream?token={token}"
@@ -80,7 +83,7 @@ def over_websocket(port, token, speed, seconds, warmup=1.0):
     return n / dt, (msg["epoch"] - epoch0) / dt, size / n / 1024
 
 
-def in_process(speed, seconds):
+def in_process(speed, seconds, settings):
     """Frames per second of ``Session.advance()`` alone, with the server's one
     BLAS thread."""
     from threadpoolctl import threadpool_limits
@@ -88,6 +91,8 @@ def in_process(speed, seconds):
     from softmaxlab.lab.session import Session
 
     s = Session("bench")
+    if settings:
+        s.update(settings)
     s.control("speed", speed)
     s.control("play")
     with threadpool_limits(limits=1, user_api="blas"):
@@ -104,16 +109,19 @@ def main(argv=None):
     ap.add_argument("--speeds", default="1,5", help="epochs per frame, comma-separated")
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--settings", default="{}", help="lab settings as JSON (default: the "
+                    "lab's defaults, the 2-16-16-3 MLP on 600 spiral points)")
     args = ap.parse_args(argv)
+    settings = json.loads(args.settings)
     speeds = [int(s) for s in args.speeds.split(",")]
     proc, port, token = _start_server()
     try:
         print("speed  frames/s over WebSocket [min-max]  epochs/s  kB/frame  "
               "frames/s in process")
         for speed in speeds:
-            ws_runs = [over_websocket(port, token, speed, args.seconds)
+            ws_runs = [over_websocket(port, token, speed, args.seconds, settings)
                        for _ in range(args.repeats)]
-            local = [in_process(speed, args.seconds / 2) for _ in range(args.repeats)]
+            local = [in_process(speed, args.seconds / 2, settings) for _ in range(args.repeats)]
             fps = [r[0] for r in ws_runs]
             print(f"{speed:>5}  {statistics.median(fps):8.1f} [{min(fps):.1f}-{max(fps):.1f}]"
                   f"{'':>17}{statistics.median(r[1] for r in ws_runs):8.1f}  "
