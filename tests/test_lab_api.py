@@ -173,6 +173,9 @@ def test_live_settings_keep_training_others_start_again(client):
     assert r.json()["reset"] is False and frame(client, sid)["epoch"] == 1
     s = session_of(client, sid)
     assert (s.optimizer.lr, s.trainer.batch_size, s.optimizer.weight_decay) == (0.01, 64, 0.001)
+    steps = s.optimizer.t
+    control(client, sid, "step")  # the next epoch runs in 64-row batches: ceil(480 / 64) steps
+    assert s.optimizer.t - steps == 8
     r = client.post(f"/api/sessions/{sid}/settings", json={"hidden": "8", "activation": "relu"})
     assert r.json()["reset"] is True and frame(client, sid)["epoch"] == 0
     assert [h["units"] for h in frame(client, sid)["hidden"]] == [8]

@@ -164,8 +164,9 @@
     const counts = m.classes.map(() => [0, 0]);
     m.label.forEach((k, i) => { counts[k][i < m.n_train ? 0 : 1] += 1; });
     $("legend").innerHTML = m.classes.map((c, k) =>
-      `<span class="chip" style="--c:${Draw.classColor(k)}">${OneStep.esc(c)}</span>` +
-      `<small>${counts[k][0]} + ${counts[k][1]}</small>`).join(" ") +
+      `<span class="item" title="${counts[k][0]} training + ${counts[k][1]} validation points">` +
+      `<span class="chip" style="--c:${Draw.classColor(k)}">${OneStep.esc(c)}</span> ` +
+      `<small>${counts[k][0]} + ${counts[k][1]}</small></span>`).join(" ") +
       `<span class="key"><i class="dot filled"></i>training <i class="dot ring"></i>validation</span>`;
     $("split-summary").innerHTML = `<b>${m.n_train}</b> training points (filled) and <b>${m.n_val}</b>
       validation points (ringed), ${m.classes.length} classes${m.settings.dataset === "csv" ? `, from ${OneStep.esc(m.name)}` : ""}.`;
@@ -199,13 +200,14 @@
     const net = $("network");
     const hidden = f.hidden;
     const C = state.data ? state.data.classes.length : 0;
-    const key = `${hidden.map((h) => h.units).join("-")}/${C}`;
+    const key = `${hidden.map((h) => `${h.units} ${h.name}`).join("-")}/${C}`;
     if (net.dataset.key !== key) {
       const col = (title, n, sub, cls = "") => {
-        // Eight units per column: a 64-unit layer is an 8 x 8 block of small maps.
-        const size = n <= 8 ? 42 : n <= 16 ? 36 : n <= 32 ? 27 : 21;
+        // Up to 8 units in a column, then up to 16: a 64-unit layer is 4 x 16 small maps.
+        const size = n <= 8 ? 42 : n <= 16 ? 34 : n <= 32 ? 21 : 17;
+        const cols = n <= 16 ? Math.ceil(n / 8) : Math.ceil(n / 16);
         return `<div class="layer ${cls}"><div class="ltitle">${title}</div><div class="units"` +
-          ` style="--u:${size}px;--cols:${Math.ceil(n / 8)}">` +
+          ` style="--u:${size}px;--cols:${cols}">` +
           Array.from({ length: n }, (_, j) => `<canvas data-j="${j}" title="${sub} ${j + 1}"></canvas>`).join("") +
           `</div><div class="lsub">${sub === "unit" ? `${n} units` : sub === "class" ? "softmax" : "features"}</div></div>`;
       };
