@@ -252,7 +252,7 @@ class Session:
         info.update(index=i, split="train" if i < self.n_train else "validation",
                     point=self.points[i].tolist(), label=self.class_names[y], label_index=y,
                     predicted=int(np.argmax(info["logits"])), epoch=self.trainer.epoch)
-        return info
+        return views.finite(info)
 
     def gradcheck(self) -> dict:
         with self.lock:

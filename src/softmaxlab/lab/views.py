@@ -11,7 +11,7 @@ import numpy as np
 
 from softmaxlab.nn import Dropout, Linear
 
-__all__ = ["BOUNDARY_RES", "HIDDEN_VALUES", "boundary", "curves", "curves_row", "grid", "hidden_maps", "plane"]
+__all__ = ["BOUNDARY_RES", "HIDDEN_VALUES", "boundary", "curves", "curves_row", "finite", "grid", "hidden_maps", "plane"]
 
 BOUNDARY_RES = 100  # 100 x 100 cells, smoothed by the browser when scaled up
 HIDDEN_VALUES = 24_000  # budget of values for all hidden maps of one frame
@@ -75,6 +75,18 @@ def hidden_maps(model, preprocessor, extent) -> list[dict]:
                         "units": int(h.shape[1]), "res": res, "scale": scale.tolist(),
                         "values": _b64(vals)})
     return out
+
+
+def finite(obj):
+    """``obj`` (nested dicts and lists) with NaN and infinities as None: JSON
+    has no NaN, and a diverging model can produce them."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
 
 
 def _clean(values) -> list:
