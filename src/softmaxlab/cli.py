@@ -122,7 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("datasets", help="list datasets, their shapes and where they were found")
     p.add_argument("--data-dir")
     p.add_argument("--debug", action="store_true")
+    _add_lab(sub)
     return parser
+
+
+def _add_lab(sub):
+    p = sub.add_parser("lab", help="open the interactive lab in a browser (needs softmaxlab[lab])",
+                       description="Start a local server with an interactive page: train softmax "
+                       "regression or an MLP on 2-D data and watch the boundary, the hidden "
+                       "units, the curves and one point's gradients, as the engine computes them.")
+    p.add_argument("--port", type=int, help="port to listen on (default 8765 or the next free "
+                   "one; 0 picks any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, "
+                   "this machine only; anything else prints a warning)")
+    p.add_argument("--no-browser", action="store_true", help="only print the URL")
+    p.add_argument("--runs-dir", default="runs", metavar="DIR",
+                   help="where 'Save run folder' writes (default runs)")
+    p.add_argument("--debug", action="store_true")
 
 
 def _train_config(args) -> TrainConfig:
@@ -228,6 +244,17 @@ def cmd_gradcheck(args) -> int:
     print(f"{'PASS' if ok else 'FAIL'}: max relative error {max(errors.values()):.2e} "
           f"(tolerance {args.tolerance:g})")
     return 0 if ok else 1
+
+
+def cmd_lab(args) -> int:
+    from softmaxlab.lab import serve
+
+    try:
+        return serve(args.host, args.port, open_browser=not args.no_browser,
+                     runs_dir=args.runs_dir)
+    except ImportError as exc:  # the optional extra is not installed
+        print(f"softmaxlab lab: error: {exc}", file=sys.stderr)
+        return 1
 
 
 def cmd_datasets(args) -> int:

@@ -140,3 +140,150 @@ def make_binary_mod(bits: int = 4, k: int = 3) -> Synthetic:
     i = np.arange(2**bits, dtype=np.int64)
     X = ((i[:, None] >> np.arange(bits)) & 1).astype(np.float64)
     return Synthetic(X=X, y=i % k, feature_names=[f"bit{b}" for b in range(bits)])
+
+
+# ---- more 2-D toy problems (the interactive lab's data sets) ---------------------
+# scikit-learn's generators take an int or RandomState, not a Generator: one
+# int is drawn from the run's Generator so the same seed still gives the same points.
+
+
+def _check_noise(noise) -> float:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not np.isfinite(noise) \
+            or noise < 0:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    return float(noise)
+
+
+def _sklearn_seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(0, 2**31 - 1))
+
+
+def _class_names(y_index: np.ndarray, n_classes: int) -> np.ndarray:
+    """Class indices 0..C-1 -> the labels ``'c1'..'cC'`` that make_spiral uses."""
+    return np.array([f"c{j + 1}" for j in range(n_classes)])[y_index]
+
+
+def make_circles(n_samples: int = 400, noise: float = 0.1, seed=0, *,
+                 factor: float = 0.5) -> Synthetic:
+    """Two concentric circles (scikit-learn's ``make_circles``).
+
+    Parameters
+    ----------
+    n_samples : int, default 400
+        Total points, at least 2 (split evenly between the circles).
+    noise : float, default 0.1
+        Standard deviation of Gaussian noise added to each coordinate.
+    seed : int, numpy.random.Generator or None, default 0
+    factor : float in (0, 1), default 0.5
+        Radius of the inner circle relative to the outer one (radius 1).
+
+    Returns
+    -------
+    data : Synthetic
+        ``X`` of shape (n_samples, 2), ``y`` of shape (n_samples,): ``'c1'``
+        on the outer circle, ``'c2'`` on the inner one. Not linearly separable.
+    """
+    from sklearn.datasets import make_circles as _circles
+
+    n_samples = _check_int("n_samples", n_samples, 2)
+    noise = _check_noise(noise)
+    if not 0 < factor < 1:
+        raise ValueError(f"factor must be in (0, 1), got {factor!r}")
+    X, y = _circles(n_samples, noise=noise or None, factor=factor,
+                    random_state=_sklearn_seed(as_generator(seed)))
+    return Synthetic(X=X.astype(np.float64), y=_class_names(y, 2), feature_names=["x1", "x2"])
+
+
+def make_moons(n_samples: int = 400, noise: float = 0.2, seed=0) -> Synthetic:
+    """Two interleaving half circles (scikit-learn's ``make_moons``).
+
+    Parameters
+    ----------
+    n_samples : int, default 400
+        Total points, at least 2.
+    noise : float, default 0.2
+        Standard deviation of Gaussian noise added to each coordinate.
+    seed : int, numpy.random.Generator or None, default 0
+
+    Returns
+    -------
+    data : Synthetic
+        ``X`` of shape (n_samples, 2) in about [-1, 2] x [-0.5, 1],
+        ``y`` of shape (n_samples,) with labels ``'c1'``, ``'c2'``.
+    """
+    from sklearn.datasets import make_moons as _moons
+
+    n_samples = _check_int("n_samples", n_samples, 2)
+    noise = _check_noise(noise)
+    X, y = _moons(n_samples, noise=noise or None, random_state=_sklearn_seed(as_generator(seed)))
+    return Synthetic(X=X.astype(np.float64), y=_class_names(y, 2), feature_names=["x1", "x2"])
+
+
+def make_xor(n_samples: int = 400, noise: float = 0.1, seed=0) -> Synthetic:
+    """The XOR pattern: the sign of ``x1 * x2`` over the square [-1, 1]^2.
+
+    Parameters
+    ----------
+    n_samples : int, default 400
+        Total points, at least 2.
+    noise : float, default 0.1
+        Standard deviation of Gaussian noise added to each coordinate after
+        labelling, so points near the axes can cross into the other class.
+    seed : int, numpy.random.Generator or None, default 0
+
+    Returns
+    -------
+    data : Synthetic
+        ``X`` of shape (n_samples, 2); ``y`` of shape (n_samples,): ``'c1'``
+        where ``x1 * x2 > 0`` (first and third quadrants), ``'c2'`` elsewhere.
+
+    Notes
+    -----
+    No line separates the classes, and neither does softmax regression on
+    ``(x1, x2)``; one hidden layer of two units already can, since the
+    product ``x1 * x2`` is what the hidden units have to build.
+    """
+    n_samples = _check_int("n_samples", n_samples, 2)
+    noise = _check_noise(noise)
+    rng = as_generator(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
+    y = (X[:, 0] * X[:, 1] <= 0).astype(np.int64)
+    X += rng.normal(0.0, noise, size=X.shape)
+    return Synthetic(X=X, y=_class_names(y, 2), feature_names=["x1", "x2"])
+
+
+def make_blobs(n_samples: int = 400, n_classes: int = 3, noise: float = 0.3, seed=0) -> Synthetic:
+    """Gaussian blobs, one per class, centred on the unit circle
+    (scikit-learn's ``make_blobs`` with fixed centres).
+
+    Parameters
+    ----------
+    n_samples : int, default 400
+        Total points, at least ``n_classes``.
+    n_classes : int, default 3
+        Number of blobs, at least 2.
+    noise : float, default 0.3
+        Standard deviation of each blob (``cluster_std``).
+    seed : int, numpy.random.Generator or None, default 0
+
+    Returns
+    -------
+    data : Synthetic
+        ``X`` of shape (n_samples, 2); ``y`` of shape (n_samples,) with labels
+        ``'c1'``, ``'c2'``, ...; blob ``j`` is centred at angle ``2*pi*j/C``.
+        With small noise the classes are linearly separable.
+    """
+    from sklearn.datasets import make_blobs as _blobs
+
+    n_classes = _check_int("n_classes", n_classes, 2)
+    n_samples = _check_int("n_samples", n_samples, n_classes)
+    noise = _check_noise(noise)
+    angle = 2 * np.pi * np.arange(n_classes) / n_classes
+    centers = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    X, y = _blobs(n_samples, centers=centers, cluster_std=noise,
+                  random_state=_sklearn_seed(as_generator(seed)))
+    return Synthetic(X=X.astype(np.float64), y=_class_names(y, n_classes),
+                     feature_names=["x1", "x2"])
+
+
+__all__ += ["make_blobs", "make_circles", "make_moons", "make_xor"]

@@ -1,0 +1,135 @@
+"""The lab's data: a generated 2-D problem, or the user's uploaded CSV file
+read by the CLI's own reader, then split into training and validation points."""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from softmaxlab.data import Dataset, load_csv, split_dataset
+from softmaxlab.data import synthetic as syn
+from softmaxlab.lab.params import LabSettings
+
+__all__ = ["MAX_CLASSES", "MAX_ROWS", "MAX_UPLOAD_BYTES", "UploadError", "generate",
+           "read_upload", "split"]
+
+MAX_UPLOAD_BYTES = 1 << 20  # 1 MiB: tens of thousands of rows of two features
+MAX_ROWS = 5000  # every frame draws every point
+MAX_CLASSES = 8  # the page has eight distinguishable class colours
+# The lab's spiral makes one full turn per arm (make_spiral's default 0.65
+# turns leaves enough straight arm that a line gets half the points right;
+# a whole turn puts softmax regression at chance, as the lesson needs).
+SPIRAL_TURNS = 1.0
+
+
+class UploadError(ValueError):
+    """The uploaded file cannot be used; the message says why and what to do."""
+
+
+def _dataset(s, name: str, meta: dict) -> Dataset:
+    classes = np.unique(s.y).tolist()
+    return Dataset(X=s.X, y=s.y, classes=classes, feature_names=list(s.feature_names),
+                   name=name, meta=meta)
+
+
+def generate(settings: LabSettings, rng: np.random.Generator) -> Dataset:
+    """The generated data set that ``settings`` describe, drawn from ``rng``.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n_points, 2), float64; labels ``'c1'``, ``'c2'``, ...
+    """
+    n, noise, k = settings.n_points, settings.noise, settings.n_classes
+    name = settings.dataset
+    if name == "spiral":
+        s = syn.make_spiral(max(1, n // k), k, noise, rng, turns=SPIRAL_TURNS)
+    elif name == "circles":
+        s = syn.make_circles(n, noise, rng)
+    elif name == "xor":
+        s = syn.make_xor(n, noise, rng)
+    elif name == "moons":
+        s = syn.make_moons(n, noise, rng)
+    elif name == "blobs":
+        s = syn.make_blobs(n, k, noise, rng)
+    else:
+        raise ValueError(f"no generator for data set {name!r}; upload a CSV file for 'csv'")
+    return _dataset(s, name, {"source": "generated", "noise": noise})
+
+
+def _safe_name(filename: str) -> str:
+    base = Path(str(filename).replace("\\", "/")).name
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", base)[:80] or "upload.csv"
+
+
+def read_upload(content: bytes, filename: str, label_column: str | None = None) -> Dataset:
+    """Parse an uploaded CSV file with :func:`softmaxlab.data.load_csv`.
+
+    Parameters
+    ----------
+    content : bytes
+        The file, at most ``MAX_UPLOAD_BYTES``.
+    filename : str
+        As the browser names it; only used in messages (and must end in .csv).
+    label_column : str, optional
+        Default: the last column.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n_rows, 2), float64, and the labels as found.
+
+    Raises
+    ------
+    UploadError
+        Too large, not a .csv name, unreadable, not exactly two numeric
+        feature columns, too many rows or classes, or a class with one point.
+    """
+    name = _safe_name(filename)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise UploadError(f"{name} is {len(content) / 2**20:.1f} MiB; the lab takes CSV files "
+                          f"up to {MAX_UPLOAD_BYTES // 2**20} MiB")
+    if not name.lower().endswith(".csv"):
+        raise UploadError(f"{name}: choose a .csv file (a header row, two numeric feature "
+                          "columns and a label column)")
+    label_column = (label_column or "").strip() or None
+    with tempfile.TemporaryDirectory(prefix="softmaxlab-lab-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        try:
+            table = load_csv(path, label_column)
+        except (ValueError, OSError) as exc:
+            # The reader names the file by its path; the user knows it by its name.
+            raise UploadError(str(exc).replace(str(path), name)) from None
+    d = table.X.shape[1]
+    if d != 2:
+        raise UploadError(
+            f"{name} has {d} feature column{'s' if d != 1 else ''} "
+            f"({', '.join(table.feature_names)}) besides the label {table.label_column!r}; "
+            "the lab plots two features: keep exactly two numeric columns and the label, "
+            "or name the label column")
+    if len(table.y) > MAX_ROWS:
+        raise UploadError(f"{name} has {len(table.y)} rows; the lab draws every point, so it "
+                          f"takes at most {MAX_ROWS}: keep a sample of the rows")
+    classes, counts = np.unique(table.y, return_counts=True)
+    if len(classes) < 2:
+        raise UploadError(f"{name}: the label column {table.label_column!r} holds one class "
+                          f"({classes[0]!r}); a classifier needs at least two")
+    if len(classes) > MAX_CLASSES:
+        raise UploadError(f"{name}: the label column {table.label_column!r} holds "
+                          f"{len(classes)} classes; the lab shows at most {MAX_CLASSES} "
+                          "(is it the right label column?)")
+    if counts.min() < 2:
+        c = classes[int(np.argmin(counts))]
+        raise UploadError(f"{name}: class {c!r} has a single row; the training/validation "
+                          "split needs at least two rows of every class")
+    return Dataset(X=table.X, y=table.y, classes=classes.tolist(),
+                   feature_names=list(table.feature_names), name=name,
+                   meta={"source": "upload", "label_column": table.label_column})
+
+
+def split(ds: Dataset, val_fraction: float, rng: np.random.Generator):
+    """Stratified training/validation split (no test split: the lab shows the two)."""
+    return split_dataset(ds, val_fraction, 0.0, seed=rng)

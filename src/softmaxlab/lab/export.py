@@ -1,0 +1,108 @@
+"""Save a lab session's current model: as a ``model.npz`` that
+``softmaxlab.load`` and ``softmaxlab predict`` read (the CLI's format: the
+network, the fitted scaling and the label names), or as a run folder with the
+usual report."""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from softmaxlab import __version__
+from softmaxlab.config import dumps_toml
+from softmaxlab.io import save_bundle
+from softmaxlab.metrics import classification_metrics
+from softmaxlab.predictor import Predictor
+from softmaxlab.rundir import (
+    CONFIG,
+    HISTORY,
+    METRICS,
+    MODEL,
+    PREDICTIONS,
+    default_run_dir,
+    write_history,
+    write_json,
+    write_text,
+)
+
+__all__ = ["model_bytes", "predictor", "save_run_folder"]
+
+
+def _settings(session) -> dict:
+    s = session.settings.to_dict()
+    s = {"data": session.dataset.name, "model": s.pop("model"), **s,
+         "epochs": session.trainer.epoch}
+    if s["model"] == "softmax":  # architecture settings that do not apply
+        for k in ("hidden", "activation", "dropout"):
+            s.pop(k)
+    if session.settings.dataset == "csv":
+        for k in ("n_points", "noise", "n_classes"):
+            s.pop(k)
+    return s
+
+
+def predictor(session) -> Predictor:
+    """The session's model (a copy) with its scaling and label names."""
+    ds = session.dataset
+    info = {"dataset": ds.name, "data": ds.name, "image_shape": None,
+            "label_column": ds.meta.get("label_column"), "config": _settings(session),
+            "softmaxlab_version": __version__, "source": "softmaxlab lab"}
+    return Predictor(session.model.copy(), session.preprocessor, list(session.splits.classes),
+                     list(session.class_names), list(ds.feature_names), info)
+
+
+def model_bytes(session) -> bytes:
+    """The bytes of ``model.npz`` for the session's current model."""
+    with session.lock, tempfile.TemporaryDirectory(prefix="softmaxlab-lab-") as tmp:
+        path = Path(tmp) / MODEL
+        predictor(session).save(path)
+        return path.read_bytes()
+
+
+def save_run_folder(session, root="runs") -> Path:
+    """Write ``<root>/<timestamp>-<data>-lab-<model>/`` with config.toml,
+    history.csv, metrics.json, model.npz, predictions.npz and report.html.
+
+    The lab has a training and a validation split only, so the run folder's
+    "test" metrics and figures are those of the validation points (metrics.json
+    says so in ``test_split``).
+
+    Raises
+    ------
+    ValueError
+        Before the first epoch (there is no history to report yet).
+    """
+    from softmaxlab.report import build_report
+
+    with session.lock:
+        trainer, sp = session.trainer, session.splits
+        if trainer.epoch == 0:
+            raise ValueError("train at least one epoch (Step or Play) before saving a run folder")
+        pred = predictor(session)
+        settings = _settings(session)
+        run_dir = default_run_dir(session.dataset.name, f"lab-{settings['model']}", root=root)
+        run_dir.mkdir(parents=True)
+        write_text(run_dir / CONFIG, dumps_toml(settings, {
+            "softmaxlab_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "source": "softmaxlab lab", "test_split": "validation"}))
+        names = list(session.class_names)
+        with np.errstate(over="ignore", invalid="ignore"):
+            proba = {"train": pred.model.predict_proba(session.X_train),
+                     "val": pred.model.predict_proba(session.X_val)}
+        metrics = {"train": classification_metrics(sp.y_train, proba["train"], names),
+                   "val": classification_metrics(sp.y_val, proba["val"], names)}
+        h = trainer.history
+        metrics.update(test=metrics["val"], test_split="validation", epochs=len(h),
+                       status="completed", best_epoch=h.best_epoch,
+                       training_seconds=float(sum(h.seconds)),
+                       classes=[str(c) for c in sp.classes], class_names=names)
+        pred.save(run_dir / MODEL)
+        write_history(run_dir / HISTORY, h)
+        write_json(run_dir / METRICS, metrics)
+        save_bundle(run_dir / PREDICTIONS, "predictions", {}, {
+            "test_y": sp.y_val, "test_proba": proba["val"].astype(np.float64),
+            "points_X": np.asarray(sp.X_train, dtype=np.float64), "points_y": sp.y_train})
+    build_report(run_dir)
+    return run_dir
