@@ -22,6 +22,7 @@ from softmaxlab.rundir import (
     REPORT,
     read_history,
     write_text,
+    writing,
 )
 
 __all__ = ["build_report", "make_figures"]
@@ -112,13 +113,18 @@ def build_report(run_dir) -> Path:
 
     matplotlib.use("Agg", force=False)  # harmless here; Figure objects need no pyplot
     run_dir = Path(run_dir)
+    for name in (CONFIG, METRICS, HISTORY):
+        if not (run_dir / name).is_file():
+            what = "no such run folder" if not run_dir.is_dir() else f"no {name} in it"
+            raise FileNotFoundError(f"{run_dir}: {what}; give the folder of a finished run")
     cfg = read_toml(run_dir / CONFIG)
     meta = cfg.pop("meta", {})
     metrics = json.loads((run_dir / METRICS).read_text(encoding="utf-8"))
     sections = []
     for name, (title, caption, fig) in make_figures(run_dir).items():
         png = plots.to_png(fig)
-        (run_dir / f"{name}.png").write_bytes(png)
+        with writing(run_dir, f"{name}.png"):
+            (run_dir / f"{name}.png").write_bytes(png)
         b64 = base64.b64encode(png).decode("ascii")
         sections.append(f'<h2>{html.escape(title)}</h2><figure><img alt="{html.escape(title)}" '
                         f'src="data:image/png;base64,{b64}"><figcaption>{html.escape(caption)}'
@@ -160,4 +166,5 @@ softmaxlab {html.escape(str(meta.get('softmaxlab_version', '?')))} &middot;
 <script>{_SCRIPT}</script>
 </body></html>
 """
-    return write_text(run_dir / REPORT, page)
+    with writing(run_dir, REPORT):
+        return write_text(run_dir / REPORT, page)

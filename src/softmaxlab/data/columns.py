@@ -1,0 +1,313 @@
+"""What the columns of a user's table are: which one holds the labels, which
+features are numbers and which are categories, and which of a model's
+columns a new file holds. Every ambiguity is refused with the fix named;
+nothing is guessed (no column by position unless asked, no number read as
+a category or a category as a number).
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+
+import numpy as np
+
+from .notes import DataNote
+
+__all__ = ["CATEGORICAL", "NUMERIC", "coerce_features", "match_columns", "missing_rows",
+           "parse_labels", "plural", "resolve_label", "type_features"]
+
+NUMERIC, CATEGORICAL = "numeric", "categorical"
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}([ ,'\u00a0\u202f_]\d{3})+(\.\d+)?")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``'1 row'``, ``'2 rows'``."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def _names(names, limit=6) -> str:
+    shown = ", ".join(repr(n) for n in list(names)[:limit])
+    return shown + (", ..." if len(names) > limit else "")
+
+
+def _close(name: str, names) -> str:
+    """A hint for a name that is not among ``names``: a case-only difference
+    first (refused, never matched: names are case-sensitive), else the closest."""
+    same = [n for n in names if isinstance(n, str) and n.lower() == str(name).lower()]
+    if same:
+        return f"; did you mean {same[0]!r}? (column names are case-sensitive)"
+    close = difflib.get_close_matches(str(name), [str(n) for n in names], n=1, cutoff=0.75)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def resolve_label(names: list, label_column, header: bool, path) -> int:
+    """Position of the label column.
+
+    With a header, ``label_column`` is a name (default: the last column);
+    without one it is a 0-based index, negative from the end (default -1).
+    """
+    k = len(names)
+    if not header:
+        if label_column is None:
+            return k - 1
+        try:
+            pos = int(label_column)
+        except (TypeError, ValueError):
+            raise ValueError(f"{path}: with --no-header the label column is a 0-based index "
+                             f"such as 0 or -1, got {label_column!r}") from None
+        if not -k <= pos < k:
+            raise ValueError(f"{path}: label column index {pos} is out of range; the file has "
+                             f"{plural(k, 'column')} (0..{k - 1}, or -{k}..-1 from the end)")
+        return pos % k
+    if label_column is None:
+        return k - 1
+    label_column = str(label_column).strip()
+    if label_column in names:
+        return names.index(label_column)
+    hint = _close(label_column, names)
+    if not hint and label_column.lstrip("-").isdigit():
+        hint = "; to choose a column by position, the file must be read with --no-header"
+    raise ValueError(f"{path}: no label column {label_column!r}; available columns: "
+                     f"{', '.join(map(repr, names))}{hint}. Pass one of them as label_column "
+                     "(--label-column)")
+
+
+def _strip(col):
+    """Text cells without surrounding spaces; missing cells stay missing."""
+    return col.astype(object).where(col.notna(), None).map(
+        lambda v: v.strip() if isinstance(v, str) else v)
+
+
+def _to_number(values):
+    import pandas as pd
+
+    return pd.to_numeric(values, errors="coerce")
+
+
+def _where(line_of, rows) -> str:
+    """``'row 3 (line 4)'`` for the first of ``rows`` (0-based data rows)."""
+    r = int(rows[0])
+    return f"row {r + 1}" + (f", line {line_of(r)}" if line_of is not None else "")
+
+
+def _numeric_values(col, name, path, line_of):
+    """A numeric column as float64 (NaN where missing); infinite values refused."""
+    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    inf = np.isinf(values)
+    if inf.any():
+        raise ValueError(f"{path}: column {name!r} has {plural(int(inf.sum()), 'infinite value')}"
+                         f", first at {_where(line_of, inf.nonzero()[0])}; replace infinite "
+                         "values with finite numbers, or leave those cells empty")
+    return values
+
+
+def _text_column(col, name, path, line_of, decimal: str):
+    """A column pandas could not read as numbers: numbers after all (spaces,
+    ``true``/``false``), or categories, or refused when it mixes the two."""
+    import pandas as pd
+
+    text = _strip(col)
+    present = text.notna().to_numpy()
+    lowered = text[present].map(str.lower)
+    if len(lowered) and lowered.isin(["true", "false"]).all():
+        return NUMERIC, np.where(present, (text.map(lambda v: str(v).lower()) == "true")
+                                 .to_numpy(dtype=np.float64), np.nan)
+    number = _to_number(text.str.replace(",", ".", regex=False) if decimal == "," else text)
+    is_num = number.notna().to_numpy()
+    words = present & ~is_num
+    sample = text[words]
+    if not words.any():
+        return NUMERIC, _numeric_values(pd.Series(number), name, path, line_of)
+    where = _where(line_of, words.nonzero()[0])
+    first = sample.iloc[0]
+    comma = decimal == "." and sample.map(lambda v: bool(_DECIMAL_COMMA.fullmatch(v))).all()
+    thousands = sample.map(lambda v: bool(_THOUSANDS.fullmatch(v))).all()
+    if comma and thousands:
+        raise ValueError(f"{path}: column {name!r} holds numbers written with a comma such as "
+                         f"{first!r} ({where}): if the comma is the decimal mark pass "
+                         "--decimal , ; if it separates thousands, write the numbers without it")
+    if comma:
+        raise ValueError(f"{path}: column {name!r} holds numbers with a decimal comma such as "
+                         f"{first!r} ({where}); pass --decimal , (and --delimiter if needed)")
+    if thousands:
+        raise ValueError(f"{path}: column {name!r} holds numbers with thousands separators "
+                         f"such as {first!r} ({where}); write them without separators")
+    if is_num.any():
+        num_at = _where(line_of, is_num.nonzero()[0])
+        raise ValueError(
+            f"{path}: column {name!r} mixes numbers ({text[is_num].iloc[0]!r} at {num_at}) and "
+            f"text ({first!r} at {where}, {plural(int(words.sum()), 'text cell')}); fix those "
+            "cells, or leave them empty and choose --impute")
+    return CATEGORICAL, text.to_numpy(dtype=object)
+
+
+def type_features(frame, columns: list, path, line_of, *, categorical: str = "onehot",
+                  decimal: str = "."):
+    """Decide each feature column's kind and convert it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Raw columns as read (numbers, or strings with NaN where missing).
+    columns : list of str
+        The feature columns, in order.
+    categorical : {'onehot', 'error'}
+        What to do with text columns: keep them as categories (one-hot
+        encoded later), or refuse them.
+
+    Returns
+    -------
+    values : dict of str -> ndarray of shape (n_rows,)
+        float64 (NaN where missing) for numeric columns; object arrays of
+        str (None where missing) for categorical ones.
+    kinds : list of {'numeric', 'categorical'}
+    """
+    import pandas as pd
+
+    values, kinds = {}, []
+    for name in columns:
+        col = frame[name]
+        if col.isna().all():
+            raise ValueError(f"{path}: column {name!r} has no values at all; drop it or fill it")
+        if pd.api.types.is_bool_dtype(col):
+            kind, v = NUMERIC, col.to_numpy(dtype=np.float64, na_value=np.nan)
+        elif pd.api.types.is_numeric_dtype(col):
+            kind, v = NUMERIC, _numeric_values(col, name, path, line_of)
+        else:
+            kind, v = _text_column(col, name, path, line_of, decimal)
+        if kind == CATEGORICAL and categorical == "error":
+            bad = [n for n in columns if not pd.api.types.is_numeric_dtype(frame[n])]
+            one = len(bad) == 1
+            raise ValueError(
+                f"{path}: feature column{'' if one else 's'} {', '.join(map(repr, bad))} "
+                f"{'is' if one else 'are'} not numeric, e.g. "
+                f"{v[pd.Series(v).notna().to_numpy()][0]!r} in column {name!r} "
+                "(--categorical error); encode text as numbers, drop the column, choose it as "
+                "the label column, or pass --categorical onehot to one-hot encode it")
+        values[name], kinds = v, [*kinds, kind]
+    return values, kinds
+
+
+def coerce_features(frame, columns: list, kinds: list, path, line_of, *, decimal: str = "."):
+    """Convert a new file's columns to the kinds a model was trained with:
+    numbers where it had numbers (text there is refused), text where it had
+    categories (a number there is read as its text).
+
+    Returns
+    -------
+    values : dict of str -> ndarray of shape (n_rows,)
+    """
+    import pandas as pd
+
+    values = {}
+    for name, kind in zip(columns, kinds, strict=True):
+        col = frame[name]
+        if kind == CATEGORICAL:
+            values[name] = _strip(col.astype("string") if pd.api.types.is_numeric_dtype(col)
+                                  else col).to_numpy(dtype=object)
+            continue
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            values[name] = _numeric_values(col.astype(np.float64), name, path, line_of)
+            continue
+        got, v = _text_column(col, name, path, line_of, decimal)
+        if got != NUMERIC:
+            bad = pd.Series(v).notna().to_numpy().nonzero()[0]
+            raise ValueError(f"{path}: column {name!r} holds text such as {v[bad[0]]!r} "
+                             f"({_where(line_of, bad)}), but the model was trained on numbers "
+                             "in this column")
+        values[name] = v
+    return values
+
+
+def missing_rows(values: dict) -> np.ndarray:
+    """Boolean mask of shape (n_rows,): rows with at least one missing feature."""
+    masks = [(np.isnan(v) if v.dtype.kind == "f" else np.array([x is None for x in v], bool))
+             for v in values.values()]
+    return np.logical_or.reduce(masks) if masks else np.zeros(0, bool)
+
+
+def parse_labels(col, path, name: str, line_of) -> np.ndarray:
+    """Labels of shape (n_rows,): int64 when every label is an integer, else str.
+
+    Missing labels and non-integer numbers (a continuous target, or the
+    wrong column) are refused.
+    """
+    import pandas as pd
+
+    text = _strip(col) if not pd.api.types.is_numeric_dtype(col) else col
+    missing = text.isna().to_numpy()
+    if missing.any():
+        n = int(missing.sum())
+        raise ValueError(f"{path}: {plural(n, 'row')} {'has' if n == 1 else 'have'} an empty "
+                         f"label in column {name!r}, first at "
+                         f"{_where(line_of, missing.nonzero()[0])}; fill or drop those rows")
+    if pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype=np.int64)
+    number = _to_number(text) if not pd.api.types.is_numeric_dtype(text) else text
+    if number.notna().all():
+        values = number.to_numpy(dtype=np.float64)
+        fractional = ~np.isfinite(values) | (values != np.round(values))
+        if not fractional.any():
+            return values.astype(np.int64)
+        pos = fractional.nonzero()[0]
+        raise ValueError(
+            f"{path}: label column {name!r} holds non-integer numbers, e.g. "
+            f"{float(values[pos[0]])!r} at {_where(line_of, pos)}; labels must be class names "
+            "or integer class ids (is this the right label column?)")
+    return np.asarray(text.to_numpy(dtype=object), dtype=str)
+
+
+def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
+                  n_train_columns: int | None = None) -> list:
+    """Which of a file's columns hold a model's features, by name.
+
+    Parameters
+    ----------
+    names : list of str
+        The file's columns.
+    wanted : list of str
+        The model's feature columns, in the model's order.
+    header : bool
+        False: the file is read by position and must have exactly
+        ``len(wanted)`` columns, or ``n_train_columns`` (the training file's
+        layout, label included, whose label is dropped).
+    label : str or int, optional
+        The model's label column (name, or position without a header);
+        ignored when present.
+
+    Returns
+    -------
+    columns : list of str
+        Names in ``names`` for each of ``wanted``, in order. Extra columns
+        are ignored with one :class:`DataNote`.
+    """
+    if not header:
+        k = len(names)
+        if k == len(wanted):
+            return list(names)
+        if n_train_columns is not None and k == n_train_columns and label is not None:
+            keep = [n for j, n in enumerate(names) if j != int(label) % k]
+            return keep
+        counts = f"{len(wanted)} (the features)"
+        if n_train_columns is not None and n_train_columns != len(wanted):
+            counts += f" or {n_train_columns} (the training file's columns, label included)"
+        raise ValueError(f"{path}: with --no-header the columns are taken by position, so the "
+                         f"file needs exactly {counts} columns, but it has {k}")
+    if all(n in names for n in wanted):
+        extra = [n for n in names if n not in wanted and n != label]
+        if extra:
+            warnings.warn(f"{path}: ignored {plural(len(extra), 'column')} the model was not "
+                          f"trained on: {_names(extra)}", DataNote, stacklevel=3)
+        return list(wanted)
+    missing = [n for n in wanted if n not in names]
+    if not set(wanted) & set(names):
+        raise ValueError(
+            f"{path}: none of the file's columns ({_names(names)}) is one of the model's "
+            f"({_names(wanted)}); columns are matched by name. If the file has no header row, "
+            f"pass --no-header and give the {plural(len(wanted), 'column')} in the training order")
+    raise ValueError(f"{path}: the model's column{'s' if len(missing) > 1 else ''} "
+                     f"{_names(missing)} {'are' if len(missing) > 1 else 'is'} missing"
+                     f"{_close(missing[0], names)}; the file needs every column the model was "
+                     "trained on (in any order; extra columns are ignored)")

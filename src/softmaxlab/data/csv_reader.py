@@ -1,0 +1,333 @@
+"""Delimited text files as spreadsheets and other tools write them.
+
+The delimiter (``,`` ``;`` tab ``|``) is detected from the first lines unless
+given; a UTF-8 byte-order mark, UTF-16 (Excel's "Unicode text"), CRLF line
+ends, quoted fields and gzip are handled. The first row is a header unless
+``header=False``, and a header that looks like data (every field a number,
+or a decimal number among the names) is refused rather than taken as names,
+so no data row is ever lost without a word. Parsing is pandas' job; this
+module decides how to call it and turns every way a file can be wrong into
+one ``ValueError`` that names the file, the problem and the fix.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import NamedTuple
+
+from .notes import DataNote
+
+__all__ = ["DELIMITER_NAMES", "NA_TOKENS", "TEXT_SUFFIXES", "TextTable", "is_text_file",
+           "parse_delimiter", "read_text_table"]
+
+# Cells read as missing. pandas' default list also has "None" and "-nan";
+# "None" can be a real category ("no hobby"), so it stays text here.
+NA_TOKENS = ("", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "Null", "?",
+             "#N/A", "<NA>")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_ALIASES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|", "space": " "}
+_SAMPLE_ROWS = 50
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+class TextTable(NamedTuple):
+    """A delimited file read into columns.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame of shape (n_rows, n_columns)
+        Columns named ``names``; numeric columns as pandas parsed them, text
+        columns as strings, missing cells (``NA_TOKENS``) as NaN.
+    names : list of str
+        The header's names (stripped), or ``x0, x1, ...`` by position.
+    header : bool
+    delimiter : str
+    line_of : callable
+        ``line_of(row)`` -> the 1-based line of 0-based data row ``row``.
+    """
+
+    frame: object
+    names: list
+    header: bool
+    delimiter: str
+    line_of: object
+
+
+def parse_delimiter(text: str | None) -> str | None:
+    """``','``, ``';'``, ``'tab'``, ``'|'`` ... -> the one character (None stays None)."""
+    if text is None:
+        return None
+    value = _ALIASES.get(text.strip().lower(), text) if text.strip() else text
+    if len(value) != 1 or value in "\"\r\n" or value.isalnum() or value in ".-+":
+        raise ValueError(f"delimiter must be one character such as ',', ';', '|' or 'tab'; "
+                         f"got {text!r}")
+    return value
+
+
+def _show(delimiter: str) -> str:
+    return f"{DELIMITER_NAMES.get(delimiter, 'the character')} {delimiter!r}"
+
+
+def _encoding(path: Path) -> str:
+    with _open_binary(path) as f:
+        start = f.read(4)
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    return "utf-8-sig"  # also reads plain UTF-8; drops a byte-order mark
+
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+
+
+def _open_text(path: Path, encoding: str):
+    return io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="")
+
+
+def _rows(path: Path, encoding: str, delimiter: str, limit: int | None = None):
+    """(line number, fields) of the non-blank rows, as Python's csv module reads them."""
+    with _open_text(path, encoding) as f:
+        reader = csv.reader(f, delimiter=delimiter, skipinitialspace=True)
+        n = 0
+        for row in reader:
+            if not row or all(not cell.strip() for cell in row) and len(row) == 1:
+                continue  # a blank line; pandas skips these too
+            yield reader.line_num, row
+            n += 1
+            if limit is not None and n >= limit:
+                return
+
+
+def _sample(path: Path, encoding: str, delimiter: str) -> list:
+    try:
+        return [row for _, row in _rows(path, encoding, delimiter, _SAMPLE_ROWS)]
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}); save it as a UTF-8 CSV "
+                         "file") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path}: could not parse as delimited text ({exc}); check quoting") \
+            from None
+    except (OSError, EOFError) as exc:  # gzip: not a gzip file, truncated stream
+        raise ValueError(f"{path}: could not read the file ({exc})") from None
+
+
+def _consistent(rows: list) -> int | None:
+    """The field count shared by every sampled row, or None. A data row with
+    one extra empty field (a trailing delimiter) still counts as consistent."""
+    if not rows:
+        return None
+    n = len(rows[0])
+    for row in rows[1:]:
+        if len(row) != n and not (len(row) == n + 1 and not row[-1].strip()):
+            return None
+    return n
+
+
+def _detect(path: Path, encoding: str) -> str:
+    """The delimiter that splits every sampled line into the same number (> 1) of fields."""
+    prefer_tab = path.name.lower().endswith((".tsv", ".tsv.gz"))
+    candidates = ["\t", ",", ";", "|"] if prefer_tab else [",", ";", "\t", "|"]
+    samples = {d: _sample(path, encoding, d) for d in candidates}
+    if not any(samples.values()):
+        return candidates[0]  # empty file: reported by the caller
+    good = {d: n for d in candidates if (n := _consistent(samples[d])) and n > 1}
+    if prefer_tab and "\t" in good:
+        return "\t"
+    if len(good) == 1:
+        return next(iter(good))
+    if len(good) > 1:
+        shown = " and ".join(_show(d) for d in good)
+        raise ValueError(f"{path}: cannot tell the delimiter: {shown} each split every line "
+                         f"into a constant number of fields; pass --delimiter")
+    # Nothing is consistent (a ragged file, or one column): take the one that
+    # splits the header most; a ragged row is then reported with its line.
+    widths = {d: len(samples[d][0]) for d in candidates if samples[d]}
+    best = max(widths, key=lambda d: widths[d])
+    return best if widths[best] > 1 else ","
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.fullmatch(text.strip()))
+
+
+def _trailing_unnamed(sample: list) -> bool:
+    """A header ending in an empty name over a column with no values: the
+    trailing delimiter some tools put on every line, not a column."""
+    head = sample[0]
+    return len(head) > 1 and not head[-1].strip() and all(
+        len(row) < len(head) or not row[len(head) - 1].strip() for row in sample[1:])
+
+
+def _check_header(path: Path, sample: list) -> None:
+    names = [n.strip() for n in sample[0]]
+    if _trailing_unnamed(sample):
+        names = names[:-1]
+    if all(_is_number(n) for n in names):
+        raise ValueError(
+            f"{path}: the first row ({', '.join(names[:4])}{', ...' if len(names) > 4 else ''})"
+            " is all numbers, so it looks like data, not a header; if the file has no header "
+            "row, pass --no-header (columns are then taken by position)")
+    decimals = [n for n in names if _is_number(n) and not n.lstrip("+-").isdigit()]
+    if decimals:
+        raise ValueError(
+            f"{path}: the header row holds numbers such as {decimals[0]!r}, so it looks like "
+            "data; if the file has no header row, pass --no-header, otherwise rename those "
+            "columns")
+    empty = [i for i, n in enumerate(names) if not n]
+    if empty:
+        k = empty[0]
+        hint = (" (a row index written by pandas' to_csv? save with index=False)" if k == 0
+                else "")
+        raise ValueError(f"{path}: column {k + 1} of the header has no name{hint}; name every "
+                         "column or delete the unnamed one")
+    seen: dict = {}
+    for i, n in enumerate(names):
+        if n in seen:
+            raise ValueError(f"{path}: columns {seen[n] + 1} and {i + 1} are both named {n!r}; "
+                             "column names must be unique, rename one of them")
+        seen[n] = i
+
+
+def _line_mapper(path: Path, encoding: str, delimiter: str, header: bool):
+    cache: list = []
+
+    def line_of(row: int) -> int:
+        if not cache:
+            cache.extend(line for line, _ in _rows(path, encoding, delimiter))
+        k = row + (1 if header else 0)
+        return cache[k] if 0 <= k < len(cache) else row + (2 if header else 1)
+
+    return line_of
+
+
+def _ragged(path: Path, encoding: str, delimiter: str, header: bool = True) -> ValueError | None:
+    rows = _rows(path, encoding, delimiter)
+    first = next(rows, None)
+    if first is None:
+        return None
+    n = len(first[1])
+    for line, row in rows:
+        if len(row) != n and not (len(row) == n + 1 and not row[-1].strip()):
+            return ValueError(f"{path}: line {line} has {len(row)} fields but the "
+                              f"{'header' if header else 'first row'} has {n} (delimiter "
+                              f"{_show(delimiter)}); every row needs one value per column "
+                              "(check for stray delimiters or quotes)")
+    return None
+
+
+def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
+                    decimal: str = ".", text_columns=()) -> TextTable:
+    """Read a CSV/TSV file (``.gz`` allowed) into named columns.
+
+    Parameters
+    ----------
+    path : str or path-like
+    header : bool, default True
+        Whether the first row names the columns. A first row that looks like
+        data is refused (the message names ``--no-header``).
+    delimiter : str, optional
+        One character; default: detected among ``,`` ``;`` tab ``|``.
+    decimal : {'.', ','}, default '.'
+        The decimal mark of numbers.
+    text_columns : iterable of int
+        Column positions to keep as text even when every value is a number
+        (categorical columns of a model).
+
+    Returns
+    -------
+    table : TextTable
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()})")
+    if not path.is_file():
+        raise ValueError(f"{path}: is a directory, not a data file; give the path to a file")
+    encoding = _encoding(path)
+    delimiter = parse_delimiter(delimiter) or _detect(path, encoding)
+    sample = _sample(path, encoding, delimiter)
+    if not sample:
+        raise ValueError(f"{path}: the file is empty; expected a header line naming the columns "
+                         "followed by one line per sample")
+    if decimal == delimiter:
+        raise ValueError(f"{path}: the decimal mark and the delimiter are both {delimiter!r}; "
+                         "pass --delimiter or --decimal")
+    usecols = None
+    if header:
+        _check_header(path, sample)
+        if _trailing_unnamed(sample):
+            usecols = list(range(len(sample[0]) - 1))
+    text = {int(c): str for c in text_columns}
+    try:
+        with warnings.catch_warnings():
+            # A row longer than the header only warns and loses data; make it fail.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path, sep=delimiter, header=0 if header else None, index_col=False,
+                skipinitialspace=True, keep_default_na=False, na_values=list(NA_TOKENS),
+                encoding=encoding, decimal=decimal, dtype=text or None, low_memory=False,
+                quotechar='"', usecols=usecols)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: the file is empty; expected a header line naming the columns "
+                         "followed by one line per sample") from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        raise (_ragged(path, encoding, delimiter, header)
+               or ValueError(f"{path}: could not parse as delimited text ({exc}); check "
+                             "quoting")) from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}); save it as a UTF-8 CSV "
+                         "file") from None
+    if frame.shape[1] == 0:
+        raise ValueError(f"{path}: no columns found; expected a header line and data")
+    if usecols is None and frame.isna().to_numpy().any():
+        # Short rows come back as NaN; report them as what they are.
+        bad = _ragged(path, encoding, delimiter, header)
+        if bad is not None:
+            raise bad
+    if header:
+        names = [str(c).strip() for c in sample[0]][:frame.shape[1]]
+        if len(names) < frame.shape[1]:
+            raise _ragged(path, encoding, delimiter, header) or ValueError(
+                f"{path}: the header has {len(names)} names for {frame.shape[1]} columns")
+    else:
+        names = [f"x{j}" for j in range(frame.shape[1])]
+    frame.columns = names
+    line_of = _line_mapper(path, encoding, delimiter, header)
+    empty = frame.isna().all(axis=1).to_numpy()
+    if empty.any():
+        # Rows with a delimiter but no value in any cell (",,,", spreadsheet
+        # leftovers) hold no data; dropping them loses nothing, and we say so.
+        lines = [line_of(int(i)) for i in empty.nonzero()[0][:5]]
+        n = int(empty.sum())
+        warnings.warn(f"{path}: skipped {n} row{'s' if n > 1 else ''} with no values (line"
+                      f"{'s' if n > 1 else ''} {', '.join(map(str, lines))}"
+                      f"{', ...' if n > 5 else ''})", DataNote, stacklevel=2)
+        keep = (~empty).nonzero()[0]
+        frame = frame.iloc[keep].reset_index(drop=True)
+        old_line_of = line_of
+
+        def line_of(row: int, _keep=keep, _f=old_line_of) -> int:  # noqa: F811
+            return _f(int(_keep[row])) if 0 <= row < len(_keep) else row + 2
+
+    if len(frame) == 0:
+        what = f"a header ({', '.join(names)}) but no" if header else "no"
+        raise ValueError(f"{path}: has {what} data rows; add one row per sample")
+    return TextTable(frame, names, header, delimiter, line_of)
+
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
+
+
+def is_text_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a delimited text file (.csv, .tsv, optionally .gz)."""
+    return Path(path).name.lower().endswith(TEXT_SUFFIXES)
