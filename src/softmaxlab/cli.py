@@ -69,7 +69,12 @@ def _add_train(sub):
 
 
 def cmd_train(args) -> int:
-    from softmaxlab.commands.train import config_from_args, given_settings, summary_line
+    from softmaxlab.commands.train import (
+        check_data_name,
+        config_from_args,
+        given_settings,
+        summary_line,
+    )
     from softmaxlab.runner import run_training
 
     mode = "quiet" if args.quiet else None
@@ -84,7 +89,7 @@ def cmd_train(args) -> int:
         cfg, notes = config_from_args(args)
         for note in notes:
             print(f"softmaxlab: note: {note}", file=sys.stderr)
-        _check_data_name(cfg.data)
+        check_data_name(cfg.data)
         result = run_training(cfg, run_dir=args.out, progress_mode=mode,
                               overwrite=args.overwrite)
     for note in result.notes:
@@ -94,20 +99,6 @@ def cmd_train(args) -> int:
         print(f"softmaxlab train: error: {result.error}", file=sys.stderr)
         return 1
     return 130 if result.status == "interrupted" else 0
-
-
-def _check_data_name(data: str) -> None:
-    """An unknown name is a usage error (2); a missing file is a data error (1)."""
-    from pathlib import Path
-
-    from softmaxlab.data import DATASET_NAMES
-    from softmaxlab.data.tabular import tabular_suffix
-
-    name = data.strip().lower().replace("_", "-")
-    if name in DATASET_NAMES or tabular_suffix(data) or "/" in data or Path(data).exists():
-        return
-    raise ConfigError(f"unknown dataset {data!r}; use one of {', '.join(DATASET_NAMES)} "
-                      "or a path to a CSV file")
 
 
 def _add_evaluate(sub):

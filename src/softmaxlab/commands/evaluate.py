@@ -7,7 +7,7 @@ from softmaxlab.commands.model import resolve_model
 from softmaxlab.commands.read import read_for_model
 from softmaxlab.config import ConfigError, data_kind, load_config
 from softmaxlab.data import encode_labels, load_dataset, split_dataset
-from softmaxlab.data.columns import plural
+from softmaxlab.data.names import plural
 from softmaxlab.metrics import classification_metrics
 from softmaxlab.rundir import CONFIG
 

@@ -9,15 +9,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from softmaxlab.data.columns import (
-    CATEGORICAL,
-    coerce_features,
-    match_columns,
-    missing_rows,
-    parse_labels,
-    plural,
-    resolve_label,
-)
+from softmaxlab.data.columns import CATEGORICAL, coerce_features, missing_rows, parse_labels
+from softmaxlab.data.names import match_columns, plural, resolve_label
 from softmaxlab.data.csv_reader import TEXT_SUFFIXES, read_text_table
 from softmaxlab.data.tabular import read_parquet_frame, tabular_suffix
 

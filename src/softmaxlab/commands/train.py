@@ -2,16 +2,22 @@
 options that do not apply, and the summary line of a finished run."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from softmaxlab.config import ConfigError, TrainConfig, load_config
 from softmaxlab.progress import format_seconds
 
-__all__ = ["config_from_args", "summary_line"]
+__all__ = ["check_data_name", "config_from_args", "given_settings", "summary_line"]
 
 _SETTINGS = set(TrainConfig.__dataclass_fields__)
 
 
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
+
+
+def _join(names: list) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def given_settings(args) -> dict:
@@ -46,7 +52,7 @@ def config_from_args(args) -> tuple[TrainConfig, list]:
         by_reason: dict = {}
         for k, why in bad.items():
             by_reason.setdefault(why, []).append(_flag(k))
-        parts = [f"{' and '.join(names)} {why.replace('applies', 'apply') if len(names) > 1 else why}"
+        parts = [f"{_join(names)} {why.replace('applies', 'apply') if len(names) > 1 else why}"
                  for why, names in by_reason.items()]
         raise ConfigError("; ".join(parts) + "; drop " + ("it" if len(bad) == 1 else "them"))
     default, notes = TrainConfig(), []
@@ -64,3 +70,15 @@ def summary_line(result) -> str:
     return (f"test accuracy {'n/a' if acc is None else f'{acc:.4f}'} | {n} epoch"
             f"{'' if n == 1 else 's'} | {format_seconds(m['training_seconds'])} | "
             f"{result.status} | run folder {result.run_dir}")
+
+
+def check_data_name(data: str) -> None:
+    """An unknown name is a usage error (2); a missing file is a data error (1)."""
+    from softmaxlab.data import DATASET_NAMES
+    from softmaxlab.data.tabular import tabular_suffix
+
+    name = data.strip().lower().replace("_", "-")
+    if name in DATASET_NAMES or tabular_suffix(data) or "/" in data or Path(data).exists():
+        return
+    raise ConfigError(f"unknown dataset {data!r}; use one of {', '.join(DATASET_NAMES)} "
+                      "or a path to a CSV file")

@@ -11,9 +11,6 @@ one ``ValueError`` that names the file, the problem and the fix.
 """
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import os
 import re
 import warnings
@@ -21,6 +18,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .notes import DataNote
+from .sniff import (
+    DELIMITER_NAMES,
+    detect_delimiter,
+    encoding_of,
+    iter_rows,
+    parse_delimiter,
+    sample_rows,
+    show_delimiter,
+)
 
 __all__ = ["DELIMITER_NAMES", "NA_TOKENS", "TEXT_SUFFIXES", "TextTable", "is_text_file",
            "parse_delimiter", "read_text_table"]
@@ -29,9 +35,6 @@ __all__ = ["DELIMITER_NAMES", "NA_TOKENS", "TEXT_SUFFIXES", "TextTable", "is_tex
 # "None" can be a real category ("no hobby"), so it stays text here.
 NA_TOKENS = ("", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "Null", "?",
              "#N/A", "<NA>")
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-_ALIASES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|", "space": " "}
-_SAMPLE_ROWS = 50
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -56,99 +59,6 @@ class TextTable(NamedTuple):
     header: bool
     delimiter: str
     line_of: object
-
-
-def parse_delimiter(text: str | None) -> str | None:
-    """``','``, ``';'``, ``'tab'``, ``'|'`` ... -> the one character (None stays None)."""
-    if text is None:
-        return None
-    value = _ALIASES.get(text.strip().lower(), text) if text.strip() else text
-    if len(value) != 1 or value in "\"\r\n" or value.isalnum() or value in ".-+":
-        raise ValueError(f"delimiter must be one character such as ',', ';', '|' or 'tab'; "
-                         f"got {text!r}")
-    return value
-
-
-def _show(delimiter: str) -> str:
-    return f"{DELIMITER_NAMES.get(delimiter, 'the character')} {delimiter!r}"
-
-
-def _encoding(path: Path) -> str:
-    with _open_binary(path) as f:
-        start = f.read(4)
-    if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"
-    return "utf-8-sig"  # also reads plain UTF-8; drops a byte-order mark
-
-
-def _open_binary(path: Path):
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
-
-
-def _open_text(path: Path, encoding: str):
-    return io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="")
-
-
-def _rows(path: Path, encoding: str, delimiter: str, limit: int | None = None):
-    """(line number, fields) of the non-blank rows, as Python's csv module reads them."""
-    with _open_text(path, encoding) as f:
-        reader = csv.reader(f, delimiter=delimiter, skipinitialspace=True)
-        n = 0
-        for row in reader:
-            if not row or all(not cell.strip() for cell in row) and len(row) == 1:
-                continue  # a blank line; pandas skips these too
-            yield reader.line_num, row
-            n += 1
-            if limit is not None and n >= limit:
-                return
-
-
-def _sample(path: Path, encoding: str, delimiter: str) -> list:
-    try:
-        return [row for _, row in _rows(path, encoding, delimiter, _SAMPLE_ROWS)]
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}); save it as a UTF-8 CSV "
-                         "file") from None
-    except csv.Error as exc:
-        raise ValueError(f"{path}: could not parse as delimited text ({exc}); check quoting") \
-            from None
-    except (OSError, EOFError) as exc:  # gzip: not a gzip file, truncated stream
-        raise ValueError(f"{path}: could not read the file ({exc})") from None
-
-
-def _consistent(rows: list) -> int | None:
-    """The field count shared by every sampled row, or None. A data row with
-    one extra empty field (a trailing delimiter) still counts as consistent."""
-    if not rows:
-        return None
-    n = len(rows[0])
-    for row in rows[1:]:
-        if len(row) != n and not (len(row) == n + 1 and not row[-1].strip()):
-            return None
-    return n
-
-
-def _detect(path: Path, encoding: str) -> str:
-    """The delimiter that splits every sampled line into the same number (> 1) of fields."""
-    prefer_tab = path.name.lower().endswith((".tsv", ".tsv.gz"))
-    candidates = ["\t", ",", ";", "|"] if prefer_tab else [",", ";", "\t", "|"]
-    samples = {d: _sample(path, encoding, d) for d in candidates}
-    if not any(samples.values()):
-        return candidates[0]  # empty file: reported by the caller
-    good = {d: n for d in candidates if (n := _consistent(samples[d])) and n > 1}
-    if prefer_tab and "\t" in good:
-        return "\t"
-    if len(good) == 1:
-        return next(iter(good))
-    if len(good) > 1:
-        shown = " and ".join(_show(d) for d in good)
-        raise ValueError(f"{path}: cannot tell the delimiter: {shown} each split every line "
-                         f"into a constant number of fields; pass --delimiter")
-    # Nothing is consistent (a ragged file, or one column): take the one that
-    # splits the header most; a ragged row is then reported with its line.
-    widths = {d: len(samples[d][0]) for d in candidates if samples[d]}
-    best = max(widths, key=lambda d: widths[d])
-    return best if widths[best] > 1 else ","
 
 
 def _is_number(text: str) -> bool:
@@ -198,7 +108,7 @@ def _line_mapper(path: Path, encoding: str, delimiter: str, header: bool):
 
     def line_of(row: int) -> int:
         if not cache:
-            cache.extend(line for line, _ in _rows(path, encoding, delimiter))
+            cache.extend(line for line, _ in iter_rows(path, encoding, delimiter))
         k = row + (1 if header else 0)
         return cache[k] if 0 <= k < len(cache) else row + (2 if header else 1)
 
@@ -206,7 +116,7 @@ def _line_mapper(path: Path, encoding: str, delimiter: str, header: bool):
 
 
 def _ragged(path: Path, encoding: str, delimiter: str, header: bool = True) -> ValueError | None:
-    rows = _rows(path, encoding, delimiter)
+    rows = iter_rows(path, encoding, delimiter)
     first = next(rows, None)
     if first is None:
         return None
@@ -215,7 +125,7 @@ def _ragged(path: Path, encoding: str, delimiter: str, header: bool = True) -> V
         if len(row) != n and not (len(row) == n + 1 and not row[-1].strip()):
             return ValueError(f"{path}: line {line} has {len(row)} fields but the "
                               f"{'header' if header else 'first row'} has {n} (delimiter "
-                              f"{_show(delimiter)}); every row needs one value per column "
+                              f"{show_delimiter(delimiter)}); every row needs one value per column "
                               "(check for stray delimiters or quotes)")
     return None
 
@@ -253,9 +163,9 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
         raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()})")
     if not path.is_file():
         raise ValueError(f"{path}: is a directory, not a data file; give the path to a file")
-    encoding = _encoding(path)
-    delimiter = parse_delimiter(delimiter) or _detect(path, encoding)
-    sample = _sample(path, encoding, delimiter)
+    encoding = encoding_of(path)
+    delimiter = parse_delimiter(delimiter) or detect_delimiter(path, encoding)
+    sample = sample_rows(path, encoding, delimiter)
     if not sample:
         raise ValueError(f"{path}: the file is empty; expected a header line naming the columns "
                          "followed by one line per sample")

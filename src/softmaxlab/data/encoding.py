@@ -19,7 +19,8 @@ import warnings
 
 import numpy as np
 
-from .columns import CATEGORICAL, NUMERIC, missing_rows, plural
+from .columns import CATEGORICAL, NUMERIC, missing_rows
+from .names import plural
 from .notes import DataNote
 
 __all__ = ["IMPUTE_STRATEGIES", "ORDER", "ColumnEncoder"]

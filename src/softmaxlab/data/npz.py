@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .columns import NUMERIC, plural
+from .columns import NUMERIC
+from .names import plural
 from .tabular import Table, require_file
 
 __all__ = ["load_npz"]

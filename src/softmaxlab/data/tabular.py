@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .columns import CATEGORICAL, missing_rows, parse_labels, plural, resolve_label, type_features
+from .columns import CATEGORICAL, missing_rows, parse_labels, type_features
+from .names import plural, resolve_label
 from .csv_reader import TEXT_SUFFIXES, read_text_table
 
 __all__ = ["TABULAR_SUFFIXES", "Table", "load_csv", "load_npz", "load_parquet", "load_table",
