@@ -17,6 +17,8 @@ __all__ = ["CATEGORICAL", "NUMERIC", "coerce_features", "missing_rows", "parse_l
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}([ ,'\u00a0\u202f_]\d{3})+(\.\d+)?")
+# A number with a currency sign or a percent sign: text to a parser, a number to a person.
+_DECORATED = re.compile(r"([$€£¥]\s*[+-]?\d[\d.,' ]*|[+-]?\d[\d.,' ]*\s*[$€£¥%])")
 
 
 def _strip(col):
@@ -79,6 +81,9 @@ def _text_column(col, name, path, line_of, decimal: str):
     if thousands:
         raise ValueError(f"{path}: column {name!r} holds numbers with thousands separators "
                          f"such as {first!r} ({where}); write them without separators")
+    if sample.map(lambda v: bool(_DECORATED.fullmatch(v))).all():
+        raise ValueError(f"{path}: column {name!r} holds numbers written with a unit or currency "
+                         f"sign such as {first!r} ({where}); write them as plain numbers")
     if is_num.any():
         num_at = _where(line_of, is_num.nonzero()[0])
         raise ValueError(

@@ -22,6 +22,7 @@ from .sniff import (
     DELIMITER_NAMES,
     detect_delimiter,
     encoding_of,
+    excel_separator,
     iter_rows,
     parse_delimiter,
     sample_rows,
@@ -103,35 +104,100 @@ def _check_header(path: Path, sample: list) -> None:
         seen[n] = i
 
 
-def _line_mapper(path: Path, encoding: str, delimiter: str, header: bool):
+class _Source(NamedTuple):
+    """How to read one file: what the sniffing found."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    skip: int  # 1 after an Excel "sep=;" line
+    header: bool
+
+    def rows(self, limit=None):
+        return iter_rows(self.path, self.encoding, self.delimiter, limit, self.skip)
+
+
+def _line_mapper(src: _Source):
     cache: list = []
 
     def line_of(row: int) -> int:
         if not cache:
-            cache.extend(line for line, _ in iter_rows(path, encoding, delimiter))
-        k = row + (1 if header else 0)
-        return cache[k] if 0 <= k < len(cache) else row + (2 if header else 1)
+            cache.extend(line for line, _ in src.rows())
+        k = row + (1 if src.header else 0)
+        return cache[k] if 0 <= k < len(cache) else row + (2 if src.header else 1) + src.skip
 
     return line_of
 
 
-def _ragged(path: Path, encoding: str, delimiter: str, header: bool = True) -> ValueError | None:
-    rows = iter_rows(path, encoding, delimiter)
+def _ragged(src: _Source) -> ValueError | None:
+    rows = src.rows()
     first = next(rows, None)
     if first is None:
         return None
     n = len(first[1])
     for line, row in rows:
         if len(row) != n and not (len(row) == n + 1 and not row[-1].strip()):
-            return ValueError(f"{path}: line {line} has {len(row)} fields but the "
-                              f"{'header' if header else 'first row'} has {n} (delimiter "
-                              f"{show_delimiter(delimiter)}); every row needs one value per column "
-                              "(check for stray delimiters or quotes)")
+            return ValueError(f"{src.path}: line {line} has {len(row)} fields but the "
+                              f"{'header' if src.header else 'first row'} has {n} (delimiter "
+                              f"{show_delimiter(src.delimiter)}); every row needs one value per "
+                              "column (check for stray delimiters or quotes)")
     return None
 
 
+def _sniff(path: Path, header: bool, delimiter: str | None) -> tuple[_Source, list]:
+    encoding = encoding_of(path)
+    excel = excel_separator(path, encoding)
+    skip = 1 if excel is not None else 0
+    delimiter = (parse_delimiter(delimiter) or excel
+                 or detect_delimiter(path, encoding, skip))
+    src = _Source(path, encoding, delimiter, skip, header)
+    return src, sample_rows(path, encoding, delimiter, skip)
+
+
+def _parse(src: _Source, decimal: str, usecols):
+    import pandas as pd
+
+    try:
+        with warnings.catch_warnings():
+            # A row longer than the header only warns and loses data; make it fail.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                src.path, sep=src.delimiter, header=0 if src.header else None, index_col=False,
+                skipinitialspace=True, keep_default_na=False, na_values=list(NA_TOKENS),
+                encoding=src.encoding, decimal=decimal, low_memory=False, quotechar='"',
+                usecols=usecols, skiprows=src.skip)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{src.path}: the file is empty; expected a header line naming the "
+                         "columns followed by one line per sample") from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        raise (_ragged(src) or ValueError(f"{src.path}: could not parse as delimited text "
+                                          f"({exc}); check quoting")) from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{src.path}: not UTF-8 text (byte {exc.start}); save it as a UTF-8 "
+                         "CSV file") from None
+
+
+def _drop_empty_rows(frame, line_of, path):
+    """Rows with delimiters but no value in any cell (",,,", spreadsheet
+    leftovers) hold no data: dropped, with a note naming their lines."""
+    empty = frame.isna().all(axis=1).to_numpy()
+    if not empty.any():
+        return frame, line_of
+    n = int(empty.sum())
+    lines = ", ".join(str(line_of(int(i))) for i in empty.nonzero()[0][:5])
+    warnings.warn(f"{path}: skipped {n} row{'s' if n > 1 else ''} with no values (line"
+                  f"{'s' if n > 1 else ''} {lines}{', ...' if n > 5 else ''})", DataNote,
+                  stacklevel=4)
+    keep = (~empty).nonzero()[0]
+
+    def kept_line_of(row: int) -> int:
+        return line_of(int(keep[row])) if 0 <= row < len(keep) else row + 2
+
+    return frame.iloc[keep].reset_index(drop=True), kept_line_of
+
+
 def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
-                    decimal: str = ".", text_columns=()) -> TextTable:
+                    decimal: str = ".") -> TextTable:
     """Read a CSV/TSV file (``.gz`` allowed) into named columns.
 
     Parameters
@@ -141,12 +207,10 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
         Whether the first row names the columns. A first row that looks like
         data is refused (the message names ``--no-header``).
     delimiter : str, optional
-        One character; default: detected among ``,`` ``;`` tab ``|``.
+        One character; default: an Excel ``sep=`` first line, else detected
+        among ``,`` ``;`` tab ``|``.
     decimal : {'.', ','}, default '.'
         The decimal mark of numbers.
-    text_columns : iterable of int
-        Column positions to keep as text even when every value is a number
-        (categorical columns of a model).
 
     Returns
     -------
@@ -156,83 +220,44 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     ------
     FileNotFoundError, ValueError
     """
-    import pandas as pd
-
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()})")
     if not path.is_file():
         raise ValueError(f"{path}: is a directory, not a data file; give the path to a file")
-    encoding = encoding_of(path)
-    delimiter = parse_delimiter(delimiter) or detect_delimiter(path, encoding)
-    sample = sample_rows(path, encoding, delimiter)
+    src, sample = _sniff(path, header, delimiter)
     if not sample:
         raise ValueError(f"{path}: the file is empty; expected a header line naming the columns "
                          "followed by one line per sample")
-    if decimal == delimiter:
-        raise ValueError(f"{path}: the decimal mark and the delimiter are both {delimiter!r}; "
+    if decimal == src.delimiter:
+        raise ValueError(f"{path}: the decimal mark and the delimiter are both {decimal!r}; "
                          "pass --delimiter or --decimal")
     usecols = None
     if header:
         _check_header(path, sample)
         if _trailing_unnamed(sample):
             usecols = list(range(len(sample[0]) - 1))
-    text = {int(c): str for c in text_columns}
-    try:
-        with warnings.catch_warnings():
-            # A row longer than the header only warns and loses data; make it fail.
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                path, sep=delimiter, header=0 if header else None, index_col=False,
-                skipinitialspace=True, keep_default_na=False, na_values=list(NA_TOKENS),
-                encoding=encoding, decimal=decimal, dtype=text or None, low_memory=False,
-                quotechar='"', usecols=usecols)
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: the file is empty; expected a header line naming the columns "
-                         "followed by one line per sample") from None
-    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        raise (_ragged(path, encoding, delimiter, header)
-               or ValueError(f"{path}: could not parse as delimited text ({exc}); check "
-                             "quoting")) from None
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}); save it as a UTF-8 CSV "
-                         "file") from None
+    frame = _parse(src, decimal, usecols)
     if frame.shape[1] == 0:
         raise ValueError(f"{path}: no columns found; expected a header line and data")
     if usecols is None and frame.isna().to_numpy().any():
         # Short rows come back as NaN; report them as what they are.
-        bad = _ragged(path, encoding, delimiter, header)
+        bad = _ragged(src)
         if bad is not None:
             raise bad
     if header:
         names = [str(c).strip() for c in sample[0]][:frame.shape[1]]
         if len(names) < frame.shape[1]:
-            raise _ragged(path, encoding, delimiter, header) or ValueError(
+            raise _ragged(src) or ValueError(
                 f"{path}: the header has {len(names)} names for {frame.shape[1]} columns")
     else:
         names = [f"x{j}" for j in range(frame.shape[1])]
     frame.columns = names
-    line_of = _line_mapper(path, encoding, delimiter, header)
-    empty = frame.isna().all(axis=1).to_numpy()
-    if empty.any():
-        # Rows with a delimiter but no value in any cell (",,,", spreadsheet
-        # leftovers) hold no data; dropping them loses nothing, and we say so.
-        lines = [line_of(int(i)) for i in empty.nonzero()[0][:5]]
-        n = int(empty.sum())
-        warnings.warn(f"{path}: skipped {n} row{'s' if n > 1 else ''} with no values (line"
-                      f"{'s' if n > 1 else ''} {', '.join(map(str, lines))}"
-                      f"{', ...' if n > 5 else ''})", DataNote, stacklevel=2)
-        keep = (~empty).nonzero()[0]
-        frame = frame.iloc[keep].reset_index(drop=True)
-        old_line_of = line_of
-
-        def line_of(row: int, _keep=keep, _f=old_line_of) -> int:  # noqa: F811
-            return _f(int(_keep[row])) if 0 <= row < len(_keep) else row + 2
-
+    frame, line_of = _drop_empty_rows(frame, _line_mapper(src), path)
     if len(frame) == 0:
         what = f"a header ({', '.join(names)}) but no" if header else "no"
         raise ValueError(f"{path}: has {what} data rows; add one row per sample")
-    return TextTable(frame, names, header, delimiter, line_of)
+    return TextTable(frame, names, header, src.delimiter, line_of)
 
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")

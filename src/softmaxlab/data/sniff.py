@@ -8,8 +8,8 @@ import gzip
 import io
 from pathlib import Path
 
-__all__ = ["DELIMITER_NAMES", "detect_delimiter", "encoding_of", "iter_rows", "parse_delimiter",
-           "sample_rows", "show_delimiter"]
+__all__ = ["DELIMITER_NAMES", "detect_delimiter", "encoding_of", "excel_separator", "iter_rows",
+           "parse_delimiter", "sample_rows", "show_delimiter"]
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _ALIASES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|", "space": " "}
@@ -47,23 +47,36 @@ def _open_text(path: Path, encoding: str):
     return io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="")
 
 
-def iter_rows(path: Path, encoding: str, delimiter: str, limit: int | None = None):
-    """(line number, fields) of the non-blank rows, as Python's csv module reads them."""
+def excel_separator(path: Path, encoding: str) -> str | None:
+    """The delimiter of a first line ``sep=;`` (written by Excel), or None."""
     with _open_text(path, encoding) as f:
+        first = f.readline().strip()
+    if len(first) == 5 and first.lower().startswith("sep="):
+        return first[4]
+    return None
+
+
+def iter_rows(path: Path, encoding: str, delimiter: str, limit: int | None = None,
+              skip: int = 0):
+    """(line number, fields) of the non-blank rows, as Python's csv module
+    reads them, after the first ``skip`` lines."""
+    with _open_text(path, encoding) as f:
+        for _ in range(skip):
+            f.readline()
         reader = csv.reader(f, delimiter=delimiter, skipinitialspace=True)
         n = 0
         for row in reader:
             if not row or all(not cell.strip() for cell in row) and len(row) == 1:
                 continue  # a blank line; pandas skips these too
-            yield reader.line_num, row
+            yield reader.line_num + skip, row
             n += 1
             if limit is not None and n >= limit:
                 return
 
 
-def sample_rows(path: Path, encoding: str, delimiter: str) -> list:
+def sample_rows(path: Path, encoding: str, delimiter: str, skip: int = 0) -> list:
     try:
-        return [row for _, row in iter_rows(path, encoding, delimiter, _SAMPLE_ROWS)]
+        return [row for _, row in iter_rows(path, encoding, delimiter, _SAMPLE_ROWS, skip)]
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}); save it as a UTF-8 CSV "
                          "file") from None
@@ -86,11 +99,11 @@ def _consistent(rows: list) -> int | None:
     return n
 
 
-def detect_delimiter(path: Path, encoding: str) -> str:
+def detect_delimiter(path: Path, encoding: str, skip: int = 0) -> str:
     """The delimiter that splits every sampled line into the same number (> 1) of fields."""
     prefer_tab = path.name.lower().endswith((".tsv", ".tsv.gz"))
     candidates = ["\t", ",", ";", "|"] if prefer_tab else [",", ";", "\t", "|"]
-    samples = {d: sample_rows(path, encoding, d) for d in candidates}
+    samples = {d: sample_rows(path, encoding, d, skip) for d in candidates}
     if not any(samples.values()):
         return candidates[0]  # empty file: reported by the caller
     good = {d: n for d in candidates if (n := _consistent(samples[d])) and n > 1}
