@@ -16,7 +16,10 @@ __all__ = ["CATEGORICAL", "NUMERIC", "coerce_features", "missing_rows", "parse_l
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}([ ,'\u00a0\u202f_]\d{3})+(\.\d+)?")
+# Digits in groups of three ("1,234", "1 234", "1'234'567"), or split by spaces
+# anywhere ("1000 000"); a comma before other than three digits is a decimal comma.
+_THOUSANDS = re.compile(r"[+-]?(\d{1,3}([ ,'\u00a0\u202f_]\d{3})+|\d+([ '\u00a0\u202f_]+\d+)+)"
+                        r"(\.\d+)?")
 # A number with a currency sign or a percent sign: text to a parser, a number to a person.
 _DECORATED = re.compile(r"([$€£¥]\s*[+-]?\d[\d.,' ]*|[+-]?\d[\d.,' ]*\s*[$€£¥%])")
 

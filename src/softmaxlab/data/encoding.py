@@ -107,8 +107,9 @@ class ColumnEncoder:
             try:
                 num[:, j] = np.asarray(cols[c], dtype=np.float64)
             except (TypeError, ValueError):
+                bad = next(v for v in cols[c] if not _is_number(v))
                 raise ValueError(f"column {c!r} must hold numbers (the model was trained on "
-                                 f"numbers there), got values such as {cols[c][0]!r}") from None
+                                 f"numbers there), got values such as {str(bad)!r}") from None
         cat = np.empty((n, len(self._cat)), dtype=object)
         for j, c in enumerate(self._cat):
             cat[:, j] = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
@@ -230,7 +231,7 @@ class ColumnEncoder:
             if bad.any():
                 rows |= bad
                 values, counts = np.unique(cat[bad, j].astype(str), return_counts=True)
-                unseen += [f"{c!r} = {v!r} ({plural(int(k), 'row')})"
+                unseen += [f"{c!r} = {str(v)!r} ({plural(int(k), 'row')})"
                            for v, k in zip(values, counts, strict=True)]
         if unseen:
             n = int(rows.sum())
@@ -316,6 +317,14 @@ class ColumnEncoder:
             enc.onehot_.fit(np.asarray([[c[0] for c in cats]], dtype=object))
         enc._layout()
         return enc
+
+
+def _is_number(v) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _nan_for_none(cat: np.ndarray) -> np.ndarray:

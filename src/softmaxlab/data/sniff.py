@@ -49,8 +49,11 @@ def _open_text(path: Path, encoding: str):
 
 def excel_separator(path: Path, encoding: str) -> str | None:
     """The delimiter of a first line ``sep=;`` (written by Excel), or None."""
-    with _open_text(path, encoding) as f:
-        first = f.readline().strip()
+    try:
+        with _open_text(path, encoding) as f:
+            first = f.readline().strip()
+    except (UnicodeDecodeError, OSError, EOFError):
+        return None  # reported, in our words, when the rows are read
     if len(first) == 5 and first.lower().startswith("sep="):
         return first[4]
     return None
