@@ -53,8 +53,8 @@ def add_read_options(p, *, label: str | None, training: bool = False) -> None:
            "position, and --label-column is a 0-based index (negative from the end)")
     a("--delimiter", metavar="CHAR", help="field delimiter of a CSV/TSV file: ',', ';', 'tab', "
       "'|' or another character (default: detected from the first lines)")
-    a("--decimal", choices=CHOICES["decimal"], help="decimal mark of the numbers in a CSV/TSV "
-      "file (default .)")
+    a("--decimal", choices=CHOICES["decimal"], metavar="MARK",
+      help="decimal mark of the numbers in a CSV/TSV file: . or , (default .)")
     if training:
         a("--categorical", choices=CHOICES["categorical"], help="text feature columns: onehot = "
           "one-hot encode them (categories fitted on the training split; unseen ones are "

@@ -11,8 +11,8 @@ import numpy as np
 
 from .names import plural
 
-__all__ = ["CATEGORICAL", "NUMERIC", "coerce_features", "missing_rows", "parse_labels",
-           "type_features"]
+__all__ = ["CATEGORICAL", "NUMERIC", "coerce_features", "missing_cells", "missing_rows",
+           "parse_labels", "type_features"]
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
@@ -93,7 +93,14 @@ def _text_column(col, name, path, line_of, decimal: str):
             f"{path}: column {name!r} mixes numbers ({text[is_num].iloc[0]!r} at {num_at}) and "
             f"text ({first!r} at {where}, {plural(int(words.sum()), 'text cell')}); fix those "
             "cells, or leave them empty and choose --impute")
-    return CATEGORICAL, text.to_numpy(dtype=object)
+    return CATEGORICAL, _none_for_missing(text)
+
+
+def _none_for_missing(text) -> np.ndarray:
+    """Text cells as an object array with None (not NaN) where missing."""
+    values = text.to_numpy(dtype=object)
+    values[missing_cells(values)] = None
+    return values
 
 
 def type_features(frame, columns: list, path, line_of, *, categorical: str = "onehot",
@@ -158,8 +165,8 @@ def coerce_features(frame, columns: list, kinds: list, path, line_of, *, decimal
     for name, kind in zip(columns, kinds, strict=True):
         col = frame[name]
         if kind == CATEGORICAL:
-            values[name] = _strip(col.astype("string") if pd.api.types.is_numeric_dtype(col)
-                                  else col).to_numpy(dtype=object)
+            values[name] = _none_for_missing(
+                _strip(col.astype("string") if pd.api.types.is_numeric_dtype(col) else col))
             continue
         if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
             values[name] = _numeric_values(col.astype(np.float64), name, path, line_of)
@@ -174,10 +181,16 @@ def coerce_features(frame, columns: list, kinds: list, path, line_of, *, decimal
     return values
 
 
+def missing_cells(v: np.ndarray) -> np.ndarray:
+    """Boolean mask of the missing cells of one column (NaN, or None/NaN/NA as text)."""
+    import pandas as pd
+
+    return np.isnan(v) if v.dtype.kind == "f" else np.asarray(pd.isna(v), dtype=bool)
+
+
 def missing_rows(values: dict) -> np.ndarray:
     """Boolean mask of shape (n_rows,): rows with at least one missing feature."""
-    masks = [(np.isnan(v) if v.dtype.kind == "f" else np.array([x is None for x in v], bool))
-             for v in values.values()]
+    masks = [missing_cells(v) for v in values.values()]
     return np.logical_or.reduce(masks) if masks else np.zeros(0, bool)
 
 

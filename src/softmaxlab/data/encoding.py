@@ -135,7 +135,7 @@ class ColumnEncoder:
         num, cat = self._split(X)
         if len(num) == 0:
             raise ValueError("cannot fit a ColumnEncoder on 0 rows; pass the training split")
-        self._check_complete(num, cat, "the training rows")
+        self._check_complete(num, cat, "the training rows", fitting=True)
         self.imputer_ = self.category_imputer_ = self.onehot_ = None
         if self.impute != "none":
             empty = [c for j, c in enumerate(self._num) if np.isnan(num[:, j]).all()]
@@ -178,18 +178,20 @@ class ColumnEncoder:
         self.onehot_columns_ = np.asarray(onehot, dtype=np.int64)
         self.n_features_out_ = len(names)
 
-    def _check_complete(self, num, cat, what) -> None:
+    def _check_complete(self, num, cat, what, fitting=False) -> None:
         if self.impute != "none":
             return
         miss = missing_rows({**{c: num[:, j] for j, c in enumerate(self._num)},
                              **{c: cat[:, j] for j, c in enumerate(self._cat)}})
         if miss.any():
             n = int(miss.sum())
+            why = ("" if fitting else ", and the model was trained without imputation "
+                   "(--impute none)")
             raise ValueError(
                 f"{what}: {plural(n, 'row')} {'has' if n == 1 else 'have'} missing values, "
-                f"first at row {int(miss.nonzero()[0][0]) + 1}, and the model was trained "
-                "without imputation (--impute none); fill them, or train with --impute mean, "
-                "median or most_frequent")
+                f"first at row {int(miss.nonzero()[0][0]) + 1}{why}; fill them, or "
+                f"{'impute them' if fitting else 'train'} with --impute mean, median or "
+                "most_frequent (impute= in Python)")
 
     def transform(self, X, what: str = "the input") -> np.ndarray:
         """Encode rows with the fitted state.

@@ -26,9 +26,9 @@ def _close(name: str, names) -> str:
     first (refused, never matched: names are case-sensitive), else the closest."""
     same = [n for n in names if isinstance(n, str) and n.lower() == str(name).lower()]
     if same:
-        return f"; did you mean {same[0]!r}? (column names are case-sensitive)"
-    close = difflib.get_close_matches(str(name), [str(n) for n in names], n=1, cutoff=0.75)
-    return f"; did you mean {close[0]!r}?" if close else ""
+        return f" (did you mean {same[0]!r}? column names are case-sensitive)"
+    close = difflib.get_close_matches(str(name), [str(n) for n in names], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def resolve_label(names: list, label_column, header: bool, path) -> int:
@@ -56,11 +56,12 @@ def resolve_label(names: list, label_column, header: bool, path) -> int:
     if label_column in names:
         return names.index(label_column)
     hint = _close(label_column, names)
+    position = ""
     if not hint and label_column.lstrip("-").isdigit():
-        hint = "; to choose a column by position, the file must be read with --no-header"
-    raise ValueError(f"{path}: no label column {label_column!r}; available columns: "
-                     f"{', '.join(map(repr, names))}{hint}. Pass one of them as label_column "
-                     "(--label-column)")
+        position = "; to choose a column by position, read the file with --no-header"
+    raise ValueError(f"{path}: no label column {label_column!r}{hint}; available columns: "
+                     f"{', '.join(map(repr, names))}{position}. Pass one of them as "
+                     "label_column (--label-column)")
 
 
 def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
@@ -111,7 +112,9 @@ def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
             f"{path}: none of the file's columns ({_names(names)}) is one of the model's "
             f"({_names(wanted)}); columns are matched by name. If the file has no header row, "
             f"pass --no-header and give the {plural(len(wanted), 'column')} in the training order")
+    # A renamed column is among those the model does not know.
+    unknown = [n for n in names if n not in wanted and n != label]
     raise ValueError(f"{path}: the model's column{'s' if len(missing) > 1 else ''} "
                      f"{_names(missing)} {'are' if len(missing) > 1 else 'is'} missing"
-                     f"{_close(missing[0], names)}; the file needs every column the model was "
+                     f"{_close(missing[0], unknown)}; the file needs every column the model was "
                      "trained on (in any order; extra columns are ignored)")

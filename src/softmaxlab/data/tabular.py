@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .columns import CATEGORICAL, missing_rows, parse_labels, type_features
+from .columns import CATEGORICAL, missing_cells, missing_rows, parse_labels, type_features
 from .names import plural, resolve_label
 from .csv_reader import TEXT_SUFFIXES, read_text_table
 
@@ -97,7 +97,7 @@ def _build(frame, names, path, line_of, label_column, header, *, categorical, al
 
 
 def _has_missing(v) -> bool:
-    return bool(np.isnan(v).any()) if v.dtype.kind == "f" else any(x is None for x in v)
+    return bool(missing_cells(v).any())
 
 
 def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
