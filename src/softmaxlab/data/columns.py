@@ -20,6 +20,8 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 # anywhere ("1000 000"); a comma before other than three digits is a decimal comma.
 _THOUSANDS = re.compile(r"[+-]?(\d{1,3}([ ,'\u00a0\u202f_]\d{3})+|\d+([ '\u00a0\u202f_]+\d+)+)"
                         r"(\.\d+)?")
+# The continental way: dots between thousands, maybe a decimal comma ("1.234,5").
+_DOT_THOUSANDS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
 # A number with a currency sign or a percent sign: text to a parser, a number to a person.
 _DECORATED = re.compile(r"([$€£¥]\s*[+-]?\d[\d.,' ]*|[+-]?\d[\d.,' ]*\s*[$€£¥%])")
 
@@ -73,7 +75,8 @@ def _text_column(col, name, path, line_of, decimal: str):
     where = _where(line_of, words.nonzero()[0])
     first = sample.iloc[0]
     comma = decimal == "." and sample.map(lambda v: bool(_DECIMAL_COMMA.fullmatch(v))).all()
-    thousands = sample.map(lambda v: bool(_THOUSANDS.fullmatch(v))).all()
+    thousands = sample.map(lambda v: bool(_THOUSANDS.fullmatch(v) or
+                                          _DOT_THOUSANDS.fullmatch(v))).all()
     if comma and thousands:
         raise ValueError(f"{path}: column {name!r} holds numbers written with a comma such as "
                          f"{first!r} ({where}): if the comma is the decimal mark pass "

@@ -74,15 +74,32 @@ def _trailing_unnamed(sample: list) -> bool:
         len(row) < len(head) or not row[len(head) - 1].strip() for row in sample[1:])
 
 
+def _column_numbers(names: list) -> bool:
+    """0, 1, 2, ... (or 1, 2, 3, ...): the names pandas writes for unnamed columns."""
+    if len(names) < 3 or not all(n.isdigit() for n in names):
+        return False
+    start = int(names[0])
+    return start in (0, 1) and [int(n) for n in names] == list(range(start, start + len(names)))
+
+
+def _shown(names: list) -> str:
+    return ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+
+
 def _check_header(path: Path, sample: list) -> None:
     names = [n.strip() for n in sample[0]]
     if _trailing_unnamed(sample):
         names = names[:-1]
+    if _column_numbers(names):
+        raise ValueError(
+            f"{path}: the header row ({_shown(names)}) numbers the columns instead of naming "
+            "them (as pandas writes unnamed columns); give the columns names, or delete that "
+            "row and pass --no-header")
     if all(_is_number(n) for n in names):
         raise ValueError(
-            f"{path}: the first row ({', '.join(names[:4])}{', ...' if len(names) > 4 else ''})"
-            " is all numbers, so it looks like data, not a header; if the file has no header "
-            "row, pass --no-header (columns are then taken by position)")
+            f"{path}: the first row ({_shown(names)}) is all numbers, so it looks like data, "
+            "not a header; if the file has no header row, pass --no-header (columns are then "
+            "taken by position)")
     decimals = [n for n in names if _is_number(n) and not n.lstrip("+-").isdigit()]
     if decimals:
         raise ValueError(
@@ -237,6 +254,11 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
         _check_header(path, sample)
         if _trailing_unnamed(sample):
             usecols = list(range(len(sample[0]) - 1))
+    elif _column_numbers([n.strip() for n in sample[0]]):
+        raise ValueError(
+            f"{path}: the first row ({_shown([n.strip() for n in sample[0]])}) numbers the "
+            "columns, so it is a header, not data; give the columns names and drop "
+            "--no-header, or delete that row")
     frame = _parse(src, decimal, usecols)
     if frame.shape[1] == 0:
         raise ValueError(f"{path}: no columns found; expected a header line and data")

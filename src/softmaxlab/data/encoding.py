@@ -92,8 +92,9 @@ class ColumnEncoder:
         if hasattr(X, "columns"):
             missing = [c for c in self.columns if c not in X.columns]
             if missing:
-                raise ValueError(f"the input lacks the column(s) {missing[:5]} the model was "
-                                 "trained on; columns are matched by name")
+                raise ValueError(f"the input lacks {plural(len(missing), 'column')} the model was "
+                                 f"trained on: {', '.join(map(repr, missing[:5]))}; columns are "
+                                 "matched by name")
             cols = {c: X[c].to_numpy() for c in self.columns}
         else:
             X = np.asarray(X)
@@ -153,7 +154,7 @@ class ColumnEncoder:
             self.onehot_ = OneHotEncoder(handle_unknown="ignore", sparse_output=False,
                                          dtype=np.float64).fit(cat)
             for c, cats in zip(self._cat, self.onehot_.categories_, strict=True):
-                if len(cats) > 50 and len(cats) > 0.5 * len(cat):
+                if len(cats) > 20 and len(cats) > 0.5 * len(cat):
                     warnings.warn(f"column {c!r} has {len(cats)} categories for {len(cat)} "
                                   "training rows (an identifier or free text?); each becomes "
                                   "one input of the model, consider dropping the column",
