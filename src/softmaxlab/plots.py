@@ -93,13 +93,14 @@ def per_class_scores(per_class: dict) -> Figure:
     return fig
 
 
-def image_grid(images, image_shape, titles, wrong, ncols: int = 8, suptitle=None) -> Figure:
+def image_grid(images, image_shape, titles, wrong, ncols: int = 8, suptitle=None,
+               col_width: float = 1.3) -> Figure:
     """Images (rows of ``images`` reshaped to ``image_shape``) with a title each,
-    red when ``wrong``."""
+    red when ``wrong``; ``col_width`` inches per column (wider for longer titles)."""
     images = np.asarray(images)
     n = len(images)
     nrows = max(1, -(-n // ncols))
-    width = min(MAX_WIDTH_IN, 1.3 * ncols)
+    width = min(MAX_WIDTH_IN, col_width * ncols)
     fig = Figure(figsize=(width, (width / ncols) * 1.25 * nrows + 0.3), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
     for ax in axes:

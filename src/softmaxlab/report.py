@@ -88,7 +88,8 @@ def make_figures(run_dir) -> dict:
             plots.image_grid(Xs[worst], shape,
                              [f"{names[y[idx[k]]]} → {names[yp[k]]}\n"
                               f"p(true) = {plots.format_probability(conf_true[k])}"
-                              for k in worst], [y[idx[k]] != yp[k] for k in worst], ncols=6))
+                              for k in worst], [y[idx[k]] != yp[k] for k in worst], ncols=6,
+                             col_width=1.7))
         k = worst[0]
         figs["probabilities"] = (
             "One prediction up close", "The worst test image beside its predicted probabilities.",
