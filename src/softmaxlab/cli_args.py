@@ -49,8 +49,9 @@ def add_read_options(p, *, label: str | None, training: bool = False) -> None:
     if label:
         a("--label-column", metavar="NAME|INDEX", help=label)
     a("--no-header", action="store_true", default=None,
-      help="the file has no header row: its first row is data, columns are taken by "
-           "position, and --label-column is a 0-based index (negative from the end)")
+      help="the file has no header row: its first row is data and columns are taken by "
+           "position" + (", and --label-column is a 0-based index (negative from the end)"
+                         if label else ", in the training order"))
     a("--delimiter", metavar="CHAR", help="field delimiter of a CSV/TSV file: ',', ';', 'tab', "
       "'|' or another character (default: detected from the first lines)")
     a("--decimal", choices=CHOICES["decimal"], metavar="MARK",
