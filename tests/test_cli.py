@@ -74,8 +74,9 @@ def test_default_train_reaches_095_on_digits(tmp_path, capsys):
 def test_plain_progress_lines_when_not_a_tty(tmp_path, capsys):
     _train(tmp_path, "--epochs", "2")
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("epoch 1/2  loss ") and "val_acc" in lines[0]
-    assert lines[1].startswith("epoch 2/2") and lines[2].startswith("test accuracy")
+    assert lines[0] == "digits: 1797 rows, 64 features, 10 classes; train 1257 / val 270 / test 270"
+    assert lines[1].startswith("epoch 1/2  loss ") and "val_acc" in lines[1]
+    assert lines[2].startswith("epoch 2/2") and lines[3].startswith("test accuracy")
 
 
 def test_config_file_reproduces_the_run_bit_for_bit(tmp_path, digits_run):
@@ -192,7 +193,7 @@ def test_datasets(capsys):
     (["train", "--data", "/nonexistent/x.csv"], 1, "no such file"),
     (["evaluate", "/nonexistent"], 1, "no such run folder"),
     (["predict", "/nonexistent/model.npz", "x.csv"], 1, "no such run folder"),
-    (["report", "/nonexistent"], 1, "No such file"),
+    (["report", "/nonexistent"], 1, "no such run folder"),
 ])
 def test_user_errors_one_line_no_traceback(tmp_path, capsys, args, status, fragment):
     if args[0] == "train":
@@ -205,7 +206,7 @@ def test_user_errors_one_line_no_traceback(tmp_path, capsys, args, status, fragm
 
 @pytest.mark.parametrize("content, fragment", [
     ("", "empty"),
-    ("a,b,label\n1,x,p\n2,3,q\n", "not numeric"),
+    ("a,b,label\n1,x,p\n2,3,q\n", "mixes numbers"),
 ])
 def test_bad_csv(tmp_path, capsys, content, fragment):
     path = tmp_path / "bad.csv"

@@ -23,7 +23,7 @@ def test_toml_round_trip_is_exact(tmp_path):
 
 
 def test_unset_optional_settings_are_comments_and_read_back_as_none(tmp_path):
-    text = TrainConfig().to_toml()
+    text = TrainConfig(data="mine.csv").to_toml()
     assert "# label_column = (unset)" in text
     path = tmp_path / "c.toml"
     path.write_text(text)

@@ -98,7 +98,7 @@ def test_unknown_name_lists_valid_names():
 @pytest.mark.parametrize("name, kwargs, exc, fragment", [
     ("spiral", {"bits": 3}, TypeError, "n_per_class"),
     ("digits", {"k": 3}, TypeError, "takes no options"),
-    ("digits", {"label_column": "y"}, ValueError, "only to CSV/Parquet"),
+    ("digits", {"label_column": "y"}, ValueError, "applies only to data files"),
 ])
 def test_registry_rejects_wrong_options(name, kwargs, exc, fragment):
     with pytest.raises(exc, match=fragment):

@@ -58,8 +58,7 @@ BAD_CSV = {
                              ["no label column 'target'", "'a', 'b', 'y'", "--label-column"]),
     "only label column": ("y\n1\n2\n", None, ValueError, ["at least one feature column"]),
     "non-numeric feature": ("a,b,y\n1,2,u\n3,oops,v\n", None, ValueError,
-                            ["'b'", "not numeric", "'oops'", "row 2 (line 3)"]),
-    "two non-numeric features": ("a,b,y\nq,r,u\n", None, ValueError, ["'a', 'b'"]),
+                            ["'b'", "mixes numbers", "'oops'", "row 2, line 3"]),
     "row too long": ("a,b,y\n1,2,u\n3,4,v,9\n", None, ValueError,
                      ["line 3 has 4 fields", "header has 3"]),
     "first row too long": ("a,b,y\n1,2,u,9\n3,4,v\n", None, ValueError,
@@ -67,10 +66,12 @@ BAD_CSV = {
     "row too short": ("a,b,y\n1,2,u\n3,4,v\n5,w\n", None, ValueError,
                       ["line 4 has 2 fields", "header has 3"]),
     "empty feature cells": ("a,b,y\n1,,u\n3,4,v\n,6,w\n", None, ValueError,
-                            ["2 row(s)", "feature", "row 1 (line 2)", "fill or drop"]),
-    "nan feature": ("a,b,y\n1,NaN,u\n3,4,v\n", None, ValueError, ["1 row(s)", "NaN"]),
+                            ["2 rows have missing", "feature", "row 1, line 2", "fill or drop",
+                             "--impute"]),
+    "nan feature": ("a,b,y\n1,NaN,u\n3,4,v\n", None, ValueError,
+                    ["1 row has missing", "column 'b'"]),
     "empty label": ("a,b,y\n1,2,\n3,4,v\n", None, ValueError,
-                    ["1 row(s) have an empty label", "'y'", "row 1 (line 2)"]),
+                    ["1 row has an empty label", "'y'", "row 1, line 2"]),
     "fractional labels": ("a,y\n1,0.5\n", None, ValueError, ["non-integer", "0.5"]),
 }
 
@@ -119,7 +120,7 @@ def test_npz_keeps_uint8_pixels(tmp_path):
     ({"X": np.zeros((2, 2))}, "no array 'y'"),
     ({"X": np.zeros((2, 2)), "y": np.zeros(3)}, "found X (2, 2) and y (3,)"),
     ({"X": np.zeros(2), "y": np.zeros(2)}, "expected X of shape (n, d)"),
-    ({"X": np.array([[1.0, np.nan]]), "y": np.zeros(1)}, "1 row(s) of X have NaN"),
+    ({"X": np.array([[1.0, np.nan]]), "y": np.zeros(1)}, "1 row of X has NaN"),
     ({"X": np.zeros((1, 1)), "y": np.array([0.5])}, "non-integer"),
     ({"X": np.array([["a"]]), "y": np.zeros(1)}, "X must be numeric"),
     ({"X": np.zeros((1, 1)), "y": np.array([None], dtype=object)}, "pickle"),
@@ -186,6 +187,9 @@ def test_load_dataset_from_csv_path(tmp_path):
     assert ds.name == "mine.csv" and ds.classes == ["a", "b"]
     assert ds.X.shape == (3, 2) and ds.image_shape is None and not ds.has_test_split
     assert ds.meta["label_column"] == "kind"
-    # With another label column, the string column becomes a (bad) feature.
-    with pytest.raises(ValueError, match="'kind'.*not numeric"):
-        load_dataset(path, label_column="f")
+    # With another label column, the string column becomes a categorical
+    # feature, or is refused when categorical columns are not wanted.
+    other = load_dataset(path, label_column="f")
+    assert other.feature_kinds == ["numeric", "categorical"]
+    with pytest.raises(ValueError, match="'kind' is not numeric.*--categorical onehot"):
+        load_dataset(path, label_column="f", categorical="error")

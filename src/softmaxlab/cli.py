@@ -1,8 +1,10 @@
-"""The ``softmaxlab`` command: train, evaluate, predict, report, gradcheck, datasets.
+"""The ``softmaxlab`` command: train, evaluate, predict, report, runs, gradcheck, datasets, lab.
 
-Parsing and printing only; the work is in runner.py, commands.py and report.py.
-User errors print one line on stderr and exit with 2 (bad usage or option
-value) or 1 (data, files, training); ``--debug`` shows the traceback.
+Parsing and printing only; the work is in runner.py, commands/ and report.py.
+Each subcommand is a pair: ``_add_<name>(sub)`` declares its options (every
+one with a help line) and ``cmd_<name>(args)`` runs it and returns the exit
+status. User errors print one line on stderr and exit with 2 (bad usage or
+option value) or 1 (data, files, training); ``--debug`` shows the traceback.
 """
 from __future__ import annotations
 
@@ -12,192 +14,111 @@ import sys
 import warnings
 
 from softmaxlab import __version__
-from softmaxlab.config import CHOICES, ConfigError, TrainConfig, load_config
-
-_D = TrainConfig()
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, not usage + error
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _hidden(text: str) -> list:
-    try:
-        widths = [int(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected widths such as 256,128, got {text!r}") from None
-    if not widths or min(widths) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive widths such as 256,128, got {text!r}")
-    return widths
-
-
-def _batch(text: str):
-    if text == "full":
-        return "full"
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer or 'full', got {text!r}")
-    return value
+from softmaxlab.cli_args import D, Parser, add_debug, add_read_options, batch, hidden
+from softmaxlab.config import CHOICES, ConfigError
 
 
 def _add_train(sub):
     p = sub.add_parser("train", help="train a classifier and write a run folder",
                        description="Train a classifier and write a run folder with config.toml, "
                        "history.csv, metrics.json, model.npz and report.html. Every option can "
-                       "also come from --config FILE.toml; flags given here override it.")
+                       "also come from --config FILE.toml; flags given here override it. An "
+                       "option that does not apply (--hidden without --model mlp, --momentum "
+                       "with --optimizer adam...) is refused.")
     a = p.add_argument
-    a("--data", help=f"dataset name (digits, fashion-mnist, spiral, binary-mod) or a CSV path "
-      f"(default {_D.data})")
-    a("--model", choices=CHOICES["model"], help=f"softmax regression or MLP (default {_D.model})")
-    a("--hidden", type=_hidden, help="MLP hidden widths, comma-separated (default "
-      f"{','.join(map(str, _D.hidden))})")
-    a("--activation", choices=CHOICES["activation"], help=f"MLP activation (default {_D.activation})")
-    a("--optimizer", choices=CHOICES["optimizer"], help=f"(default {_D.optimizer})")
-    a("--lr", type=float, help=f"learning rate (default {_D.lr})")
-    a("--momentum", type=float, help=f"SGD momentum (default {_D.momentum})")
-    a("--weight-decay", type=float, help=f"L2 penalty on weights (default {_D.weight_decay})")
-    a("--batch-size", type=_batch, help=f"rows per step, or 'full' (default {_D.batch_size})")
-    a("--epochs", type=int, help=f"(default {_D.epochs})")
-    a("--schedule", choices=CHOICES["schedule"], help=f"learning-rate schedule (default {_D.schedule})")
-    a("--dropout", type=float, help=f"MLP dropout rate (default {_D.dropout})")
+    a("--data", help="dataset name (digits, fashion-mnist, spiral, binary-mod) or the path of a "
+      f"CSV, TSV, Parquet or NPZ file (default {D.data})")
+    a("--model", choices=CHOICES["model"], help=f"softmax regression or MLP (default {D.model})")
+    a("--hidden", type=hidden, help="MLP hidden widths, comma-separated (default "
+      f"{','.join(map(str, D.hidden))}; --model mlp only)")
+    a("--activation", choices=CHOICES["activation"],
+      help=f"MLP activation (default {D.activation}; --model mlp only)")
+    a("--optimizer", choices=CHOICES["optimizer"], help=f"optimizer (default {D.optimizer})")
+    a("--lr", type=float, help=f"learning rate (default {D.lr})")
+    a("--momentum", type=float, help=f"SGD momentum (default {D.momentum}; --optimizer sgd only)")
+    a("--weight-decay", type=float, help=f"L2 penalty on weights (default {D.weight_decay})")
+    a("--batch-size", type=batch, help=f"rows per step, or 'full' (default {D.batch_size})")
+    a("--epochs", type=int, help=f"passes over the training split (default {D.epochs})")
+    a("--schedule", choices=CHOICES["schedule"], help=f"learning-rate schedule (default {D.schedule})")
+    a("--dropout", type=float, help=f"MLP dropout rate (default {D.dropout}; --model mlp only)")
     a("--class-weight", choices=["balanced", "none"], help="weight classes by 1/frequency "
       "(default none)")
     a("--early-stopping", action=argparse.BooleanOptionalAction,
       help="stop when validation loss stops improving; keep the best weights (default off)")
-    a("--patience", type=int, help=f"epochs without improvement before stopping (default {_D.patience})")
-    a("--val-fraction", type=float, help=f"share of the data for validation (default {_D.val_fraction})")
-    a("--test-fraction", type=float, help=f"share of the data for testing; ignored for datasets "
-      f"with their own test split (default {_D.test_fraction})")
-    a("--seed", type=int, help=f"seed of the run's single random generator (default {_D.seed})")
-    a("--dtype", choices=CHOICES["dtype"], help=f"(default {_D.dtype})")
+    a("--patience", type=int, help="epochs without improvement before stopping (default "
+      f"{D.patience}; --early-stopping only)")
+    a("--val-fraction", type=float, help=f"share of the data for validation (default {D.val_fraction})")
+    a("--test-fraction", type=float, help="share of the data for testing (default "
+      f"{D.test_fraction}; not for fashion-mnist, which has its own test split)")
+    a("--seed", type=int, help=f"seed of the run's single random generator (default {D.seed})")
+    a("--dtype", choices=CHOICES["dtype"], help=f"floating-point type of the model (default {D.dtype})")
     a("--preprocess", choices=CHOICES["preprocess"], help="feature scaling fitted on the training "
       "split: auto = [0,1] pixels for uint8 images, standardisation otherwise (default auto)")
-    a("--label-column", help="label column of a CSV file (default: the last column)")
+    add_read_options(p, training=True, label="label column of a CSV/TSV/Parquet file: its name, "
+                     "or with --no-header its 0-based index (default: the last column)")
     a("--data-dir", help="where to look first for Fashion-MNIST's IDX files")
-    a("--checkpoint-every", type=int, metavar="N", help="write checkpoint.npz every N epochs "
-      "(default 0: never)")
+    a("--checkpoint-every", type=int, metavar="N", help="write checkpoint.npz every N epochs, "
+      "so the run can be resumed (default 0: never)")
     a("--out", metavar="DIR", help="run folder (default runs/<timestamp>-<data>-<model>)")
     a("--config", metavar="FILE.toml", help="read settings from a TOML file")
     a("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint.npz")
     a("--overwrite", action="store_true", help="replace a finished run already in --out "
       "(without it such a folder is refused, so no result is lost)")
     a("--quiet", action="store_true", help="print only the final summary")
-    a("--debug", action="store_true", help="show Python tracebacks")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="softmaxlab", description="Softmax regression and MLP classifiers "
-                     "with hand-written NumPy gradients.")
-    parser.add_argument("--version", action="version", version=f"softmaxlab {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _add_train(sub)
-    p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset")
-    p.add_argument("model", metavar="RUN_DIR_OR_MODEL")
-    p.add_argument("--data", help="dataset name or CSV path (default: the run's own test split)")
-    p.add_argument("--data-dir")
-    p.add_argument("--label-column")
-    p.add_argument("--json", action="store_true", help="print all metrics as JSON")
-    p.add_argument("--debug", action="store_true")
-    p = sub.add_parser("predict", help="predict labels or probabilities for rows of a CSV file")
-    p.add_argument("model", metavar="MODEL", help="model.npz or a run folder")
-    p.add_argument("input", metavar="INPUT.csv", help="header row and the model's feature columns")
-    p.add_argument("--output", metavar="OUT.csv", help="write here instead of stdout")
-    p.add_argument("--proba", action="store_true", help="one probability column per class")
-    p.add_argument("--debug", action="store_true")
-    p = sub.add_parser("report", help="rebuild report.html and the PNGs of a run folder")
-    p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("--debug", action="store_true")
-    p = sub.add_parser("gradcheck", help="check gradients of a small random model")
-    p.add_argument("--model", choices=CHOICES["model"], default="mlp")
-    p.add_argument("--hidden", type=_hidden, default=[8, 8])
-    p.add_argument("--activation", choices=CHOICES["activation"], default="tanh")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--tolerance", type=float, default=1e-6, help="pass if every relative error "
-                   "is below this (default 1e-6)")
-    p.add_argument("--debug", action="store_true")
-    p = sub.add_parser("datasets", help="list datasets, their shapes and where they were found")
-    p.add_argument("--data-dir")
-    p.add_argument("--debug", action="store_true")
-    _add_lab(sub)
-    return parser
-
-
-def _add_lab(sub):
-    p = sub.add_parser("lab", help="open the interactive lab in a browser (needs softmaxlab[lab])",
-                       description="Start a local server with an interactive page: train softmax "
-                       "regression or an MLP on 2-D data and watch the boundary, the hidden "
-                       "units, the curves and one point's gradients, as the engine computes them.")
-    p.add_argument("--port", type=int, help="port to listen on (default 8765 or the next free "
-                   "one; 0 picks any free port)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, "
-                   "this machine only; anything else prints a warning)")
-    p.add_argument("--no-browser", action="store_true", help="only print the URL")
-    p.add_argument("--runs-dir", default="runs", metavar="DIR",
-                   help="where 'Save run folder' writes (default runs)")
-    p.add_argument("--debug", action="store_true")
-
-
-def _train_config(args) -> TrainConfig:
-    cfg = load_config(args.config)[0] if args.config else TrainConfig()
-    flags = {k: v for k, v in vars(args).items()
-             if v is not None and k in TrainConfig.__dataclass_fields__}
-    if flags.get("class_weight") == "none":
-        flags["class_weight"] = None
-    return cfg.updated(**flags).validate()
-
-
-def _check_data_name(data: str) -> None:
-    """An unknown name is a usage error (2); a missing file is a data error (1)."""
-    from pathlib import Path
-
-    from softmaxlab.data import DATASET_NAMES
-    from softmaxlab.data.tabular import tabular_suffix
-
-    name = data.strip().lower().replace("_", "-")
-    if name in DATASET_NAMES or tabular_suffix(data) or "/" in data or Path(data).exists():
-        return
-    raise ConfigError(f"unknown dataset {data!r}; use one of {', '.join(DATASET_NAMES)} "
-                      "or a path to a CSV file")
+    add_debug(p)
 
 
 def cmd_train(args) -> int:
+    from softmaxlab.commands.train import (
+        check_data_name,
+        config_from_args,
+        given_settings,
+        summary_line,
+    )
     from softmaxlab.runner import run_training
 
     mode = "quiet" if args.quiet else None
     if args.resume:
-        given = [k for k, v in vars(args).items() if v is not None and
-                 k in TrainConfig.__dataclass_fields__]
+        given = [k for k in given_settings(args)]
         given += [k for k in ("out", "config", "overwrite") if getattr(args, k)]
         if given:
             raise ConfigError(f"--resume takes its settings from the run's config.toml; "
                               f"drop {', '.join('--' + g.replace('_', '-') for g in given)}")
         result = run_training(resume=args.resume, progress_mode=mode)
     else:
-        cfg = _train_config(args)
-        _check_data_name(cfg.data)
+        cfg, notes = config_from_args(args)
+        for note in notes:
+            print(f"softmaxlab: note: {note}", file=sys.stderr)
+        check_data_name(cfg.data)
         result = run_training(cfg, run_dir=args.out, progress_mode=mode,
                               overwrite=args.overwrite)
     for note in result.notes:
         print(f"softmaxlab: note: {note}", file=sys.stderr)
-    m = result.metrics
-    acc = m["test"]["accuracy"]
-    secs = m["training_seconds"]
-    print(f"test accuracy {'n/a' if acc is None else f'{acc:.4f}'} | {m['epochs']} epochs | "
-          f"{secs:.{2 if secs < 10 else 1}f} s | {result.status} | run folder {result.run_dir}")
+    print(summary_line(result))
     if result.status == "diverged":
         print(f"softmaxlab train: error: {result.error}", file=sys.stderr)
         return 1
     return 130 if result.status == "interrupted" else 0
 
 
+def _add_evaluate(sub):
+    p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset")
+    p.add_argument("model", metavar="RUN_DIR_OR_MODEL", help="a run folder or its model.npz")
+    p.add_argument("--data", help="dataset name or data file (default: the run's own test "
+                   "split); a file's columns are matched to the model's by name")
+    p.add_argument("--data-dir", help="where to look first for Fashion-MNIST's IDX files")
+    add_read_options(p, label="label column of --data FILE: its name (default: the model's "
+                     "label column), or with --no-header its 0-based index (default: the last)")
+    p.add_argument("--json", action="store_true", help="print all metrics as JSON")
+    add_debug(p)
+
+
 def cmd_evaluate(args) -> int:
     from softmaxlab.commands import evaluate
 
-    m, what = evaluate(args.model, args.data, args.data_dir, args.label_column)
+    m, what = evaluate(args.model, args.data, args.data_dir, args.label_column,
+                       header=not args.no_header, delimiter=args.delimiter,
+                       decimal=args.decimal or ".")
     if args.json:
         print(json.dumps(m, indent=2))
         return 0
@@ -212,16 +133,36 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def cmd_predict(args) -> int:
-    from softmaxlab.commands import predict_csv
+def _add_predict(sub):
+    p = sub.add_parser("predict", help="predict labels or probabilities for the rows of a file")
+    p.add_argument("model", metavar="MODEL", help="model.npz or a run folder")
+    p.add_argument("input", metavar="INPUT.csv", help="rows to predict: a CSV/TSV file whose "
+                   "header names the model's columns (any order; a label column and other "
+                   "extra columns are ignored), or Parquet/NPZ")
+    p.add_argument("--output", metavar="OUT.csv", help="write here instead of stdout")
+    p.add_argument("--proba", action="store_true", help="one probability column per class")
+    add_read_options(p, label=None)
+    add_debug(p)
 
-    frame = predict_csv(args.model, args.input, proba=args.proba)
+
+def cmd_predict(args) -> int:
+    from softmaxlab.commands.predict import predict_csv, write_predictions
+
+    frame = predict_csv(args.model, args.input, proba=args.proba, header=not args.no_header,
+                        delimiter=args.delimiter, decimal=args.decimal or ".")
     if args.output:
-        frame.to_csv(args.output, index=False, float_format="%.6g")
-        print(f"wrote {len(frame)} predictions to {args.output}", file=sys.stderr)
+        write_predictions(frame, args.output)
+        print(f"wrote {len(frame)} prediction{'' if len(frame) == 1 else 's'} to {args.output}",
+              file=sys.stderr)
     else:
         frame.to_csv(sys.stdout, index=False, float_format="%.6g")
     return 0
+
+
+def _add_report(sub):
+    p = sub.add_parser("report", help="rebuild report.html and the PNGs of a run folder")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="the run folder")
+    add_debug(p)
 
 
 def cmd_report(args) -> int:
@@ -229,6 +170,42 @@ def cmd_report(args) -> int:
 
     print(build_report(args.run_dir))
     return 0
+
+
+def _add_runs(sub):
+    p = sub.add_parser("runs", help="list the run folders under a folder, one line each")
+    p.add_argument("dir", metavar="DIR", nargs="?", default="runs",
+                   help="the folder holding run folders, or one run folder (default runs)")
+    p.add_argument("--json", action="store_true", help="print the list as JSON, for scripts")
+    add_debug(p)
+
+
+def cmd_runs(args) -> int:
+    from softmaxlab.commands.runs import format_runs, list_runs
+
+    runs = list_runs(args.dir)
+    if args.json:
+        print(json.dumps(runs, indent=2))
+    elif runs:
+        print(format_runs(runs))
+    else:
+        print(f"no run folders in {args.dir}", file=sys.stderr)
+    return 0
+
+
+def _add_gradcheck(sub):
+    p = sub.add_parser("gradcheck", help="check gradients of a small random model")
+    p.add_argument("--model", choices=CHOICES["model"], default="mlp",
+                   help="model to check (default mlp)")
+    p.add_argument("--hidden", type=hidden, default=[8, 8],
+                   help="MLP hidden widths, comma-separated (default 8,8)")
+    p.add_argument("--activation", choices=CHOICES["activation"], default="tanh",
+                   help="MLP activation (default tanh)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random model and data "
+                   "(default 0)")
+    p.add_argument("--tolerance", type=float, default=1e-6, help="pass if every relative error "
+                   "is below this (default 1e-6)")
+    add_debug(p)
 
 
 def cmd_gradcheck(args) -> int:
@@ -246,6 +223,21 @@ def cmd_gradcheck(args) -> int:
     return 0 if ok else 1
 
 
+def _add_lab(sub):
+    p = sub.add_parser("lab", help="open the interactive lab in a browser (needs softmaxlab[lab])",
+                       description="Start a local server with an interactive page: train softmax "
+                       "regression or an MLP on 2-D data and watch the boundary, the hidden "
+                       "units, the curves and one point's gradients, as the engine computes them.")
+    p.add_argument("--port", type=int, help="port to listen on (default 8765 or the next free "
+                   "one; 0 picks any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, "
+                   "this machine only; anything else prints a warning)")
+    p.add_argument("--no-browser", action="store_true", help="only print the URL")
+    p.add_argument("--runs-dir", default="runs", metavar="DIR",
+                   help="where 'Save run folder' writes (default runs)")
+    add_debug(p)
+
+
 def cmd_lab(args) -> int:
     from softmaxlab.lab import serve
 
@@ -255,6 +247,12 @@ def cmd_lab(args) -> int:
     except ImportError as exc:  # the optional extra is not installed
         print(f"softmaxlab lab: error: {exc}", file=sys.stderr)
         return 1
+
+
+def _add_datasets(sub):
+    p = sub.add_parser("datasets", help="list datasets, their shapes and where they were found")
+    p.add_argument("--data-dir", help="where to look first for Fashion-MNIST's IDX files")
+    add_debug(p)
 
 
 def cmd_datasets(args) -> int:
@@ -271,21 +269,42 @@ def cmd_datasets(args) -> int:
     return 0
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="softmaxlab", description="Softmax regression and MLP classifiers "
+                    "with hand-written NumPy gradients.")
+    parser.add_argument("--version", action="version", version=f"softmaxlab {__version__}",
+                        help="show the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    _add_train(sub)
+    _add_evaluate(sub)
+    _add_predict(sub)
+    _add_report(sub)
+    _add_runs(sub)
+    _add_gradcheck(sub)
+    _add_datasets(sub)
+    _add_lab(sub)
+    return parser
+
+
 def _handle(args) -> int:
+    from softmaxlab.data import DataNote
     from softmaxlab.io import ModelFormatError
-    from softmaxlab.rundir import RunExistsError, RunLockedError
+    from softmaxlab.rundir import RunExistsError, RunLockedError, RunWriteError
     from softmaxlab.train import TrainingDivergedError
 
     prog = f"softmaxlab {args.command}"
     try:
-        return globals()[f"cmd_{args.command}"](args)
+        with warnings.catch_warnings():
+            # Every note about the data is shown, each time (not once per place).
+            warnings.simplefilter("always", DataNote)
+            return globals()[f"cmd_{args.command}"](args)
     except (ConfigError, RunExistsError) as exc:  # fixed by choosing other options
         if args.debug:
             raise
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except (FileNotFoundError, ValueError, TypeError, ModelFormatError, RunLockedError,
-            TrainingDivergedError, OSError) as exc:
+            RunWriteError, TrainingDivergedError, OSError) as exc:
         if args.debug:
             raise
         print(f"{prog}: error: {exc}", file=sys.stderr)
@@ -296,18 +315,29 @@ def _handle(args) -> int:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"softmaxlab: warning: {message}", file=file or sys.stderr)
+    from softmaxlab.data import DataNote
+
+    kind = "note" if issubclass(category, DataNote) else "warning"
+    print(f"softmaxlab: {kind}: {message}", file=file or sys.stderr)
 
 
 def main(argv=None) -> int:
-    """Entry point of the ``softmaxlab`` command; returns the exit status."""
+    """Entry point of the ``softmaxlab`` command; returns the exit status.
+
+    Warnings print as one line each while the command runs; the previous
+    ``warnings.showwarning`` is put back on return, so calling ``main`` from
+    Python (tests, notebooks) leaves the caller's warning display alone."""
+    previous = warnings.showwarning
     warnings.showwarning = _show_warning  # one line per warning, no source excerpt
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # usage errors, --help, --version: return the status
-        return exc.code if isinstance(exc.code, int) else 2
-    if args.command is None:
-        parser.print_help()
-        return 2
-    return _handle(args)
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # usage errors, --help, --version: return the status
+            return exc.code if isinstance(exc.code, int) else 2
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return _handle(args)
+    finally:
+        warnings.showwarning = previous

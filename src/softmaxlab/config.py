@@ -2,7 +2,10 @@
 
 Every setting a run depends on lives in :class:`TrainConfig`; the run folder's
 ``config.toml`` is its TOML form, so ``softmaxlab train --config
-runs/<run>/config.toml`` repeats the run bit for bit.
+runs/<run>/config.toml`` repeats the run bit for bit. A setting that does not
+apply to the run (``hidden`` for softmax regression, ``momentum`` for Adam,
+``delimiter`` for a built-in dataset...) is not written: see
+:meth:`TrainConfig.inapplicable`.
 """
 from __future__ import annotations
 
@@ -11,12 +14,10 @@ import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-try:  # Python >= 3.11
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10 needs the tomli backport
-    import tomli as tomllib
+from softmaxlab.tomlfile import dumps_toml, read_toml, tomllib
 
-__all__ = ["CHOICES", "ConfigError", "TrainConfig", "dumps_toml", "load_config", "read_toml"]
+__all__ = ["CHOICES", "ConfigError", "TrainConfig", "data_kind", "dumps_toml", "load_config",
+           "read_toml"]
 
 
 class ConfigError(ValueError):
@@ -32,7 +33,12 @@ CHOICES = {
     "dtype": ("float32", "float64"),
     "class_weight": ("balanced",),
     "preprocess": ("auto", "standard", "pixel", "none"),
+    "categorical": ("onehot", "error"),
+    "impute": ("none", "mean", "median", "most_frequent"),
+    "decimal": (".", ","),
 }
+# Sections of config.toml that describe the run rather than set it.
+INFO_TABLES = ("meta", "encoding")
 
 
 @dataclass
@@ -59,7 +65,12 @@ class TrainConfig:
     seed: int = 0
     dtype: str = "float32"
     preprocess: str = "auto"
-    label_column: str | None = None
+    label_column: str | int | None = None
+    no_header: bool = False
+    delimiter: str | None = None
+    decimal: str = "."
+    categorical: str = "onehot"
+    impute: str = "none"
     data_dir: str | None = None
     checkpoint_every: int = 0
 
@@ -94,12 +105,77 @@ class TrainConfig:
         if self.val_fraction + self.test_fraction >= 1:
             raise ConfigError(f"val-fraction + test-fraction must be < 1, got "
                               f"{self.val_fraction} + {self.test_fraction}")
-        if not isinstance(self.early_stopping, bool):
-            raise ConfigError(f"early_stopping must be true or false, got {self.early_stopping!r}")
-        for name in ("label_column", "data_dir"):
-            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
-                raise ConfigError(f"{name} must be a string, got {getattr(self, name)!r}")
+        for name in ("early_stopping", "no_header"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name.replace('_', '-')} must be true or false, got "
+                                  f"{getattr(self, name)!r}")
+        if self.data_dir is not None and not isinstance(self.data_dir, str):
+            raise ConfigError(f"data-dir must be a string, got {self.data_dir!r}")
+        self._check_label_column()
+        if self.delimiter is not None:
+            from softmaxlab.data.csv_reader import parse_delimiter
+
+            try:
+                self.delimiter = parse_delimiter(self.delimiter)
+            except (ValueError, AttributeError) as exc:
+                raise ConfigError(str(exc).replace("delimiter must", "--delimiter must")) from None
+            if self.delimiter == self.decimal:
+                raise ConfigError(f"--delimiter and --decimal are both {self.decimal!r}; "
+                                  "choose different characters")
         return self
+
+    def _check_label_column(self) -> None:
+        lc = self.label_column
+        if lc is None:
+            return
+        if self.no_header:
+            if isinstance(lc, str) and lc.strip().lstrip("+-").isdigit():
+                self.label_column = lc = int(lc)
+            if isinstance(lc, bool) or not isinstance(lc, int):
+                raise ConfigError(f"with --no-header, --label-column takes a 0-based column index "
+                                  f"such as 0 or -1 (negative counts from the end); got {lc!r}")
+        elif not isinstance(lc, str):
+            raise ConfigError(f"label-column {lc!r} is a position, which applies only with "
+                              "--no-header (no_header = true); give the column's name")
+
+    def inapplicable(self) -> dict:
+        """Settings that do not apply to this run, each with the reason.
+
+        ``hidden``, ``activation`` and ``dropout`` apply only to the MLP,
+        ``momentum`` only to SGD, ``patience`` only with early stopping;
+        ``label_column``, ``categorical`` only to CSV/TSV/Parquet files,
+        ``no_header``, ``delimiter``, ``decimal`` only to CSV/TSV, ``impute``
+        only to data files, ``data_dir`` only to Fashion-MNIST and
+        ``test_fraction`` to every dataset but Fashion-MNIST (its own test split).
+        """
+        kind = data_kind(self.data)
+        mlp = f"applies only to --model mlp (this run trains {self.model})"
+        rules = {
+            "hidden": (self.model == "mlp", mlp),
+            "activation": (self.model == "mlp", mlp),
+            "dropout": (self.model == "mlp", mlp),
+            "momentum": (self.optimizer == "sgd", "applies only to --optimizer sgd (Adam keeps "
+                         "its own moment estimates)"),
+            "patience": (self.early_stopping, "applies only with --early-stopping"),
+            "label_column": (kind in ("text", "parquet"), "applies only to CSV, TSV and "
+                             "Parquet files"),
+            "categorical": (kind in ("text", "parquet"), "applies only to CSV, TSV and "
+                            "Parquet files"),
+            "no_header": (kind == "text", "applies only to CSV and TSV files"),
+            "delimiter": (kind == "text", "applies only to CSV and TSV files"),
+            "decimal": (kind == "text", "applies only to CSV and TSV files"),
+            "impute": (kind in ("text", "parquet", "npz"), "applies only to data files (CSV, "
+                       "TSV, Parquet, NPZ)"),
+            "data_dir": (kind == "fashion-mnist", "applies only to --data fashion-mnist"),
+            "test_fraction": (kind != "fashion-mnist", "does not apply to fashion-mnist, which "
+                              "has its own test split"),
+        }
+        return {k: why for k, (ok, why) in rules.items() if not ok}
+
+    def normalized(self) -> TrainConfig:
+        """A copy with every inapplicable setting back at its default."""
+        default = TrainConfig()
+        return self.updated(**{k: getattr(default, k) for k in self.inapplicable()})
 
     def updated(self, **changes) -> TrainConfig:
         """A copy with ``changes`` applied (unknown names are refused)."""
@@ -110,11 +186,18 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
+        """Every setting, applicable or not."""
         return dataclasses.asdict(self)
 
-    def to_toml(self, meta: dict | None = None) -> str:
-        """TOML text: every setting (unset optional ones as comments) plus ``[meta]``."""
-        return dumps_toml(self.to_dict(), meta)
+    def settings(self) -> dict:
+        """The settings that apply to this run (see :meth:`inapplicable`), in order."""
+        skip = self.inapplicable()
+        return {k: v for k, v in self.to_dict().items() if k not in skip}
+
+    def to_toml(self, meta: dict | None = None, tables: dict | None = None) -> str:
+        """TOML text: the applicable settings (unset optional ones as comments),
+        then ``[meta]`` and any other ``tables`` (e.g. ``[encoding]``)."""
+        return dumps_toml(self.settings(), meta, tables)
 
 
 def _check_int(name, value, low, extra=""):
@@ -133,40 +216,22 @@ def _check_float(name, value, low, high=math.inf, low_open=False, high_open=Fals
         raise ConfigError(f"{name} must be a number in {lo}, {hi}; got {value!r}")
 
 
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        # repr round-trips a float exactly, which bit-for-bit reruns need.
-        return repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else
-                                                   ("inf" if v > 0 else "-inf"))
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    raise TypeError(f"cannot write {v!r} ({type(v).__name__}) to TOML")
+def data_kind(data) -> str:
+    """``'digits'``, ``'fashion-mnist'``, ``'spiral'``, ``'binary-mod'`` (built-in),
+    ``'text'`` (CSV/TSV), ``'parquet'``, ``'npz'`` or ``'unknown'``."""
+    from softmaxlab.data.csv_reader import TEXT_SUFFIXES
+    from softmaxlab.data.registry import DATASET_NAMES
+    from softmaxlab.data.tabular import tabular_suffix
 
-
-def dumps_toml(settings: dict, meta: dict | None = None) -> str:
-    """Write flat ``settings`` and an optional ``[meta]`` table as TOML.
-
-    TOML has no null, so a ``None`` setting is written as a comment and read
-    back as the default (which is ``None`` for every optional setting).
-    """
-    lines = []
-    for k, v in settings.items():
-        lines.append(f"# {k} = (unset)" if v is None else f"{k} = {_toml_value(v)}")
-    if meta:
-        lines += ["", "[meta]"]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in meta.items() if v is not None]
-    return "\n".join(lines) + "\n"
-
-
-def read_toml(path) -> dict:
-    """Parse a TOML file (raises ``tomllib.TOMLDecodeError``)."""
-    return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, str):
+        return "unknown"
+    name = data.strip().lower().replace("_", "-")
+    if name in DATASET_NAMES:
+        return name
+    suffix = tabular_suffix(data)
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    return {".parquet": "parquet", ".pq": "parquet", ".npz": "npz"}.get(suffix, "unknown")
 
 
 def load_config(path, base: TrainConfig | None = None) -> tuple[TrainConfig, dict]:
@@ -184,6 +249,8 @@ def load_config(path, base: TrainConfig | None = None) -> tuple[TrainConfig, dic
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     meta = raw.pop("meta", {})
+    for name in INFO_TABLES:
+        raw.pop(name, None)
     settings = {k.replace("-", "_"): v for k, v in raw.items()}
     try:
         cfg = (base or TrainConfig()).updated(**settings)

@@ -8,10 +8,23 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["decision_boundary", "image_grid", "image_with_proba", "learning_curves",
-           "confusion_matrix", "per_class_scores", "to_png"]
+__all__ = ["decision_boundary", "format_probability", "image_grid", "image_with_proba",
+           "learning_curves", "confusion_matrix", "per_class_scores", "to_png"]
 
 _WRONG, _RIGHT = "#c0392b", "#1e7b34"
+# The report's column is about 1070 px wide; a figure wider than that is
+# shrunk by the browser, and its labels with it. At 100 dpi, 10.5 in fit.
+MAX_WIDTH_IN = 10.5
+# 9 pt at 100 dpi is 12.5 px: readable at 100 % zoom.
+LABEL_PT = 9
+
+
+def format_probability(p: float) -> str:
+    """``0.42`` for ordinary values, ``3e-04`` for small ones (never ``0.00``)."""
+    p = float(p)
+    if p >= 0.01 or p == 0:
+        return f"{p:.2f}"
+    return f"{p:.0e}"
 
 
 def to_png(fig: Figure, dpi: int = 100) -> bytes:
@@ -45,7 +58,7 @@ def confusion_matrix(cm, class_names) -> Figure:
     """Counts with true classes as rows; cells shaded by row-normalised rate."""
     cm = np.asarray(cm)
     C = len(class_names)
-    size = min(9.0, max(3.5, 0.42 * C + 1.6))
+    size = min(MAX_WIDTH_IN - 1.5, max(3.5, 0.42 * C + 1.6))
     fig = Figure(figsize=(size + 1.2, size), layout="constrained")
     ax = fig.subplots()
     rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
@@ -54,7 +67,7 @@ def confusion_matrix(cm, class_names) -> Figure:
     if C <= 30:
         for i in range(C):
             for j in range(C):
-                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=9 if C <= 15 else 7,
                         color="white" if rates[i, j] > 0.5 else "black")
     ax.set_xticks(range(C), [str(c) for c in class_names], rotation=45, ha="right")
     ax.set_yticks(range(C), [str(c) for c in class_names])
@@ -65,7 +78,8 @@ def confusion_matrix(cm, class_names) -> Figure:
 def per_class_scores(per_class: dict) -> Figure:
     """Precision, recall and F1 of every class side by side."""
     names = list(per_class)
-    fig = Figure(figsize=(max(6.0, 0.7 * len(names) + 2), 3.6), layout="constrained")
+    fig = Figure(figsize=(min(MAX_WIDTH_IN, max(6.0, 0.7 * len(names) + 3)), 3.6),
+                 layout="constrained")
     ax = fig.subplots()
     x = np.arange(len(names))
     for k, key in enumerate(("precision", "recall", "f1")):
@@ -74,23 +88,26 @@ def per_class_scores(per_class: dict) -> Figure:
                   else "center")
     ax.set(ylim=(0, 1.05), title="Per-class scores (test)")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="lower right")
+    # Beside the axes, never over the bars (which reach 1.0 in a good model).
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
-def image_grid(images, image_shape, titles, wrong, ncols: int = 8, suptitle=None) -> Figure:
+def image_grid(images, image_shape, titles, wrong, ncols: int = 8, suptitle=None,
+               col_width: float = 1.3) -> Figure:
     """Images (rows of ``images`` reshaped to ``image_shape``) with a title each,
-    red when ``wrong``."""
+    red when ``wrong``; ``col_width`` inches per column (wider for longer titles)."""
     images = np.asarray(images)
     n = len(images)
     nrows = max(1, -(-n // ncols))
-    fig = Figure(figsize=(1.45 * ncols, 1.7 * nrows + 0.4), layout="constrained")
+    width = min(MAX_WIDTH_IN, col_width * ncols)
+    fig = Figure(figsize=(width, (width / ncols) * 1.25 * nrows + 0.3), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
     for ax in axes:
         ax.axis("off")
     for ax, img, title, bad in zip(axes, images, titles, wrong, strict=False):
         ax.imshow(img.reshape(image_shape), cmap="gray_r")
-        ax.set_title(title, fontsize=7, color=_WRONG if bad else _RIGHT)
+        ax.set_title(title, fontsize=LABEL_PT, color=_WRONG if bad else _RIGHT)
     if suptitle:
         fig.suptitle(suptitle)
     return fig
@@ -135,6 +152,6 @@ def decision_boundary(predict_proba, X, y, class_names, resolution: int = 200) -
                     vmax=(10 if C <= 10 else 20) - 0.5, s=10, edgecolors="k", linewidths=0.3)
     handles = [ax.scatter([], [], color=sc.cmap(sc.norm(i)), s=20, label=str(n))
                for i, n in enumerate(class_names)]
-    ax.legend(handles=handles, loc="upper right", fontsize=8)
+    ax.legend(handles=handles, loc="upper right", fontsize=9)
     ax.set(title="Decision boundary (training points)", xlabel="x1", ylabel="x2")
     return fig

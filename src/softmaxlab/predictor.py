@@ -1,16 +1,16 @@
 """A trained model together with what it needs to serve raw rows: the fitted
-preprocessing and the original label names. Saved as one pickle-free
-``model.npz`` (see :mod:`softmaxlab.io`)."""
+encoding (imputation, one-hot) and scaling, and the original label names.
+Saved as one pickle-free ``model.npz`` (see :mod:`softmaxlab.io`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from softmaxlab.data import Preprocessor, decode_labels
+from softmaxlab.data import ColumnEncoder, Preprocessor, decode_labels
 from softmaxlab.io import ModelFormatError, load_model, save_model
 
-__all__ = ["Predictor", "load_predictor"]
+__all__ = ["Predictor", "load_predictor", "read_preprocessing"]
 
 _KIND = "softmaxlab.cli-model"
 
@@ -28,8 +28,13 @@ class Predictor:
     class_names : list of str
         Display names aligned with ``classes``.
     feature_names : list of str
+        The raw input columns, in order.
     info : dict
-        JSON-able facts: dataset, image shape, label column, settings.
+        JSON-able facts: dataset, image shape, label column, how the file
+        was read, settings.
+    encoder : ColumnEncoder or None
+        For a user's file: imputation and one-hot encoding, applied before
+        the scaling (fitted on the training split only).
     """
 
     model: object
@@ -38,26 +43,51 @@ class Predictor:
     class_names: list
     feature_names: list
     info: dict = field(default_factory=dict)
+    encoder: ColumnEncoder | None = None
 
-    def transform(self, X) -> np.ndarray:
-        """Scaled features of shape (n_samples, n_features) in the model's dtype."""
+    @property
+    def feature_kinds(self) -> list:
+        """``'numeric'`` or ``'categorical'`` per input column."""
+        return list(self.encoder.kinds) if self.encoder else ["numeric"] * len(self.feature_names)
+
+    def transform(self, X, what: str = "the input") -> np.ndarray:
+        """Encoded and scaled features in the model's dtype.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_columns) or pandas.DataFrame
+            Raw rows: a DataFrame is matched by column name; text columns
+            hold categories, NaN/None mark missing values.
+        what : str
+            How notes and errors name the rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features) in ``model.dtype``
+        """
+        if self.encoder is not None:
+            X = self.encoder.transform(X, what)
         return self.preprocessor.transform(X, dtype=self.model.dtype)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X, what: str = "the input") -> np.ndarray:
         """Class probabilities of shape (n_samples, n_classes) for raw ``X``."""
-        return self.model.predict_proba(self.transform(X))
+        return self.model.predict_proba(self.transform(X, what))
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, what: str = "the input") -> np.ndarray:
         """Original labels of shape (n_samples,) for raw ``X``."""
-        return decode_labels(self.predict_proba(X).argmax(axis=1), self.classes)
+        return decode_labels(self.predict_proba(X, what).argmax(axis=1), self.classes)
 
     def save(self, path):
         arrays, pre_info = self.preprocessor.to_arrays()
+        arrays = {f"pre.{k}": v for k, v in arrays.items()}
         meta = {"kind": _KIND, "classes": list(self.classes),
                 "class_names": [str(c) for c in self.class_names],
                 "feature_names": list(self.feature_names), "preprocessing": pre_info,
                 **self.info}
-        return save_model(path, self.model, meta, {f"pre.{k}": v for k, v in arrays.items()})
+        if self.encoder is not None:
+            enc_arrays, meta["encoding"] = self.encoder.to_arrays()
+            arrays.update({f"enc.{k}": v for k, v in enc_arrays.items()})
+        return save_model(path, self.model, meta, arrays)
 
 
 def load_predictor(path) -> Predictor:
@@ -73,10 +103,24 @@ def load_predictor(path) -> Predictor:
         raise ModelFormatError(f"{path} is a softmaxlab model but not one written by "
                                "`softmaxlab train` (no preprocessing or label names inside)")
     try:
-        pre = Preprocessor.from_arrays(
-            {k[len("pre."):]: v for k, v in loaded.arrays.items() if k.startswith("pre.")},
-            meta.pop("preprocessing"))
+        pre, encoder = read_preprocessing(loaded.arrays, meta)
         return Predictor(loaded.model, pre, meta.pop("classes"), meta.pop("class_names"),
-                         meta.pop("feature_names"), meta)
-    except (KeyError, ValueError) as exc:
+                         meta.pop("feature_names"), meta, encoder)
+    except (KeyError, ValueError, TypeError) as exc:
         raise ModelFormatError(f"{path}: incomplete model metadata ({exc})") from None
+
+
+def read_preprocessing(arrays: dict, meta: dict) -> tuple[Preprocessor, ColumnEncoder | None]:
+    """The fitted scaling and (for a user's file) encoding stored in a CLI
+    model file; ``meta`` loses its ``preprocessing`` and ``encoding`` keys.
+    Files from before the encoding existed have none (None)."""
+    def part(prefix):
+        return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+    pre = Preprocessor.from_arrays(part("pre."), meta.pop("preprocessing"))
+    enc_info = meta.pop("encoding", None)
+    encoder = ColumnEncoder.from_arrays(part("enc."), enc_info) if enc_info else None
+    if encoder is not None and encoder.n_features_out_ != pre.n_features_in_:
+        raise ValueError(f"the encoding gives {encoder.n_features_out_} features but the scaling "
+                         f"expects {pre.n_features_in_}")
+    return pre, encoder

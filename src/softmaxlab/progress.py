@@ -8,17 +8,37 @@ import sys
 
 from softmaxlab.train import Callback
 
-__all__ = ["Progress", "format_epoch"]
+__all__ = ["Progress", "format_epoch", "format_seconds"]
+
+
+def format_seconds(seconds: float) -> str:
+    """A duration as people write it: ``0.004 s``, ``0.03 s``, ``4.20 s``, ``6 min 21 s``."""
+    if seconds < 0.01:
+        return f"{seconds:.1g} s" if seconds > 0 else "0 s"
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def _loss(v: float) -> str:
+    # An exploding loss (1e34) in 4 decimals would be a 40-digit number.
+    return f"{v:.4f}" if abs(v) < 1e5 else f"{v:.3g}"
 
 
 def format_epoch(row: dict, total: int) -> str:
     """One line for an epoch's History row."""
     width = len(str(total))
     parts = [f"epoch {row['epoch']:>{width}}/{total}",
-             f"loss {row['train_loss']:.4f}", f"acc {row['train_acc']:.4f}"]
+             f"loss {_loss(row['train_loss'])}", f"acc {row['train_acc']:.4f}"]
     if not math.isnan(row["val_loss"]):
-        parts += [f"val_loss {row['val_loss']:.4f}", f"val_acc {row['val_acc']:.4f}"]
-    parts += [f"lr {row['lr']:.3g}", f"{row['seconds']:.2f}s"]
+        parts += [f"val_loss {_loss(row['val_loss'])}", f"val_acc {row['val_acc']:.4f}"]
+    parts += [f"lr {row['lr']:.3g}", format_seconds(row["seconds"])]
     return "  ".join(parts)
 
 
@@ -34,7 +54,14 @@ class Progress(Callback):
     mode : {"bar", "lines", "quiet"} or None
         None picks "bar" when ``stream`` is a terminal, else "lines".
     stream : file, default sys.stdout
+
+    Attributes
+    ----------
+    intro : str or None
+        A line printed before the first epoch (what data the run trains on).
     """
+
+    intro = None
 
     def __init__(self, total_epochs: int, n_batches: int, mode: str | None = None, stream=None):
         self.stream = stream or sys.stdout
@@ -49,6 +76,8 @@ class Progress(Callback):
         self._loss = self._seen = self._correct = 0.0
 
     def on_train_begin(self, trainer):
+        if self.intro and self.mode != "quiet":
+            print(self.intro, file=self.stream, flush=True)
         if self.mode == "bar":
             from tqdm.auto import tqdm
 

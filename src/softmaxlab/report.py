@@ -12,7 +12,9 @@ import numpy as np
 from softmaxlab import plots
 from softmaxlab.config import read_toml
 from softmaxlab.io import load_bundle
+from softmaxlab.data.names import plural
 from softmaxlab.predictor import load_predictor
+from softmaxlab.progress import format_seconds
 from softmaxlab.rundir import (
     CONFIG,
     HISTORY,
@@ -22,6 +24,7 @@ from softmaxlab.rundir import (
     REPORT,
     read_history,
     write_text,
+    writing,
 )
 
 __all__ = ["build_report", "make_figures"]
@@ -33,10 +36,13 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;
 border-bottom:1px solid #ddd;padding-bottom:.2rem}
 .sub{color:#666;margin-top:0}table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
 td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:right}th{background:#f4f6f8}
-td:first-child,th:first-child{text-align:left}.kv td{text-align:left}
+td:first-child,th:first-child{text-align:left}.kv td,.kv th{text-align:left}
 figure{margin:1rem 0}img{max-width:100%;height:auto}
 figcaption{color:#666;font-size:.85rem}.status-diverged,.status-interrupted{color:#c0392b}
-.settings{columns:2;column-gap:2rem}
+.error{color:#c0392b}
+.settings{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:1.5rem;
+align-items:start}.settings table{width:100%;margin:0}.settings h3{font-size:1rem;margin:0 0 .3rem}
+.settings td:first-child{width:45%;color:#444}
 """
 
 # Marks the page once every image has decoded, so a headless browser test can
@@ -80,8 +86,10 @@ def make_figures(run_dir) -> dict:
         figs["worst_predictions"] = (
             "Worst predictions", "Test images with the lowest probability on their true class.",
             plots.image_grid(Xs[worst], shape,
-                             [f"{names[y[idx[k]]]} → {names[yp[k]]}\np(true)={conf_true[k]:.2f}"
-                              for k in worst], [y[idx[k]] != yp[k] for k in worst], ncols=6))
+                             [f"{names[y[idx[k]]]} → {names[yp[k]]}\n"
+                              f"p(true) = {plots.format_probability(conf_true[k])}"
+                              for k in worst], [y[idx[k]] != yp[k] for k in worst], ncols=6,
+                             col_width=1.7))
         k = worst[0]
         figs["probabilities"] = (
             "One prediction up close", "The worst test image beside its predicted probabilities.",
@@ -106,19 +114,98 @@ def _fmt(v, digits=4):
     return "–" if v is None else (f"{v:.{digits}f}" if isinstance(v, float) else str(v))
 
 
+# The settings table, in three groups; keys a group does not list go to the last.
+_GROUPS = {
+    "Data": ("data", "label_column", "no_header", "delimiter", "decimal", "categorical",
+             "impute", "preprocess", "val_fraction", "test_fraction", "data_dir", "seed"),
+    "Model": ("model", "hidden", "activation", "dropout", "dtype", "class_weight"),
+    "Training": ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs",
+                 "schedule", "early_stopping", "patience", "checkpoint_every"),
+}
+_NAMES = {"\t": "tab", ",": "comma (,)", ";": "semicolon (;)", "|": "pipe (|)"}
+
+
+def _setting(key, value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if key == "delimiter" and not value.startswith("detected"):
+        return _NAMES.get(value, repr(value))
+    return str(value)
+
+
+def _settings(cfg: dict, file_info: dict) -> str:
+    """Only the settings that apply to this run (older config.toml files hold
+    every setting; ``TrainConfig.inapplicable`` says which to leave out)."""
+    from softmaxlab.config import ConfigError, TrainConfig
+
+    try:
+        skip = TrainConfig().updated(**{k: v for k, v in cfg.items()
+                                        if k in TrainConfig.__dataclass_fields__}).inapplicable()
+    except (ConfigError, TypeError):
+        skip = {}
+    shown = {k: v for k, v in cfg.items() if k not in skip}
+    shown.setdefault("class_weight", "none")
+    if "delimiter" not in shown and file_info.get("delimiter") and "no_header" in shown:
+        shown["delimiter"] = f"detected: {_setting('delimiter', file_info['delimiter'])}"
+    rest = [k for k in shown if not any(k in g for g in _GROUPS.values())]
+    parts = []
+    for title, keys in _GROUPS.items():
+        rows = [[k, _setting(k, shown[k])] for k in keys if k in shown]
+        if title == "Training":
+            rows += [[k, _setting(k, shown[k])] for k in rest]
+        if rows:
+            parts.append(f"<div><h3>{title}</h3>{_table(rows, cls='kv')}</div>")
+    return '<div class="settings">' + "".join(parts) + "</div>"
+
+
+_SCALING = {"standard": "standardised", "pixel": "divided by the pixel maximum",
+            "none": "not scaled"}
+
+
+def _columns(encoding: dict | None, method: str) -> str:
+    """The input columns of a user's file and what was done to each."""
+    if not encoding:
+        return ""
+    scaled = _SCALING.get(method, method)
+    fills = encoding.get("fill", {})
+    impute = encoding.get("impute", "none")
+    rows = []
+    for c in encoding.get("numeric", []):
+        fill = f"; missing → {fills[c]:.4g} ({impute})" if c in fills else ""
+        rows.append([c, "numeric", f"{scaled}{fill}"])
+    for c, cats in encoding.get("categorical", {}).items():
+        shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
+        fill = f"; missing → {fills[c]} (most frequent)" if c in fills else ""
+        rows.append([c, "categorical", f"one-hot: {shown}{fill}"])
+    more = ""
+    if len(rows) > 40:
+        more = f"<p class=\"sub\">… and {len(rows) - 40} more columns (config.toml lists all)</p>"
+        rows = rows[:40]
+    return ("<h2>Input columns</h2><p class=\"sub\">Fitted on the training split, in this order: "
+            f"{html.escape(encoding.get('order', ''))}.</p>"
+            + _table(rows, ["column", "kind", "treatment"], cls="kv") + more)
+
+
 def build_report(run_dir) -> Path:
     """Write ``report.html`` and one PNG per figure into ``run_dir``; return the page's path."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)  # harmless here; Figure objects need no pyplot
     run_dir = Path(run_dir)
+    for name in (CONFIG, METRICS, HISTORY):
+        if not (run_dir / name).is_file():
+            what = "no such run folder" if not run_dir.is_dir() else f"no {name} in it"
+            raise FileNotFoundError(f"{run_dir}: {what}; give the folder of a finished run")
     cfg = read_toml(run_dir / CONFIG)
     meta = cfg.pop("meta", {})
     metrics = json.loads((run_dir / METRICS).read_text(encoding="utf-8"))
     sections = []
     for name, (title, caption, fig) in make_figures(run_dir).items():
         png = plots.to_png(fig)
-        (run_dir / f"{name}.png").write_bytes(png)
+        with writing(run_dir, f"{name}.png"):
+            (run_dir / f"{name}.png").write_bytes(png)
         b64 = base64.b64encode(png).decode("ascii")
         sections.append(f'<h2>{html.escape(title)}</h2><figure><img alt="{html.escape(title)}" '
                         f'src="data:image/png;base64,{b64}"><figcaption>{html.escape(caption)}'
@@ -132,11 +219,12 @@ def build_report(run_dir) -> Path:
     per_class = _table([[n, _fmt(v["precision"], 3), _fmt(v["recall"], 3), _fmt(v["f1"], 3),
                          v["support"]] for n, v in metrics["test"].get("per_class", {}).items()],
                        ["class", "precision", "recall", "F1", "support"])
-    # Architecture settings that do not apply to softmax regression would
-    # only mislead the reader of the page; config.toml keeps every setting.
-    unused = {"hidden", "activation", "dropout"} if cfg.get("model") == "softmax" else set()
-    settings = _table([[k, v] for k, v in cfg.items() if k not in unused], cls="kv")
+    encoding = cfg.pop("encoding", None)
+    pred = load_predictor(run_dir / MODEL)
+    settings = _settings(cfg, pred.info.get("file") or {})
     status = metrics.get("status", "completed")
+    error = (f'<p class="error">{html.escape(metrics["error"])}</p>'
+             if metrics.get("error") else "")
     title = f"softmaxlab run: {cfg.get('data')} / {cfg.get('model')}"
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -145,19 +233,23 @@ def build_report(run_dir) -> Path:
 <body>
 <h1>{html.escape(title)}</h1>
 <p class="sub">Test accuracy <b>{_fmt(metrics['test']['accuracy'])}</b> after
-{metrics.get('epochs')} epochs in {metrics.get('training_seconds', 0):.1f} s
+{plural(metrics.get('epochs') or 0, 'epoch')} in
+{format_seconds(metrics.get('training_seconds', 0))}
 (<span class="status-{html.escape(status)}">{html.escape(status)}</span>) &middot;
 softmaxlab {html.escape(str(meta.get('softmaxlab_version', '?')))} &middot;
 {html.escape(run_dir.name)}</p>
+{error}
 <h2>Final metrics</h2>
 {summary}
 {sections[0] if sections else ''}
 <h2>Per-class metrics (test)</h2>
 {per_class}
 {''.join(sections[1:])}
+{_columns(encoding, pred.preprocessor.method)}
 <h2>Settings</h2>
-<div class="settings">{settings}</div>
+{settings}
 <script>{_SCRIPT}</script>
 </body></html>
 """
-    return write_text(run_dir / REPORT, page)
+    with writing(run_dir, REPORT):
+        return write_text(run_dir / REPORT, page)

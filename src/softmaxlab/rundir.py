@@ -2,7 +2,9 @@
 atomic writers for the history, metrics and checkpoints."""
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import io
 import json
 import math
@@ -15,13 +17,19 @@ from softmaxlab.io import atomic_write, load_bundle, save_bundle
 from softmaxlab.train import Callback, History
 from softmaxlab.train.history import COLUMNS
 
-__all__ = ["CHECKPOINT", "CONFIG", "HISTORY", "LOCK", "METRICS", "MODEL", "PREDICTIONS",
-           "REPORT", "CheckpointWriter", "RunLock", "RunLockedError", "default_run_dir",
-           "load_checkpoint", "read_history", "write_history", "write_json", "write_text"]
+__all__ = ["CHECKPOINT", "CONFIG", "FIGURES", "HISTORY", "LOCK", "METRICS", "MODEL",
+           "PREDICTIONS", "REPORT", "CheckpointWriter", "RunLock", "RunLockedError",
+           "RunWriteError", "clear_run_files", "default_run_dir", "load_checkpoint",
+           "os_error_words", "read_history", "read_status", "write_history", "write_json",
+           "write_text", "writing"]
 
 CONFIG, HISTORY, METRICS = "config.toml", "history.csv", "metrics.json"
 MODEL, PREDICTIONS, REPORT = "model.npz", "predictions.npz", "report.html"
 CHECKPOINT, LOCK = "checkpoint.npz", ".lock"
+FIGURES = ("curves", "confusion_matrix", "per_class", "test_images", "worst_predictions",
+           "probabilities", "decision_boundary")
+# What a finished run holds, in the order it is written.
+_RUN_FILES = (CONFIG, MODEL, HISTORY, METRICS, PREDICTIONS, REPORT)
 
 
 class RunLockedError(RuntimeError):
@@ -30,6 +38,63 @@ class RunLockedError(RuntimeError):
 
 class RunExistsError(RuntimeError):
     """The run folder already holds a run (and overwriting was not asked for)."""
+
+
+class RunWriteError(RuntimeError):
+    """A file of the run folder could not be written (disk full, permissions...);
+    the message names the folder, the file, the reason and the complete files."""
+
+
+_OS_WORDS = {
+    errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+    errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only", errno.ENOENT: "a folder on the way is missing",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "a folder of that name is in the way", errno.ENAMETOOLONG: "the name is too long",
+    errno.EIO: "an input/output error of the disk",
+}
+
+
+def os_error_words(exc: OSError) -> str:
+    """The reason of an ``OSError`` in plain words ("the disk is full")."""
+    return _OS_WORDS.get(exc.errno) or (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def _complete_files(run_dir: Path) -> str:
+    # Every file is written atomically, so one that exists is complete.
+    done = [f for f in (*_RUN_FILES, CHECKPOINT) if (run_dir / f).is_file()]
+    missing = [f for f in _RUN_FILES if f not in done]
+    text = f"complete: {', '.join(done) if done else 'none'}"
+    return text + (f"; not written: {', '.join(missing)}" if missing else "")
+
+
+@contextlib.contextmanager
+def writing(run_dir, name: str):
+    """Turn an ``OSError`` while writing ``name`` into a :class:`RunWriteError`
+    that says what happened in the user's terms and which files are complete."""
+    try:
+        yield
+    except OSError as exc:
+        run_dir = Path(run_dir)
+        raise RunWriteError(f"could not write {name} in the run folder {run_dir}: "
+                            f"{os_error_words(exc)}; {_complete_files(run_dir)}") from exc
+
+
+def clear_run_files(run_dir) -> None:
+    """Remove a previous run's files (for ``--overwrite``), so none is left to
+    be mistaken for the new run's."""
+    run_dir = Path(run_dir)
+    for name in (*_RUN_FILES, CHECKPOINT, *(f"{f}.png" for f in FIGURES)):
+        with contextlib.suppress(FileNotFoundError):
+            (run_dir / name).unlink()
+
+
+def read_status(run_dir) -> str | None:
+    """``status`` from ``metrics.json`` (None when the run has not finished)."""
+    try:
+        return json.loads((Path(run_dir) / METRICS).read_text(encoding="utf-8")).get("status")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def default_run_dir(data: str, model: str, root="runs") -> Path:
@@ -66,7 +131,14 @@ class RunLock:
         self._held = False
 
     def acquire(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return self._acquire()
+        except OSError as exc:
+            raise RunWriteError(f"cannot create the run folder {self.path.parent}: "
+                                f"{os_error_words(exc)}; choose another --out") from exc
+
+    def _acquire(self) -> RunLock:
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -162,10 +234,12 @@ class CheckpointWriter(Callback):
 
     def save(self, trainer):
         state = trainer.state_dict()
-        save_bundle(self.path, "checkpoint", {"state": state["scalars"], **self.extra},
-                    state["arrays"])
+        with writing(self.path.parent, CHECKPOINT):
+            save_bundle(self.path, "checkpoint", {"state": state["scalars"], **self.extra},
+                        state["arrays"])
         # A run killed later still shows its history up to this checkpoint.
-        write_history(self.path.parent / HISTORY, trainer.history)
+        with writing(self.path.parent, HISTORY):
+            write_history(self.path.parent / HISTORY, trainer.history)
 
 
 def load_checkpoint(run_dir) -> tuple[dict, dict]:

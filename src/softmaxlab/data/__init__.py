@@ -20,12 +20,21 @@ from .preprocess import PREPROCESS_METHODS, Preprocessor
 from .registry import DATASET_NAMES, Dataset, list_datasets, load_dataset
 from .split import Splits, split_dataset
 from .synthetic import make_binary_mod, make_spiral
-from .tabular import load_csv, load_npz, load_parquet, load_table
+from .columns import CATEGORICAL, NUMERIC
+from .encoding import IMPUTE_STRATEGIES, ColumnEncoder
+from .notes import DataNote
+from .npz import load_npz
+from .tabular import load_csv, load_parquet, load_table
 
 __all__ = [
+    "CATEGORICAL",
     "DATASET_NAMES",
     "FASHION_MNIST_CLASSES",
+    "IMPUTE_STRATEGIES",
+    "NUMERIC",
     "PREPROCESS_METHODS",
+    "ColumnEncoder",
+    "DataNote",
     "Dataset",
     "DatasetNotFoundError",
     "IDXFormatError",

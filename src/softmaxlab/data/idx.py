@@ -123,7 +123,8 @@ def _parse_header(stream, path: Path, compressed: bool) -> IDXHeader:
     if len(head) < 4:
         raise IDXFormatError(
             f"{path}: expected a 4-byte IDX header (00 00 <dtype> <ndim>), "
-            f"found only {len(head)} byte(s); the file is empty or truncated"
+            f"found only {len(head)} byte{'' if len(head) == 1 else 's'}; the file is empty or "
+            "truncated"
         )
     if head[0] != 0 or head[1] != 0:
         raise IDXFormatError(

@@ -44,9 +44,13 @@ def encode_labels(y, classes=None) -> tuple[np.ndarray, list]:
     if len(classes_arr) == 0:
         return np.zeros(len(y), dtype=np.int64), []
     if (y.dtype.kind in "US") != (classes_arr.dtype.kind in "US"):
+        kind = {True: "names", False: "numbers"}
         raise ValueError(
-            f"labels of dtype {y.dtype} cannot match classes of dtype {classes_arr.dtype} "
-            f"({classes_arr.tolist()[:5]}...); use labels of the same kind as the classes"
+            f"the labels are {kind[y.dtype.kind in 'US']} (e.g. {y.tolist()[0]!r}) but the "
+            f"classes are {kind[classes_arr.dtype.kind in 'US']} "
+            f"({', '.join(map(repr, classes_arr.tolist()[:5]))}"
+            f"{', ...' if len(classes_arr) > 5 else ''}); use labels of the same kind as the "
+            "classes (is this the right label column?)"
         )
     # searchsorted on the sorted classes is exactly what LabelEncoder.transform does.
     idx = np.searchsorted(classes_arr, y)

@@ -50,7 +50,7 @@ class Preprocessor:
     @classmethod
     def for_dataset(cls, ds) -> Preprocessor:
         """Pixel scaling for uint8 image data, standardisation otherwise."""
-        if ds.X.dtype == np.uint8:
+        if getattr(ds.X, "dtype", None) == np.uint8:
             return cls("pixel", pixel_max=255.0)
         return cls("standard")
 
@@ -58,13 +58,17 @@ class Preprocessor:
     def is_fitted(self) -> bool:
         return hasattr(self, "n_features_in_")
 
-    def fit(self, X) -> Preprocessor:
+    def fit(self, X, passthrough=None) -> Preprocessor:
         """Learn the scaling from training features.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             The training split only.
+        passthrough : array-like of int, optional
+            Columns left as they are (mean 0, scale 1): the 0/1 indicators of
+            a one-hot encoding, so a category never seen in training (all
+            zeros) adds nothing to the logits.
 
         Returns
         -------
@@ -83,6 +87,9 @@ class Preprocessor:
                 np.float64)
         elif self.method == "pixel":
             self.scale_ = np.full(d, self.pixel_max)
+        if passthrough is not None and len(passthrough):
+            keep = np.asarray(passthrough, dtype=np.int64)
+            self.mean_[keep], self.scale_[keep] = 0.0, 1.0
         self.n_features_in_ = d
         return self
 

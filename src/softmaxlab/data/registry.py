@@ -48,7 +48,13 @@ class Dataset:
     class_names : list of str or None
         Display names aligned with ``classes`` (e.g. ``'Ankle boot'`` for 9).
     meta : dict
-        JSON-able facts: ``source`` (where it was found), parameters, etc.
+        JSON-able facts: ``source`` (where it was found), parameters, etc.;
+        for a file also ``file`` (format, header, delimiter, columns).
+    feature_kinds : list of {'numeric', 'categorical'} or None
+        For a user's file: one kind per feature, and ``X`` may then hold
+        NaN (missing values to impute) or, with categorical columns, be a
+        pandas DataFrame; a :class:`~softmaxlab.data.ColumnEncoder` turns it
+        into numbers after the split. None for the built-in datasets.
     """
 
     X: np.ndarray
@@ -61,6 +67,7 @@ class Dataset:
     y_test: np.ndarray | None = None
     class_names: list | None = None
     meta: dict = field(default_factory=dict)
+    feature_kinds: list | None = None
 
     def __post_init__(self):
         if self.X.ndim != 2 or self.y.shape != (self.X.shape[0],):
@@ -157,8 +164,13 @@ def load_dataset(
     name_or_path: str | os.PathLike,
     *,
     data_dir: str | os.PathLike | None = None,
-    label_column: str | None = None,
+    label_column=None,
     seed=0,
+    header: bool = True,
+    delimiter: str | None = None,
+    decimal: str = ".",
+    categorical: str = "onehot",
+    allow_missing: bool = False,
     **kwargs,
 ) -> Dataset:
     """Load a built-in dataset by name, or the user's file by path.
@@ -171,10 +183,13 @@ def load_dataset(
         ``.csv.gz``, ``.npz``, ``.parquet`` or ``.pq``.
     data_dir : str or path-like, optional
         Where to look first for Fashion-MNIST.
-    label_column : str, optional
-        Label column of a CSV/Parquet file (default: its last column).
+    label_column : str or int, optional
+        Label column of a CSV/TSV/Parquet file (default: its last column);
+        a 0-based position with ``header=False``.
     seed : int or numpy.random.Generator, default 0
         Seed of the generated datasets (spiral).
+    header, delimiter, decimal, categorical, allow_missing
+        How to read a user's file; see :func:`~softmaxlab.data.load_csv`.
     **kwargs
         Options of the generated datasets: ``n_per_class``, ``n_classes``,
         ``noise``, ``turns`` for spiral; ``bits``, ``k`` for binary-mod.
@@ -205,16 +220,24 @@ def load_dataset(
             )
         if kwargs:
             raise TypeError(f"{raw}: options {sorted(kwargs)} apply only to generated datasets")
-        table = load_table(raw, label_column)
+        table = load_table(raw, label_column, header=header, delimiter=delimiter,
+                           decimal=decimal, categorical=categorical, allow_missing=allow_missing)
         return Dataset(
             X=table.X, y=table.y, classes=_sorted_classes(table.y),
             feature_names=table.feature_names, name=Path(raw).name,
-            meta={"source": str(Path(raw).resolve()), "label_column": table.label_column},
+            meta={"source": str(Path(raw).resolve()), "label_column": table.label_column,
+                  "file": table.info},
+            feature_kinds=list(table.kinds),
         )
-    if label_column is not None:
+    given = [n for n, v, d in (("label_column", label_column, None), ("header", header, True),
+                               ("delimiter", delimiter, None), ("decimal", decimal, "."),
+                               ("categorical", categorical, "onehot"),
+                               ("allow_missing", allow_missing, False)) if v != d]
+    if given:
         raise ValueError(
-            f"label_column={label_column!r} applies only to CSV/Parquet files, "
-            f"not to the built-in dataset {key!r}; leave it unset"
+            f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} only to data files "
+            f"(CSV, TSV, Parquet, NPZ), not to the built-in dataset {key!r}; leave "
+            f"{'it' if len(given) == 1 else 'them'} unset"
         )
     if kwargs and key not in ("spiral", "binary-mod"):
         raise TypeError(f"dataset {key!r} takes no options, got {sorted(kwargs)}")

@@ -23,8 +23,9 @@ class Splits:
 
     Attributes
     ----------
-    X_train, X_val, X_test : ndarray of shape (n_*, n_features)
-        Same dtype as the dataset's ``X``; ``X_val``/``X_test`` may have 0 rows.
+    X_train, X_val, X_test : ndarray of shape (n_*, n_features) or DataFrame
+        Same type and dtype as the dataset's ``X``; ``X_val``/``X_test`` may
+        have 0 rows.
     y_train, y_val, y_test : ndarray of shape (n_*,), int64
         Indices into ``classes``.
     classes : list
@@ -47,6 +48,13 @@ class Splits:
     idx_val: np.ndarray
     idx_test: np.ndarray
     predefined_test: bool
+
+
+def take_rows(X, idx):
+    """Rows ``idx`` of an array or of a pandas DataFrame (a table with text columns)."""
+    if hasattr(X, "iloc"):
+        return X.iloc[idx].reset_index(drop=True)
+    return X[idx]
 
 
 def _check_fraction(name: str, value) -> float:
@@ -146,15 +154,15 @@ def split_dataset(ds, val_fraction=0.15, test_fraction=0.15, seed=0, *, stratify
         if test_fraction > 0:
             pool, idx_test = _split_indices(pool, y_all, test_fraction, rs_test, stratify,
                                             "test", classes)
-        X_test, y_test = ds.X[idx_test], y_all[idx_test]
+        X_test, y_test = take_rows(ds.X, idx_test), y_all[idx_test]
         val_share = val_fraction / (1 - test_fraction)
     idx_train, idx_val = pool, empty
     if val_fraction > 0:
         idx_train, idx_val = _split_indices(pool, y_all[pool], val_share, rs_val, stratify,
                                             "validation", classes)
     return Splits(
-        X_train=ds.X[idx_train], y_train=y_all[idx_train],
-        X_val=ds.X[idx_val], y_val=y_all[idx_val],
+        X_train=take_rows(ds.X, idx_train), y_train=y_all[idx_train],
+        X_val=take_rows(ds.X, idx_val), y_val=y_all[idx_val],
         X_test=X_test, y_test=y_test, classes=classes,
         idx_train=idx_train, idx_val=idx_val, idx_test=idx_test, predefined_test=predefined,
     )

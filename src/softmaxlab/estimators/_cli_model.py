@@ -1,6 +1,6 @@
 """Turn a ``model.npz`` written by ``softmaxlab train`` into a scikit-learn
-``Pipeline``: the CLI's fitted preprocessing, then an estimator holding the
-network and the label names."""
+``Pipeline``: the CLI's fitted encoding (imputation, one-hot) and scaling,
+then an estimator holding the network and the label names."""
 from __future__ import annotations
 
 import warnings
@@ -17,21 +17,23 @@ _ACTIVATION = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "logistic", "Identity"
 
 
 def from_cli_model(loaded, path) -> Pipeline:
-    """``Pipeline([("preprocess", FunctionTransformer), ("model", estimator)])``.
+    """``Pipeline([("encode", FunctionTransformer), ("preprocess", FunctionTransformer),
+    ("model", estimator)])``; the ``encode`` step only for a model trained on
+    a user's file (it imputes and one-hot encodes, and takes a DataFrame
+    matched by column name, or an array in the training column order).
 
-    The transformer calls the CLI's own ``Preprocessor.transform``, so a raw
-    row is scaled exactly as ``softmaxlab predict`` scales it.
+    The transformers call the CLI's own ``ColumnEncoder.transform`` and
+    ``Preprocessor.transform`` (``step.func.__self__`` is that object), so a
+    raw row is encoded and scaled exactly as ``softmaxlab predict`` does it.
     """
-    from softmaxlab.data import Preprocessor
     from softmaxlab.estimators._classes import MLPClassifier, SoftmaxRegression
+    from softmaxlab.predictor import read_preprocessing
 
     meta, model = loaded.meta, loaded.model
     try:
-        pre = Preprocessor.from_arrays(
-            {k[len("pre."):]: v for k, v in loaded.arrays.items() if k.startswith("pre.")},
-            meta["preprocessing"])
+        pre, encoder = read_preprocessing(loaded.arrays, dict(meta))
         classes = np.asarray(meta["classes"])
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, TypeError) as exc:
         raise ModelFormatError(f"{path}: incomplete CLI model metadata ({exc}).") from None
     if len(classes) != model.n_classes:
         raise ModelFormatError(f"{path}: {len(classes)} class labels for a {model.n_classes}-class network.")
@@ -59,4 +61,9 @@ def from_cli_model(loaded, path) -> Pipeline:
     est.n_features_in_ = model.n_features
     prep = FunctionTransformer(pre.transform, kw_args={"dtype": model.dtype})
     prep.fit(np.zeros((1, pre.n_features_in_)))
-    return Pipeline([("preprocess", prep), ("model", est)])
+    steps = [("preprocess", prep), ("model", est)]
+    if encoder is not None:
+        encode = FunctionTransformer(encoder.transform, validate=False)
+        encode.fit(np.zeros((1, len(encoder.columns))))
+        steps.insert(0, ("encode", encode))
+    return Pipeline(steps)

@@ -1,0 +1,65 @@
+"""Argument types and option groups shared by the subcommands of ``cli.py``."""
+from __future__ import annotations
+
+import argparse
+
+from softmaxlab.config import CHOICES, TrainConfig
+
+__all__ = ["D", "Parser", "add_debug", "add_read_options", "batch", "hidden"]
+
+D = TrainConfig()
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not usage + error
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def hidden(text: str) -> list:
+    try:
+        widths = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected widths such as 256,128, got {text!r}") from None
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive widths such as 256,128, got {text!r}")
+    return widths
+
+
+def batch(text: str):
+    if text == "full":
+        return "full"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'full', got {text!r}")
+    return value
+
+
+def add_debug(p) -> None:
+    p.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
+
+
+def add_read_options(p, *, label: str | None, training: bool = False) -> None:
+    """How to read a CSV/TSV file: label column, header, delimiter, decimal mark
+    (and, for training, categorical columns and missing values). Every default
+    is None, so a flag that was given, even with its default value, is seen."""
+    a = p.add_argument
+    if label:
+        a("--label-column", metavar="NAME|INDEX", help=label)
+    a("--no-header", action="store_true", default=None,
+      help="the file has no header row: its first row is data and columns are taken by "
+           "position" + (", and --label-column is a 0-based index (negative from the end)"
+                         if label else ", in the training order"))
+    a("--delimiter", metavar="CHAR", help="field delimiter of a CSV/TSV file: ',', ';', 'tab', "
+      "'|' or another character (default: detected from the first lines)")
+    a("--decimal", choices=CHOICES["decimal"], metavar="MARK",
+      help="decimal mark of the numbers in a CSV/TSV file: . or , (default .)")
+    if training:
+        a("--categorical", choices=CHOICES["categorical"], help="text feature columns: onehot = "
+          "one-hot encode them (categories fitted on the training split; unseen ones are "
+          "ignored with a note), error = refuse them (default onehot)")
+        a("--impute", choices=CHOICES["impute"], help="missing feature values (empty, NA, ?): "
+          "fill numeric ones with this statistic of the training split and categories with "
+          "the most frequent one; none = refuse them (default none)")

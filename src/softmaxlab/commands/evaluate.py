@@ -1,0 +1,72 @@
+"""``softmaxlab evaluate``: the metrics of a saved model on a dataset."""
+from __future__ import annotations
+
+import numpy as np
+
+from softmaxlab.commands.model import resolve_model
+from softmaxlab.commands.read import read_for_model
+from softmaxlab.config import ConfigError, data_kind, load_config
+from softmaxlab.data import encode_labels, load_dataset, split_dataset
+from softmaxlab.data.names import plural
+from softmaxlab.metrics import classification_metrics
+from softmaxlab.rundir import CONFIG
+
+__all__ = ["evaluate"]
+
+
+def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header: bool = True,
+             delimiter=None, decimal: str = ".") -> tuple[dict, str]:
+    """Metrics of a saved model; returns (metrics, description of the data used).
+
+    Without ``data``, a run folder is evaluated on its own test split
+    (re-created from ``config.toml``: same seed, same split). With a file,
+    its columns are matched to the model's by name (by position with
+    ``header=False``); the label column defaults to the model's.
+    """
+    from softmaxlab.runner import load_run_data
+
+    pred, run_dir = resolve_model(model_path)
+    file_options = [n for n, v, d in (("--label-column", label_column, None),
+                                      ("--no-header", header, True),
+                                      ("--delimiter", delimiter, None),
+                                      ("--decimal", decimal, "."))
+                    if v != d]
+    if data is None:
+        if file_options:
+            raise ConfigError(f"{', '.join(file_options)} appl{'ies' if len(file_options) == 1 else 'y'}"
+                              " only with --data FILE; the run's own test split is read as in "
+                              "training")
+        if run_dir is None or not (run_dir / CONFIG).is_file():
+            raise ValueError("give --data: the model is not inside a run folder with "
+                             f"{CONFIG}, so its test split is unknown")
+        cfg, _ = load_config(run_dir / CONFIG)
+        if data_dir:
+            cfg = cfg.updated(data_dir=data_dir)
+        ds = load_run_data(cfg)
+        if list(ds.feature_names) != list(pred.feature_names):
+            raise ValueError(f"{cfg.data} no longer has the columns the model was trained on; "
+                             "give --data with a file that has them")
+        # The split is the first draw from the run's Generator, as in training.
+        s = split_dataset(ds, cfg.val_fraction, cfg.test_fraction,
+                          seed=np.random.default_rng(cfg.seed))
+        X, y_raw, what = s.X_test, np.asarray(ds.classes)[s.y_test], f"test split of {cfg.data}"
+    elif data_kind(data) in ("text", "parquet", "npz"):
+        rows = read_for_model(pred, data, header=header, delimiter=delimiter, decimal=decimal,
+                              label_column=label_column, need_label=True)
+        X, y_raw, what = rows.X, rows.y, f"all {plural(len(rows.y), 'row')} of {data}"
+    else:
+        if file_options:
+            raise ConfigError(f"{', '.join(file_options)} apply only to data files, not to the "
+                              f"built-in dataset {data!r}")
+        ds = load_dataset(data, data_dir=data_dir)
+        if ds.has_test_split:
+            X, y_raw, what = ds.X_test, ds.y_test, f"test split of {data}"
+        else:
+            X, y_raw, what = ds.X, ds.y, f"all {plural(ds.n_samples, 'row')} of {data}"
+        if list(ds.feature_names) != list(pred.feature_names):
+            raise ValueError(f"{data} has {plural(ds.n_features, 'feature')} "
+                             f"({', '.join(ds.feature_names[:3])}, ...) but the model was trained "
+                             f"on {plural(len(pred.feature_names), 'feature')} "
+                             f"({', '.join(map(str, pred.feature_names[:3]))}, ...)")
+    y, _ = encode_labels(np.asarray(y_raw), pred.classes)
+    return classification_metrics(y, pred.predict_proba(X, what), pred.class_names), what

@@ -1,0 +1,120 @@
+"""Columns by name: which column holds the labels, and which of a file's
+columns hold a model's features. Names are matched exactly (they are
+case-sensitive); a near miss is refused with a hint, never matched."""
+from __future__ import annotations
+
+import difflib
+import warnings
+
+from .notes import DataNote
+
+__all__ = ["match_columns", "plural", "resolve_label"]
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``'1 row'``, ``'2 rows'``."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def _names(names, limit=6) -> str:
+    shown = ", ".join(repr(n) for n in list(names)[:limit])
+    return shown + (", ..." if len(names) > limit else "")
+
+
+def _close(name: str, names) -> str:
+    """A hint for a name that is not among ``names``: a case-only difference
+    first (refused, never matched: names are case-sensitive), else the closest."""
+    same = [n for n in names if isinstance(n, str) and n.lower() == str(name).lower()]
+    if same:
+        return f" (did you mean {same[0]!r}? column names are case-sensitive)"
+    close = difflib.get_close_matches(str(name), [str(n) for n in names], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def resolve_label(names: list, label_column, header: bool, path) -> int:
+    """Position of the label column.
+
+    With a header, ``label_column`` is a name (default: the last column);
+    without one it is a 0-based index, negative from the end (default -1).
+    """
+    k = len(names)
+    if not header:
+        if label_column is None:
+            return k - 1
+        try:
+            pos = int(label_column)
+        except (TypeError, ValueError):
+            raise ValueError(f"{path}: with --no-header the label column is a 0-based index "
+                             f"such as 0 or -1, got {label_column!r}") from None
+        if not -k <= pos < k:
+            raise ValueError(f"{path}: label column index {pos} is out of range; the file has "
+                             f"{plural(k, 'column')} (0..{k - 1}, or -{k}..-1 from the end)")
+        return pos % k
+    if label_column is None:
+        return k - 1
+    label_column = str(label_column).strip()
+    if label_column in names:
+        return names.index(label_column)
+    hint = _close(label_column, names)
+    position = ""
+    if not hint and label_column.lstrip("-").isdigit():
+        position = "; to choose a column by position, read the file with --no-header"
+    raise ValueError(f"{path}: no label column {label_column!r}{hint}; available columns: "
+                     f"{', '.join(map(repr, names))}{position}. Pass one of them as "
+                     "label_column (--label-column)")
+
+
+def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
+                  n_train_columns: int | None = None) -> list:
+    """Which of a file's columns hold a model's features, by name.
+
+    Parameters
+    ----------
+    names : list of str
+        The file's columns.
+    wanted : list of str
+        The model's feature columns, in the model's order.
+    header : bool
+        False: the file is read by position and must have exactly
+        ``len(wanted)`` columns, or ``n_train_columns`` (the training file's
+        layout, label included, whose label is dropped).
+    label : str or int, optional
+        The model's label column (name, or position without a header);
+        ignored when present.
+
+    Returns
+    -------
+    columns : list of str
+        Names in ``names`` for each of ``wanted``, in order. Extra columns
+        are ignored with one :class:`DataNote`.
+    """
+    if not header:
+        k = len(names)
+        if k == len(wanted):
+            return list(names)
+        if n_train_columns is not None and k == n_train_columns and label is not None:
+            keep = [n for j, n in enumerate(names) if j != int(label) % k]
+            return keep
+        counts = f"{len(wanted)} (the features)"
+        if n_train_columns is not None and n_train_columns != len(wanted):
+            counts += f" or {n_train_columns} (the training file's columns, label included)"
+        raise ValueError(f"{path}: with --no-header the columns are taken by position, so the "
+                         f"file needs exactly {counts} columns, but it has {k}")
+    if all(n in names for n in wanted):
+        extra = [n for n in names if n not in wanted and n != label]
+        if extra:
+            warnings.warn(f"{path}: ignored {plural(len(extra), 'column')} the model was not "
+                          f"trained on: {_names(extra)}", DataNote, stacklevel=3)
+        return list(wanted)
+    missing = [n for n in wanted if n not in names]
+    if not set(wanted) & set(names):
+        raise ValueError(
+            f"{path}: none of the file's columns ({_names(names)}) is one of the model's "
+            f"({_names(wanted)}); columns are matched by name. If the file has no header row, "
+            f"pass --no-header and give the {plural(len(wanted), 'column')} in the training order")
+    # A renamed column is among those the model does not know.
+    unknown = [n for n in names if n not in wanted and n != label]
+    raise ValueError(f"{path}: the model's column{'s' if len(missing) > 1 else ''} "
+                     f"{_names(missing)} {'are' if len(missing) > 1 else 'is'} missing"
+                     f"{_close(missing[0], unknown)}; the file needs every column the model was "
+                     "trained on (in any order; extra columns are ignored)")

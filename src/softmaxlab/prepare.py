@@ -1,0 +1,150 @@
+"""Everything a training run builds before its first epoch: the data read
+with the run's settings, the split, the encoding and scaling fitted on the
+training split, the model, optimizer and trainer, and the per-split metrics
+afterwards. No maths here; it assembles the engine and the data layer."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from softmaxlab import __version__
+from softmaxlab.config import TrainConfig
+from softmaxlab.data import ColumnEncoder, Preprocessor, load_dataset, split_dataset
+from softmaxlab.data.names import plural
+from softmaxlab.metrics import classification_metrics
+from softmaxlab.nn import SoftmaxCrossEntropy, mlp, softmax_regression
+from softmaxlab.optim import SGD, Adam, make_schedule
+from softmaxlab.predictor import Predictor
+from softmaxlab.train import Trainer
+from softmaxlab.train.guards import ExplosionGuard
+
+__all__ = ["Prepared", "describe_data", "load_run_data", "prepare", "split_metrics"]
+
+
+@dataclass
+class Prepared:
+    """Everything a run builds before its first epoch, in the order the
+    run's single Generator is drawn from (so a resumed run rebuilds it exactly)."""
+
+    config: TrainConfig
+    dataset: object
+    splits: object
+    predictor: Predictor
+    trainer: Trainer
+    X: dict  # split name -> encoded and scaled features
+
+
+def _preprocessor(cfg: TrainConfig, ds) -> Preprocessor:
+    if cfg.preprocess == "auto":
+        return Preprocessor.for_dataset(ds)
+    return Preprocessor(cfg.preprocess, pixel_max=float(ds.meta.get("pixel_max", 255)))
+
+
+def load_run_data(cfg: TrainConfig):
+    """The dataset of a run, read with the run's file settings."""
+    cfg = cfg.normalized()
+    return load_dataset(cfg.data, data_dir=cfg.data_dir, label_column=cfg.label_column,
+                        header=not cfg.no_header, delimiter=cfg.delimiter, decimal=cfg.decimal,
+                        categorical=cfg.categorical, allow_missing=cfg.impute != "none")
+
+
+def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
+    """Load and split the data, fit the encoding and scaling (training split
+    only), build model, optimizer and trainer."""
+    cfg = cfg.normalized()
+    rng = np.random.default_rng(cfg.seed)
+    ds = load_run_data(cfg)
+    splits = split_dataset(ds, cfg.val_fraction, cfg.test_fraction, seed=rng)
+    raw = {s: getattr(splits, f"X_{s}") for s in ("train", "val", "test")}
+    encoder = None
+    if ds.feature_kinds is not None:
+        # Impute and one-hot encode (fitted on the training rows), then scale.
+        encoder = ColumnEncoder(ds.feature_names, ds.feature_kinds, cfg.impute).fit(raw["train"])
+        raw = {s: encoder.transform(v, f"{ds.name} ({s} split)") for s, v in raw.items()}
+    pre = _preprocessor(cfg, ds).fit(
+        raw["train"], passthrough=encoder.onehot_columns_ if encoder is not None else None)
+    dtype = np.dtype(cfg.dtype)
+    X = {s: pre.transform(v, dtype) for s, v in raw.items()}
+    d, C = X["train"].shape[1], len(splits.classes)
+    if cfg.model == "softmax":
+        model = softmax_regression(d, C, rng=rng, dtype=dtype)
+    else:
+        model = mlp(d, cfg.hidden, C, activation=cfg.activation, dropout=cfg.dropout,
+                    rng=rng, dtype=dtype)
+    class_weight = None
+    if cfg.class_weight == "balanced":
+        counts = np.bincount(splits.y_train, minlength=C).astype(np.float64)
+        class_weight = np.where(counts > 0, len(splits.y_train) / (C * np.maximum(counts, 1)), 0)
+    if cfg.optimizer == "sgd":
+        opt = SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
+                  weight_decay=cfg.weight_decay)
+    else:
+        opt = Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched_kw = {"cosine": {"total_epochs": cfg.epochs},
+                "step": {"step_size": max(1, cfg.epochs // 3), "gamma": 0.1}}
+    schedule = make_schedule(cfg.schedule, opt, **sched_kw.get(cfg.schedule, {}))
+    # A loss that explodes without reaching NaN ends the run like divergence.
+    shares = np.bincount(splits.y_train, minlength=C) / max(len(splits.y_train), 1)
+    guard = ExplosionGuard(chance=float(shares.max()))
+    trainer = Trainer(model, opt, SoftmaxCrossEntropy(class_weight), batch_size=cfg.batch_size,
+                      schedule=schedule, rng=rng, callbacks=[*callbacks, guard],
+                      early_stopping=cfg.early_stopping, patience=cfg.patience)
+    info = {"dataset": ds.name, "data": cfg.data, "image_shape": ds.image_shape,
+            "label_column": ds.meta.get("label_column"), "config": cfg.settings(),
+            "softmaxlab_version": __version__}
+    if "file" in ds.meta:
+        info["file"] = ds.meta["file"]
+    predictor = Predictor(model, pre, list(splits.classes), ds.display_names,
+                          list(ds.feature_names), info, encoder)
+    return Prepared(cfg, ds, splits, predictor, trainer, X)
+
+
+def describe_data(p: Prepared) -> str:
+    """One line: rows, features and their kinds, label, classes, split sizes."""
+    ds, s, enc = p.dataset, p.splits, p.predictor.encoder
+    n = ds.n_samples + (len(ds.X_test) if ds.has_test_split else 0)
+    feats = plural(ds.n_features, "feature")
+    if enc is not None:
+        kinds = enc.kinds
+        n_cat = kinds.count("categorical")
+        feats += f" ({kinds.count('numeric')} numeric"
+        if n_cat:
+            feats += f", {n_cat} categorical -> {len(enc.onehot_columns_)} one-hot columns"
+        feats += ")"
+    label = ds.meta.get("label_column")
+    label = (f", label column {label!r}" if isinstance(label, str) else
+             f", label column {label}" if label is not None else "")
+    extra = ""
+    file = ds.meta.get("file") or {}
+    if file.get("format") == "csv":
+        extra = (f"; {'header row' if file.get('header') else 'no header row'}, delimiter "
+                 f"{file.get('delimiter')!r}")
+    if enc is not None and enc.impute != "none":
+        extra += f"; missing values imputed ({enc.impute})"
+    return (f"{ds.name}: {plural(n, 'row')}, {feats}{label}, {plural(ds.n_classes, 'class', 'classes')}"
+            f"; train {len(s.y_train)} / val {len(s.y_val)} / test {len(s.y_test)}{extra}")
+
+
+def split_metrics(p: Prepared) -> tuple[dict, np.ndarray | None]:
+    """Metrics of each split (None for an empty one) and the test probabilities.
+
+    Weights that overflow (a diverged run) cannot predict: that split's entry
+    then holds ``accuracy: None`` and the reason, and the probabilities are None.
+    """
+    out, proba_test = {}, None
+    for s in ("train", "val", "test"):
+        y = getattr(p.splits, f"y_{s}")
+        if not len(y):
+            out[s] = None
+            continue
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                proba = p.trainer.model.predict_proba(p.X[s])
+        except FloatingPointError as exc:
+            out[s] = {"n_samples": int(len(y)), "accuracy": None, "error": str(exc)}
+            continue
+        out[s] = classification_metrics(y, proba, p.predictor.class_names)
+        if s == "test":
+            proba_test = proba
+    return out, proba_test
