@@ -142,7 +142,8 @@ def test_uploads_are_size_limited_and_parsed_by_the_csv_reader(client):
         return r.json()["error"]
 
     assert "3 feature columns (a, b, c)" in error("a,b,c,y\n1,2,3,x\n4,5,6,y\n")
-    assert "not numeric" in error("a,b,y\n1,hello,x\n4,5,y\n2,2,x\n3,3,y\n")
+    assert "mixes numbers" in error("a,b,y\n1,hello,x\n4,5,y\n2,2,x\n3,3,y\n")
+    assert "not numeric" in error("a,b,y\n1,red,x\n4,blue,y\n2,red,x\n3,red,y\n")
     msg = error("a,b,y\n1,2,x\n4,5\n")
     assert msg.startswith("bad.csv: line 3 has 2 fields") and "/tmp" not in msg
     assert "no label column 'kind'" in error("a,b,y\n1,2,x\n", label_column="kind")

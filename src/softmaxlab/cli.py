@@ -57,6 +57,11 @@ def _add_train(sub):
     add_read_options(p, training=True, label="label column of a CSV/TSV/Parquet file: its name, "
                      "or with --no-header its 0-based index (default: the last column)")
     a("--data-dir", help="where to look first for Fashion-MNIST's IDX files")
+    a("--backend", choices=CHOICES["backend"], help="array library that runs the maths: numpy "
+      "(the fast CPU path), torch or cupy (the reference engine on their arrays; default "
+      f"{D.backend})")
+    a("--device", help="where the torch/cupy arrays live: cpu, cuda or cuda:N (default: cpu for "
+      "torch, the current GPU for cupy)")
     a("--checkpoint-every", type=int, metavar="N", help="write checkpoint.npz every N epochs, "
       "so the run can be resumed (default 0: never)")
     a("--out", metavar="DIR", help="run folder (default runs/<timestamp>-<data>-<model>)")

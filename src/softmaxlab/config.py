@@ -14,6 +14,9 @@ import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from softmaxlab.backend import BACKENDS
+from softmaxlab.nn import ACTIVATIONS
+from softmaxlab.optim import OPTIMIZERS, SCHEDULES
 from softmaxlab.tomlfile import dumps_toml, read_toml, tomllib
 
 __all__ = ["CHOICES", "ConfigError", "TrainConfig", "data_kind", "dumps_toml", "load_config",
@@ -25,11 +28,14 @@ class ConfigError(ValueError):
     names the setting and the valid values."""
 
 
+# Names the engine's registries know, so a new activation, optimizer or
+# schedule appears on the command line without a second list to update.
 CHOICES = {
     "model": ("softmax", "mlp"),
-    "activation": ("relu", "leaky_relu", "tanh", "sigmoid"),
-    "optimizer": ("sgd", "adam"),
-    "schedule": ("constant", "step", "cosine", "plateau"),
+    "activation": tuple(name for name in ACTIVATIONS if name != "logistic"),  # an alias of sigmoid
+    "optimizer": tuple(OPTIMIZERS),
+    "schedule": tuple(SCHEDULES),
+    "backend": BACKENDS,
     "dtype": ("float32", "float64"),
     "class_weight": ("balanced",),
     "preprocess": ("auto", "standard", "pixel", "none"),
@@ -73,6 +79,8 @@ class TrainConfig:
     impute: str = "none"
     data_dir: str | None = None
     checkpoint_every: int = 0
+    backend: str = "numpy"
+    device: str | None = None
 
     def validate(self) -> TrainConfig:
         """Check every value; raise :class:`ConfigError` naming the fix."""
@@ -109,6 +117,8 @@ class TrainConfig:
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name.replace('_', '-')} must be true or false, got "
                                   f"{getattr(self, name)!r}")
+        if self.backend != "numpy" or self.device is not None:
+            self._check_backend()
         if self.data_dir is not None and not isinstance(self.data_dir, str):
             raise ConfigError(f"data-dir must be a string, got {self.data_dir!r}")
         self._check_label_column()
@@ -137,6 +147,20 @@ class TrainConfig:
         elif not isinstance(lc, str):
             raise ConfigError(f"label-column {lc!r} is a position, which applies only with "
                               "--no-header (no_header = true); give the column's name")
+
+    def _check_backend(self) -> None:
+        """The array library and device must be there (imports it: only for
+        a backend other than NumPy, or an explicit device)."""
+        from softmaxlab.backend import BackendError, resolve_backend
+
+        if self.device is not None and not isinstance(self.device, str):
+            raise ConfigError(f"device must be cpu, cuda or cuda:N, got {self.device!r}")
+        try:
+            resolve_backend(self.backend, self.device)
+        except BackendError as exc:
+            raise ConfigError(f"--backend {self.backend}"
+                              + (f" --device {self.device}" if self.device else "")
+                              + f": {exc}") from None
 
     def inapplicable(self) -> dict:
         """Settings that do not apply to this run, each with the reason.

@@ -9,17 +9,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from softmaxlab import __version__
+from softmaxlab.backend import from_numpy, resolve_backend, to_numpy
 from softmaxlab.config import TrainConfig
 from softmaxlab.data import ColumnEncoder, Preprocessor, load_dataset, split_dataset
 from softmaxlab.data.names import plural
 from softmaxlab.metrics import classification_metrics
 from softmaxlab.nn import SoftmaxCrossEntropy, mlp, softmax_regression
-from softmaxlab.optim import SGD, Adam, make_schedule
+from softmaxlab.optim import make_optimizer, make_schedule
 from softmaxlab.predictor import Predictor
 from softmaxlab.train import Trainer
 from softmaxlab.train.guards import ExplosionGuard
 
-__all__ = ["Prepared", "describe_data", "load_run_data", "prepare", "split_metrics"]
+__all__ = ["Prepared", "describe_data", "fit_arrays", "load_run_data", "prepare", "split_metrics"]
 
 
 @dataclass
@@ -32,7 +33,9 @@ class Prepared:
     splits: object
     predictor: Predictor
     trainer: Trainer
-    X: dict  # split name -> encoded and scaled features
+    X: dict  # split name -> encoded and scaled features (NumPy)
+    # split name -> (features, labels) where the model lives (--backend/--device)
+    on_device: dict = None
 
 
 def _preprocessor(cfg: TrainConfig, ds) -> Preprocessor:
@@ -76,11 +79,16 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
     if cfg.class_weight == "balanced":
         counts = np.bincount(splits.y_train, minlength=C).astype(np.float64)
         class_weight = np.where(counts > 0, len(splits.y_train) / (C * np.maximum(counts, 1)), 0)
-    if cfg.optimizer == "sgd":
-        opt = SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
-                  weight_decay=cfg.weight_decay)
-    else:
-        opt = Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    xp, device = resolve_backend(cfg.backend, cfg.device)
+    if cfg.backend != "numpy":
+        # The parameters were drawn from the run's Generator; only their copies move.
+        model.to(xp, device)
+    on_device = {s: (from_numpy(X[s], xp, device),
+                     from_numpy(getattr(splits, f"y_{s}").astype(np.int64), xp, device))
+                 for s in ("train", "val", "test")} if cfg.backend != "numpy" else None
+    opt_kw = {"momentum": cfg.momentum} if cfg.optimizer == "sgd" else {}
+    opt = make_optimizer(cfg.optimizer, model.parameters(), lr=cfg.lr,
+                         weight_decay=cfg.weight_decay, **opt_kw)
     sched_kw = {"cosine": {"total_epochs": cfg.epochs},
                 "step": {"step_size": max(1, cfg.epochs // 3), "gamma": 0.1}}
     schedule = make_schedule(cfg.schedule, opt, **sched_kw.get(cfg.schedule, {}))
@@ -97,7 +105,15 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
         info["file"] = ds.meta["file"]
     predictor = Predictor(model, pre, list(splits.classes), ds.display_names,
                           list(ds.feature_names), info, encoder)
-    return Prepared(cfg, ds, splits, predictor, trainer, X)
+    return Prepared(cfg, ds, splits, predictor, trainer, X, on_device)
+
+
+def fit_arrays(p: Prepared, split: str):
+    """(features, labels) of a split as the trainer takes them: NumPy, or
+    copies on the run's ``--backend``/``--device``."""
+    if p.on_device is not None:
+        return p.on_device[split]
+    return p.X[split], getattr(p.splits, f"y_{split}")
 
 
 def describe_data(p: Prepared) -> str:
@@ -140,7 +156,7 @@ def split_metrics(p: Prepared) -> tuple[dict, np.ndarray | None]:
             continue
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                proba = p.trainer.model.predict_proba(p.X[s])
+                proba = to_numpy(p.trainer.model.predict_proba(fit_arrays(p, s)[0]))
         except FloatingPointError as exc:
             out[s] = {"n_samples": int(len(y)), "accuracy": None, "error": str(exc)}
             continue

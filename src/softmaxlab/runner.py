@@ -14,7 +14,14 @@ from softmaxlab import __version__
 from softmaxlab.config import ConfigError, TrainConfig, load_config
 from softmaxlab.data.names import plural
 from softmaxlab.io import save_bundle
-from softmaxlab.prepare import Prepared, describe_data, load_run_data, prepare, split_metrics
+from softmaxlab.prepare import (
+    Prepared,
+    describe_data,
+    fit_arrays,
+    load_run_data,
+    prepare,
+    split_metrics,
+)
 from softmaxlab.progress import Progress
 from softmaxlab.rundir import (
     CHECKPOINT,
@@ -193,9 +200,9 @@ def _fit(p: Prepared) -> tuple[str, str | None]:
         # Overflow on the way to divergence is reported once, as a clear
         # error, by the trainer's non-finite-loss check; not as numpy noise.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            trainer.fit(p.X["train"], p.splits.y_train, epochs=remaining,
-                        X_val=p.X["val"] if has_val else None,
-                        y_val=p.splits.y_val if has_val else None)
+            X_train, y_train = fit_arrays(p, "train")
+            X_val, y_val = fit_arrays(p, "val") if has_val else (None, None)
+            trainer.fit(X_train, y_train, epochs=remaining, X_val=X_val, y_val=y_val)
     except KeyboardInterrupt:
         return "interrupted", None
     except TrainingExplodedError as exc:

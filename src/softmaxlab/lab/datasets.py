@@ -99,7 +99,8 @@ def read_upload(content: bytes, filename: str, label_column: str | None = None) 
         path = Path(tmp) / name
         path.write_bytes(content)
         try:
-            table = load_csv(path, label_column)
+            # Two numeric features: a text column is refused here, not one-hot encoded.
+            table = load_csv(path, label_column, categorical="error")
         except (ValueError, OSError) as exc:
             # The reader names the file by its path; the user knows it by its name.
             raise UploadError(str(exc).replace(str(path), name)) from None
