@@ -89,6 +89,17 @@ def _add_train(sub):
     a("--debug", action="store_true", help="show Python tracebacks")
 
 
+def _add_export(sub):
+    p = sub.add_parser("export", help="write a trained model as ONNX (needs softmaxlab[onnx])",
+                       description="Write a run's model as an ONNX file that onnxruntime runs "
+                       "without Python: raw feature columns in (float32), the original labels "
+                       "and the class probabilities out, the run's preprocessing inside the graph.")
+    p.add_argument("model", metavar="RUN_DIR|MODEL.npz")
+    p.add_argument("--output", metavar="MODEL.onnx", help="default: model.onnx beside the model file")
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset of the graph (default 17)")
+    p.add_argument("--debug", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="softmaxlab", description="Softmax regression and MLP classifiers "
                      "with hand-written NumPy gradients.")
@@ -122,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("datasets", help="list datasets, their shapes and where they were found")
     p.add_argument("--data-dir")
     p.add_argument("--debug", action="store_true")
+    _add_export(sub)
     return parser
 
 
@@ -241,6 +253,22 @@ def cmd_datasets(args) -> int:
         classes = ", ".join(map(str, d["classes"][:10])) + (" ..." if d["n_classes"] > 10 else "")
         print(f"{d['name']:<14} {shape:<22} {d['n_classes']:>2} classes ({classes})\n"
               f"{'':<14} {where}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from softmaxlab.export import OpsetError, export_file, summary
+
+    try:
+        path, onx = export_file(args.model, args.output, args.opset)
+    except OpsetError as exc:  # an option value: exit status 2
+        raise ConfigError(str(exc)) from exc
+    except ImportError as exc:  # the onnx extra is not installed
+        if args.debug:
+            raise
+        print(f"softmaxlab export: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}: {summary(onx)}")
     return 0
 
 
