@@ -128,6 +128,15 @@ def _check_output(output) -> str:
     return output
 
 
+def _host(a) -> np.ndarray:
+    """A parameter as a NumPy array (an ONNX file holds host memory)."""
+    try:
+        return np.asarray(a)
+    except (TypeError, RuntimeError) as exc:
+        raise ExportError(f"a parameter of type {type(a).__name__} cannot be read as a NumPy "
+                          f"array ({exc}); move the model's arrays to the CPU first.") from None
+
+
 def spec_from_sequential(model: Sequential) -> NetSpec:
     """Describe a ``softmaxlab.nn.Sequential`` (its ``output`` attribute, when
     present, selects softmax or sigmoid outputs; older models are softmax).
@@ -142,7 +151,7 @@ def spec_from_sequential(model: Sequential) -> NetSpec:
     for i, layer in enumerate(model.layers):
         kind = type(layer)
         if kind is Linear:
-            ops.append(("Gemm", layer.params["W"], layer.params["b"]))
+            ops.append(("Gemm", _host(layer.params["W"]), _host(layer.params["b"])))
         elif kind is LeakyReLU:
             ops.append(("LeakyRelu", float(layer.negative_slope)))
         elif kind in _ACTIVATION_OPS:
@@ -175,7 +184,7 @@ def spec_from_layers(coefs, intercepts, activation: str, output: str) -> NetSpec
     for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         if i > 0 and act is not None:
             ops.append((act,))
-        ops.append(("Gemm", np.asarray(W), np.asarray(b)))
+        ops.append(("Gemm", _host(W), _host(b)))
     return NetSpec(tuple(ops), _check_output(output), int(ops[0][1].shape[0]),
                    int(ops[-1][1].shape[1]), np.dtype(np.asarray(coefs[0]).dtype))
 
