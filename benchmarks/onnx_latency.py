@@ -4,7 +4,7 @@ runtimes: the ONNX export in onnxruntime, softmaxlab's estimator
 (``Sequential.predict_proba``), scikit-learn's ``MLPClassifier`` and PyTorch.
 
 Measures, never asserts. Every runtime keeps its default thread settings
-(recorded); the BLAS kernel is whatever threadpoolctl reports, and
+(recorded), and onnxruntime runs a second time with one intra-op thread; the BLAS kernel is whatever threadpoolctl reports, and
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are taken from the environment as they
 are (never set here).
 
@@ -62,8 +62,11 @@ def peers(W1, b1, W2, b2):
     from softmaxlab.export import to_onnx
 
     net = sl.from_weights([(W1, b1), (W2, b2)], activation="relu", dtype=np.float32)
-    sess = ort.InferenceSession(to_onnx(net).SerializeToString(),
-                                providers=["CPUExecutionProvider"])
+    model_bytes = to_onnx(net).SerializeToString()
+    sess = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
+    one = ort.SessionOptions()
+    one.intra_op_num_threads = 1  # the usual setting for single-row serving
+    sess1 = ort.InferenceSession(model_bytes, one, providers=["CPUExecutionProvider"])
 
     fit_rng = np.random.default_rng(1)
     Xf = fit_rng.random((20, N_IN), dtype=np.float32)
@@ -91,6 +94,7 @@ def peers(W1, b1, W2, b2):
 
     return {
         "onnxruntime": lambda X: sess.run(None, {"X": X})[1],
+        "onnxruntime, 1 thread": lambda X: sess1.run(None, {"X": X})[1],
         "softmaxlab estimator": est.predict_proba,
         "softmaxlab engine": net.predict_proba,
         "scikit-learn MLPClassifier": sk.predict_proba,
@@ -141,6 +145,7 @@ def main(argv=None) -> int:
     info = machine_info()
     info.update(threads)
     info["OPENBLAS_L2_SIZE"] = os.environ.get("OPENBLAS_L2_SIZE", "(unset)")
+    info["load_average_1_5_15min_at_end"] = list(os.getloadavg())
     out = {"label": args.label, "data": data, "calls": [args.calls, args.big_calls],
            "machine": info, "results": results}
     RESULTS.mkdir(exist_ok=True)
@@ -153,7 +158,7 @@ def main(argv=None) -> int:
           f"OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE']} OPENBLAS_L2_SIZE={info['OPENBLAS_L2_SIZE']}; "
           f"onnxruntime {threads['onnxruntime']} (intra-op threads "
           f"{threads['onnxruntime_intra_op_threads'] or 'default'}), torch threads "
-          f"{threads['torch_threads']}")
+          f"{threads['torch_threads']}; load average {info['load_average_1_5_15min_at_end'][0]:.1f}")
     print("| runtime | batch 1: median us [p10-p90] | batch 10 000: median ms [p10-p90] "
           "| max abs diff vs float64 |")
     print("|---|---|---|---|")

@@ -176,6 +176,15 @@ def test_estimator_file_and_load(tmp_path, rng):
         np.testing.assert_array_equal(label, est.predict(X))
 
 
+def test_bare_network_file(tmp_path, rng):
+    net = mlp(4, [6], 3, activation="tanh", rng=rng)
+    path = sl.save_model(tmp_path / "net.npz", net)
+    X = rows(rng, 30, 4)
+    label, proba = run(to_onnx(path), X)
+    np.testing.assert_array_equal(label, net.predict(X))  # class indices as labels
+    np.testing.assert_allclose(proba, net.predict_proba(X), rtol=0, atol=ATOL)
+
+
 # ---- every opset the converter supports runs in onnxruntime -------------------------------
 
 

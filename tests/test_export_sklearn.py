@@ -81,6 +81,15 @@ def test_float32_pipeline(rng):
     np.testing.assert_array_equal(label, pipe.predict(X))
 
 
+def test_passthrough_and_nested_pipelines(rng):
+    X, y = named(datasets.load_wine)
+    pipe = quiet_fit(make_pipeline("passthrough", make_pipeline(StandardScaler(), MaxAbsScaler()),
+                                   sl.SoftmaxRegression(max_iter=20, random_state=0)), X, y)
+    label, proba = session(to_onnx(pipe)).run(None, {"X": X.astype(np.float32)})
+    np.testing.assert_allclose(proba, pipe.predict_proba(X), rtol=0, atol=ATOL)
+    np.testing.assert_array_equal(label, pipe.predict(X))
+
+
 def test_unsupported_steps_are_refused(rng):
     X, y = named(datasets.load_iris)
     odd = quiet_fit(make_pipeline(FunctionTransformer(np.log1p), sl.SoftmaxRegression(max_iter=3)),

@@ -66,7 +66,7 @@ ESTIMATOR_ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid",
 OUTPUT_KINDS = ("softmax", "sigmoid")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class NetSpec:
     """What a network computes at prediction time, in ONNX terms.
 
@@ -90,6 +90,10 @@ class NetSpec:
     n_features: int
     n_outputs: int
     dtype: np.dtype
+
+    def __repr__(self) -> str:  # short: error messages may show it
+        widths = [str(self.n_features)] + [str(op[1].shape[1]) for op in self.ops if op[0] == "Gemm"]
+        return f"NetSpec({self.kind}, {'-'.join(widths)}, {self.dtype.name})"
 
     @property
     def kind(self) -> str:

@@ -68,6 +68,7 @@ def _from_file(path: Path) -> Plan:
     elif not path.exists():
         raise FileNotFoundError(f"{path}: no such run folder or model file")
     loaded = load_model(path)  # ModelFormatError for anything that is not a softmaxlab model
+    where = f"{path.parent.name}/{path.name}"  # no absolute path in a file meant to be shipped
     kind = loaded.meta.get("kind")
     spec = spec_from_sequential(loaded.model)
     if kind == "softmaxlab.cli-model":
@@ -77,7 +78,7 @@ def _from_file(path: Path) -> Plan:
         classes = np.asarray(pred.classes)
         names = _names(pred.feature_names)
         return Plan(steps_from_preprocessor(pred.preprocessor), NetworkClassifier(spec, classes, names),
-                    spec, classes, names, f"softmaxlab train model {path}",
+                    spec, classes, names, f"softmaxlab train model {where}",
                     {"class_names": [str(c) for c in pred.class_names],
                      "label_column": pred.info.get("label_column"),
                      "preprocessing": pred.preprocessor.method})
@@ -87,10 +88,10 @@ def _from_file(path: Path) -> Plan:
         est = load(path)
         names = _names(getattr(est, "feature_names_in_", None))
         return Plan([], NetworkClassifier(spec, est.classes_, names), spec, est.classes_, names,
-                    f"{type(est).__name__} saved in {path}")
+                    f"{type(est).__name__} saved in {where}")
     # A bare network written by softmaxlab.io.save_model: class indices as labels.
     classes = np.arange(spec.n_columns)
-    return Plan([], NetworkClassifier(spec, classes), spec, classes, None, f"network saved in {path}")
+    return Plan([], NetworkClassifier(spec, classes), spec, classes, None, f"network saved in {where}")
 
 
 def _from_estimator(est, steps, source) -> Plan:
