@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from softmaxlab.export._graph import MIN_OPSET, ExportError, OpsetError
+from softmaxlab.export._errors import MIN_OPSET, ExportError, OpsetError
 
 __all__ = ["DEFAULT_OPSET", "MIN_OPSET", "ExportError", "OpsetError", "export_file",
            "register_skl2onnx", "summary", "to_onnx"]

@@ -29,20 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from softmaxlab.export._errors import MIN_OPSET, ExportError, OpsetError
 from softmaxlab.nn import Dropout, Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh
 
 __all__ = ["ExportError", "NetSpec", "OpsetError", "emit_network", "op_requirements",
            "spec_from_layers", "spec_from_sequential", "MIN_OPSET"]
-
-
-class ExportError(ValueError):
-    """A model that cannot be written as ONNX: an unsupported layer or
-    pipeline step, labels ONNX cannot hold, an inconsistent estimator."""
-
-
-class OpsetError(ExportError):
-    """The requested ``target_opset`` is too old for an operator of the graph,
-    or newer than the converter supports."""
 
 
 # The first opset of the default domain whose version of each operator has the
@@ -55,7 +46,8 @@ _OP_MIN_OPSET = {
     "Softmax": 1, "ArgMax": 1, "Gather": 1, "Greater": 7, "Cast": 6, "Sub": 7, "Concat": 4,
     "Reshape": 5, "Identity": 1,
 }
-MIN_OPSET = max(_OP_MIN_OPSET.values())
+if MIN_OPSET != max(_OP_MIN_OPSET.values()):  # pragma: no cover - kept in step by hand
+    raise ImportError("softmaxlab.export: MIN_OPSET disagrees with the operator table")
 
 # Exactly these layer types (not subclasses, which may compute something else).
 _ACTIVATION_OPS = {ReLU: "Relu", Tanh: "Tanh", Sigmoid: "Sigmoid"}

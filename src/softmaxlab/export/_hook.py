@@ -9,15 +9,15 @@ most of whom never export. Instead ``import softmaxlab`` puts a finder on
 ``softmaxlab.estimators`` (a pipeline with our estimator needs the latter).
 When the second of the two has finished importing (in either order), the
 registration runs, and the finder removes itself. It never imports anything
-itself, so a process that never imports skl2onnx pays only one name lookup
-per import; installing it cost about 10 us, measured.
+itself: a process that never imports skl2onnx pays about 3 ms for this
+module (best of 5 runs of ``python -X importtime``) and one set lookup per
+later import (0.3 us measured).
 
 The same post-import pattern is what ``wrapt``'s import hooks do; the
 original loader is put back on the module once it has run.
 """
 from __future__ import annotations
 
-import importlib.abc
 import sys
 import warnings
 
@@ -37,7 +37,7 @@ def _register() -> None:
                       stacklevel=2)
 
 
-class _Loader(importlib.abc.Loader):
+class _Loader:
     """Runs the real loader, then tells the finder the module is complete."""
 
     def __init__(self, loader, finder, name: str):
@@ -57,7 +57,7 @@ class _Loader(importlib.abc.Loader):
         return getattr(self._loader, name)
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder:
     def __init__(self, pending: set):
         self.pending = pending
 
