@@ -8,10 +8,13 @@ Measures, never asserts. Every runtime keeps its default thread settings
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are taken from the environment as they
 are (never set here).
 
-    .venv/bin/python benchmarks/onnx_latency.py [--label NAME] [--calls 3000]
+    .venv/bin/python benchmarks/onnx_latency.py [--label NAME] [--rounds 5]
 
-Writes benchmarks/results/onnx_latency_<label>.json and prints a table of
-median microseconds per call (batch 1) and milliseconds per call (batch 10 000).
+Every runtime is timed once per round, the order rotating from round to
+round; per round 1000 calls of one row and 10 calls of 10 000 rows, after a
+warm-up. Writes benchmarks/results/onnx_latency_<label>.json and prints the
+median over all calls (microseconds at batch 1, milliseconds at batch
+10 000), the 10th-90th percentiles and the range of the rounds' medians.
 """
 from __future__ import annotations
 
@@ -103,8 +106,8 @@ def peers(W1, b1, W2, b2):
         "onnxruntime": ort.__version__, "torch_threads": torch.get_num_threads()}
 
 
-def median_seconds(fn, X, calls: int, warmup: int) -> tuple[float, float, float]:
-    """(median, 10th, 90th percentile) seconds per call over ``calls`` timed calls."""
+def timed_calls(fn, X, calls: int, warmup: int) -> np.ndarray:
+    """Seconds of each of ``calls`` calls, after ``warmup`` untimed ones."""
     for _ in range(warmup):
         fn(X)
     t = np.empty(calls)
@@ -113,19 +116,30 @@ def median_seconds(fn, X, calls: int, warmup: int) -> tuple[float, float, float]
         t0 = clock()
         fn(X)
         t[i] = clock() - t0
-    return float(np.median(t)), float(np.percentile(t, 10)), float(np.percentile(t, 90))
+    return t
+
+
+def summary(times: list, scale: float) -> dict:
+    """Median of every call, 10th/90th percentiles, and the spread of the rounds' medians."""
+    pooled = np.concatenate(times) * scale
+    rounds = [float(np.median(t)) * scale for t in times]
+    return {"median": float(np.median(pooled)), "p10": float(np.percentile(pooled, 10)),
+            "p90": float(np.percentile(pooled, 90)), "round_medians": rounds}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--label", default="latest", help="results/onnx_latency_<label>.json")
-    ap.add_argument("--calls", type=int, default=3000, help="timed calls at batch 1")
-    ap.add_argument("--big-calls", type=int, default=40, help="timed calls at batch 10 000")
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="rounds; every runtime is timed once per round, in a rotating order")
+    ap.add_argument("--calls", type=int, default=1000, help="timed calls per round at batch 1")
+    ap.add_argument("--big-calls", type=int, default=10, help="timed calls per round at batch 10 000")
     args = ap.parse_args(argv)
 
     rng = np.random.default_rng(0)
     W1, b1, W2, b2 = weights(rng)
     X_big, data = rows(10_000, rng)
+    X_one = X_big[:1].copy()
     fns, threads = peers(W1, b1, W2, b2)
 
     # The same weights everywhere: each runtime's probabilities against a float64 forward.
@@ -134,19 +148,24 @@ def main(argv=None) -> int:
     ref /= ref.sum(1, keepdims=True)
     agree = {k: float(np.abs(f(X_big) - ref).max()) for k, f in fns.items()}
 
-    results = {}
-    for name, fn in fns.items():
-        one = median_seconds(fn, X_big[:1].copy(), args.calls, warmup=200)
-        big = median_seconds(fn, X_big, args.big_calls, warmup=3)
-        results[name] = {"batch1_us": [v * 1e6 for v in one], "batch10000_ms": [v * 1e3 for v in big],
-                         "max_abs_diff_vs_float64": agree[name]}
-        print(f"  measured {name}", file=sys.stderr)
+    # Alternating rounds: a slow phase of a shared machine hits every runtime.
+    names = list(fns)
+    one = {k: [] for k in names}
+    big = {k: [] for k in names}
+    for r in range(args.rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            one[name].append(timed_calls(fns[name], X_one, args.calls, warmup=100))
+            big[name].append(timed_calls(fns[name], X_big, args.big_calls, warmup=1))
+        print(f"  round {r + 1}/{args.rounds} done", file=sys.stderr)
+    results = {k: {"batch1_us": summary(one[k], 1e6), "batch10000_ms": summary(big[k], 1e3),
+                   "max_abs_diff_vs_float64": agree[k]} for k in names}
 
     info = machine_info()
     info.update(threads)
     info["OPENBLAS_L2_SIZE"] = os.environ.get("OPENBLAS_L2_SIZE", "(unset)")
     info["load_average_1_5_15min_at_end"] = list(os.getloadavg())
-    out = {"label": args.label, "data": data, "calls": [args.calls, args.big_calls],
+    out = {"label": args.label, "data": data,
+           "rounds_calls_bigcalls": [args.rounds, args.calls, args.big_calls],
            "machine": info, "results": results}
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"onnx_latency_{args.label}.json"
@@ -159,12 +178,17 @@ def main(argv=None) -> int:
           f"onnxruntime {threads['onnxruntime']} (intra-op threads "
           f"{threads['onnxruntime_intra_op_threads'] or 'default'}), torch threads "
           f"{threads['torch_threads']}; load average {info['load_average_1_5_15min_at_end'][0]:.1f}")
-    print("| runtime | batch 1: median us [p10-p90] | batch 10 000: median ms [p10-p90] "
-          "| max abs diff vs float64 |")
+    print("| runtime | batch 1: median us [p10-p90] (round medians min-max) "
+          "| batch 10 000: median ms [p10-p90] (round medians min-max) | max abs diff vs float64 |")
     print("|---|---|---|---|")
+
+    def cell(d, fmt):
+        lo, hi = min(d["round_medians"]), max(d["round_medians"])
+        return (f"{d['median']:{fmt}} [{d['p10']:{fmt}}-{d['p90']:{fmt}}] "
+                f"({lo:{fmt}}-{hi:{fmt}})")
+
     for name, r in results.items():
-        a, b = r["batch1_us"], r["batch10000_ms"]
-        print(f"| {name} | {a[0]:.1f} [{a[1]:.1f}-{a[2]:.1f}] | {b[0]:.2f} [{b[1]:.2f}-{b[2]:.2f}] "
+        print(f"| {name} | {cell(r['batch1_us'], '.1f')} | {cell(r['batch10000_ms'], '.1f')} "
               f"| {r['max_abs_diff_vs_float64']:.1e} |")
     print(f"wrote {path}")
     return 0
