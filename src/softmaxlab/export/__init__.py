@@ -188,6 +188,8 @@ def summary(onx) -> str:
     import onnx
 
     def show(v):
+        if not v.type.HasField("tensor_type"):  # e.g. skl2onnx's ZipMap output
+            return f"{v.name} {v.type.WhichOneof('value').removesuffix('_type')}"
         t = v.type.tensor_type
         dims = ", ".join(d.dim_param or (str(d.dim_value) if d.HasField("dim_value") else "N")
                          for d in t.shape.dim)
