@@ -28,6 +28,12 @@ from softmaxlab.train import Callback, EarlyStopping, History, Trainer, Training
 
 __version__ = "0.1.0"
 
+# skl2onnx learns to convert our estimators once it and softmaxlab.estimators
+# are both imported; this imports neither (see softmaxlab/export/_hook.py).
+from softmaxlab.export._hook import install as _install_skl2onnx_hook  # noqa: E402
+
+_install_skl2onnx_hook()
+
 # Heavy (scikit-learn) names, resolved on first access.
 _LAZY = {
     "SoftmaxRegression": "softmaxlab.estimators",

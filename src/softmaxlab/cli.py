@@ -1,4 +1,5 @@
-"""The ``softmaxlab`` command: train, evaluate, predict, report, runs, gradcheck, datasets, lab.
+"""The ``softmaxlab`` command: train, evaluate, predict, report, runs, gradcheck, datasets,
+export, lab.
 
 Parsing and printing only; the work is in runner.py, commands/ and report.py.
 Each subcommand is a pair: ``_add_<name>(sub)`` declares its options (every
@@ -70,6 +71,17 @@ def _add_train(sub):
     a("--overwrite", action="store_true", help="replace a finished run already in --out "
       "(without it such a folder is refused, so no result is lost)")
     a("--quiet", action="store_true", help="print only the final summary")
+    add_debug(p)
+
+
+def _add_export(sub):
+    p = sub.add_parser("export", help="write a trained model as ONNX (needs softmaxlab[onnx])",
+                       description="Write a run's model as an ONNX file that onnxruntime runs "
+                       "without Python: raw feature columns in (float32), the original labels "
+                       "and the class probabilities out, the run's preprocessing inside the graph.")
+    p.add_argument("model", metavar="RUN_DIR|MODEL.npz", help="a run folder or a model.npz")
+    p.add_argument("--output", metavar="MODEL.onnx", help="default: model.onnx beside the model file")
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset of the graph (default 17)")
     add_debug(p)
 
 
@@ -287,8 +299,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_runs(sub)
     _add_gradcheck(sub)
     _add_datasets(sub)
+    _add_export(sub)
     _add_lab(sub)
     return parser
+
+
+def cmd_export(args) -> int:
+    from softmaxlab.export import OpsetError, export_file, summary
+
+    try:
+        path, onx = export_file(args.model, args.output, args.opset)
+    except OpsetError as exc:  # an option value: exit status 2
+        raise ConfigError(str(exc)) from exc
+    except ImportError as exc:  # the onnx extra is not installed
+        if args.debug:
+            raise
+        print(f"softmaxlab export: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}: {summary(onx)}")
+    return 0
 
 
 def _handle(args) -> int:

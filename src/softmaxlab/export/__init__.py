@@ -1,0 +1,205 @@
+"""ONNX export: a trained softmaxlab model as an ``onnx.ModelProto`` that
+onnxruntime (or any ONNX runtime) runs without Python or softmaxlab.
+
+``to_onnx(model, target_opset=17)`` accepts a fitted ``MLPClassifier`` or
+``SoftmaxRegression``, a scikit-learn ``Pipeline`` of preprocessing steps
+ending in one, whatever ``softmaxlab.load`` returns, a bare
+``softmaxlab.nn.Sequential``, or the path of a ``model.npz`` / run folder.
+The graph has one input ``X`` (float32, shape (n, n_features), any n) and
+two outputs: ``label`` (the values of ``classes_``, int64 or string, shape
+(n,); for multilabel networks the (n, L) int64 indicator matrix) and
+``probabilities`` (float32, (n, C); (n, L) for multilabel). See docs/export.md.
+
+Needs the optional extra: ``pip install softmaxlab[onnx]`` (onnx, skl2onnx
+and onnxruntime). Importing this package does not import them.
+
+Once skl2onnx and ``softmaxlab.estimators`` are both imported (in either
+order, after ``import softmaxlab``), skl2onnx converts our estimators in any
+pipeline: ``skl2onnx.to_onnx(pipe, X[:1])`` with its ``zipmap`` and ``nocl``
+options (see ``softmaxlab.export._hook`` for how, at no import cost).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from softmaxlab.export._errors import MIN_OPSET, ExportError, OpsetError
+
+__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "ExportError", "OpsetError", "export_file",
+           "register_skl2onnx", "summary", "to_onnx"]
+
+DEFAULT_OPSET = 17
+_EXTRA = ("softmaxlab.export needs the optional packages onnx and skl2onnx (and onnxruntime to run "
+          "the exported model): pip install softmaxlab[onnx]")
+
+
+def _require_extra() -> None:
+    try:
+        import onnx  # noqa: F401
+        import skl2onnx  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(f"{_EXTRA} ({exc})") from exc
+
+
+def register_skl2onnx() -> None:
+    """Register softmaxlab's classifiers with skl2onnx now (normally automatic).
+
+    Raises
+    ------
+    ImportError
+        Without the ``onnx`` extra.
+    """
+    _require_extra()
+    from softmaxlab.export._skl2onnx import register
+
+    register()
+
+
+def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_names=None,
+            name: str | None = None):
+    """Export a trained model as ONNX.
+
+    Parameters
+    ----------
+    model : estimator, Pipeline, Sequential, str or path
+        A fitted ``MLPClassifier``/``SoftmaxRegression``; a ``Pipeline`` of
+        preprocessing steps (StandardScaler, MinMaxScaler, MaxAbsScaler, the
+        CLI's preprocessing, or another step skl2onnx converts) ending in one;
+        whatever ``softmaxlab.load`` returns; a ``softmaxlab.nn.Sequential``;
+        or a ``model.npz`` / run folder (a CLI run keeps its preprocessing
+        inside the graph: raw feature columns in, original labels out).
+    target_opset : int, default 17
+        Opset of the default ONNX domain, from ``MIN_OPSET`` (7) to the newest
+        the installed skl2onnx supports.
+    classes : array-like of shape (n_classes,), optional
+        Labels of a bare ``Sequential`` (default: the class indices).
+    feature_names : list of str, optional
+        Input column names of a bare ``Sequential``, for the metadata.
+    name : str, optional
+        Graph name (default ``"softmaxlab"``).
+
+    Returns
+    -------
+    onnx.ModelProto
+        Input ``X``: float32 of shape (n, n_features). Outputs ``label``:
+        int64 or string (n,), or int64 (n, L) for multilabel;
+        ``probabilities``: float32 (n, C) or (n, L). ``metadata_props`` hold
+        ``softmaxlab_version``, ``classes``, ``feature_names`` (JSON) and more.
+        A float64 model is exported as float32 (docs/export.md: tolerance).
+
+    Raises
+    ------
+    ImportError
+        Without the ``onnx`` extra (the message names ``pip install softmaxlab[onnx]``).
+    ExportError
+        A model that cannot be exported (a custom layer, an unsupported step).
+    OpsetError
+        ``target_opset`` too old for an operator of the graph, or too new.
+    TypeError, FileNotFoundError, softmaxlab.io.ModelFormatError
+        An object of another kind; a path that is not a softmaxlab model.
+    """
+    _require_extra()
+    import numpy as np
+    import onnx
+    from skl2onnx import to_onnx as skl2onnx_to_onnx
+    from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.pipeline import Pipeline
+
+    from softmaxlab.export._graph import check_opset
+    from softmaxlab.export._preprocess import step_options
+    from softmaxlab.export._skl2onnx import MAX_OPSET, register
+    from softmaxlab.export._sources import plan_for
+
+    plan = plan_for(model, classes=classes, feature_names=feature_names)
+    check_opset(plan.spec, target_opset, np.float32, MAX_OPSET)
+    register()
+    clf = plan.classifier
+    pipe = Pipeline([*plan.steps, ("classifier", clf)]) if plan.steps else clf
+    options = {**step_options(plan.steps), id(clf): {"zipmap": False}}
+    try:
+        # skl2onnx.to_onnx (not convert_sklearn) declares the default domain
+        # at target_opset itself, not at the newest operator version used.
+        onx = skl2onnx_to_onnx(pipe, initial_types=[("X", FloatTensorType([None, plan.n_features]))],
+                               target_opset=int(target_opset), options=options,
+                               name=name or "softmaxlab")
+    except (MissingConverter, MissingShapeCalculator, RuntimeError, NotImplementedError) as exc:
+        raise ExportError(f"skl2onnx could not convert {plan.source}: {exc}") from exc
+    onx.ir_version = max(onx.ir_version, onnx.helper.find_min_ir_version_for(onx.opset_import))
+    _describe(onx, plan)
+    onnx.checker.check_model(onx, full_check=True)
+    return onx
+
+
+def _describe(onx, plan) -> None:
+    """Metadata (JSON values) and a one-line doc string."""
+    import onnx
+
+    from softmaxlab import __version__
+    from softmaxlab.export._models import label_array
+
+    labels = label_array(plan.classes, plan.spec)
+    classes = [c.decode("utf-8") for c in labels] if labels.dtype == object else labels.tolist()
+    props = {
+        "softmaxlab_version": __version__,
+        "classes": classes,
+        "feature_names": plan.feature_names,
+        "n_features": plan.n_features,
+        "output": plan.spec.kind,
+        "source": plan.source,
+        "source_dtype": plan.spec.dtype.name,
+        **{k: v for k, v in plan.extra.items() if v is not None},
+    }
+    onnx.helper.set_model_props(onx, {k: json.dumps(v) if not isinstance(v, str) else v
+                                      for k, v in props.items()})
+    onx.doc_string = (f"softmaxlab {__version__}: {plan.source} ({plan.spec.kind}, "
+                      f"{plan.n_features} features, {len(classes)} "
+                      f"{'labels' if plan.spec.kind == 'multilabel' else 'classes'})")
+    onx.producer_name, onx.producer_version = "softmaxlab", __version__
+
+
+def export_file(source, output=None, target_opset: int = DEFAULT_OPSET) -> tuple[Path, object]:
+    """Export a run folder or ``model.npz`` and write the ``.onnx`` file atomically.
+
+    Parameters
+    ----------
+    source : str or Path
+        A run folder or a model file.
+    output : str or Path, optional
+        Default: ``model.onnx`` beside the model file.
+    target_opset : int, default 17
+
+    Returns
+    -------
+    (path written, onnx.ModelProto)
+    """
+    from softmaxlab.io import atomic_write
+
+    onx = to_onnx(source, target_opset)
+    src = Path(source)
+    if output is None:
+        output = (src / "model.onnx") if src.is_dir() else src.with_suffix(".onnx")
+    data = onx.SerializeToString()
+    return atomic_write(output, lambda f: f.write(data)), onx
+
+
+def summary(onx) -> str:
+    """One line: opset, and each input and output with its type and shape."""
+    import onnx
+
+    def show(v):
+        if not v.type.HasField("tensor_type"):  # e.g. skl2onnx's ZipMap output
+            return f"{v.name} {v.type.WhichOneof('value').removesuffix('_type')}"
+        t = v.type.tensor_type
+        dims = ", ".join(d.dim_param or (str(d.dim_value) if d.HasField("dim_value") else "N")
+                         for d in t.shape.dim)
+        kind = onnx.helper.tensor_dtype_to_np_dtype(t.elem_type)
+        kind = "string" if kind.kind == "O" else kind.name
+        return f"{v.name} {kind} [{dims}]"
+
+    opset = next(o.version for o in onx.opset_import if o.domain in ("", "ai.onnx"))
+    # Before IR version 4 the initializers are listed among the inputs too.
+    weights = {t.name for t in onx.graph.initializer}
+    inputs = [v for v in onx.graph.input if v.name not in weights]
+    return (f"opset {opset}, input {', '.join(show(v) for v in inputs)}, "
+            f"outputs {', '.join(show(v) for v in onx.graph.output)}")

@@ -1,0 +1,143 @@
+"""Everything ``to_onnx`` accepts, reduced to one plan: the preprocessing
+steps, the classifier (ours, or a ``NetworkClassifier``) and the facts the
+model's metadata records."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from softmaxlab.export._graph import ExportError, NetSpec, spec_from_sequential
+from softmaxlab.export._models import NetworkClassifier, is_ours, spec_of
+from softmaxlab.export._preprocess import split_pipeline, steps_from_preprocessor
+from softmaxlab.nn import Sequential
+
+__all__ = ["Plan", "plan_for"]
+
+
+@dataclass
+class Plan:
+    """What to convert.
+
+    Attributes
+    ----------
+    steps : list of (name, transformer)
+        Fitted preprocessing, in order (may be empty).
+    classifier : MLPClassifier, SoftmaxRegression or NetworkClassifier
+    spec : NetSpec
+    classes : ndarray of shape (n_classes,) or (n_labels,)
+    feature_names : list of str or None
+    source : str
+        What was exported, in words.
+    extra : dict of str to JSON-able
+        More metadata (class names, label column).
+    """
+
+    steps: list
+    classifier: object
+    spec: NetSpec
+    classes: np.ndarray
+    feature_names: list | None
+    source: str
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_features(self) -> int:
+        """Width of the graph's input (that of the first step, else the network's)."""
+        for _, step in self.steps:
+            n = getattr(step, "n_features_in_", None)
+            if n is not None:
+                return int(n)
+        return self.spec.n_features
+
+
+def _names(values) -> list | None:
+    return None if values is None else [str(v) for v in values]
+
+
+def _from_file(path: Path) -> Plan:
+    from softmaxlab.io import load_model
+    from softmaxlab.rundir import MODEL
+
+    if path.is_dir():
+        if not (path / MODEL).is_file():
+            raise FileNotFoundError(f"{path} has no {MODEL}; give a run folder or a model file")
+        path = path / MODEL
+    elif not path.exists():
+        raise FileNotFoundError(f"{path}: no such run folder or model file")
+    loaded = load_model(path)  # ModelFormatError for anything that is not a softmaxlab model
+    where = f"{path.parent.name}/{path.name}"  # no absolute path in a file meant to be shipped
+    kind = loaded.meta.get("kind")
+    spec = spec_from_sequential(loaded.model)
+    if kind == "softmaxlab.cli-model":
+        from softmaxlab.predictor import load_predictor
+
+        pred = load_predictor(path)
+        classes = np.asarray(pred.classes)
+        names = _names(pred.feature_names)
+        return Plan(steps_from_preprocessor(pred.preprocessor), NetworkClassifier(spec, classes, names),
+                    spec, classes, names, f"softmaxlab train model {where}",
+                    {"class_names": [str(c) for c in pred.class_names],
+                     "label_column": pred.info.get("label_column"),
+                     "preprocessing": pred.preprocessor.method})
+    if kind == "softmaxlab.estimator":
+        from softmaxlab.estimators import load
+
+        est = load(path)
+        names = _names(getattr(est, "feature_names_in_", None))
+        return Plan([], NetworkClassifier(spec, est.classes_, names), spec, est.classes_, names,
+                    f"{type(est).__name__} saved in {where}")
+    # A bare network written by softmaxlab.io.save_model: class indices as labels.
+    classes = np.arange(spec.n_columns)
+    return Plan([], NetworkClassifier(spec, classes), spec, classes, None, f"network saved in {where}")
+
+
+def _from_estimator(est, steps, source) -> Plan:
+    spec = spec_of(est)
+    names = _names(getattr(est, "feature_names_in_", None))
+    if steps:
+        first = getattr(steps[0][1], "feature_names_in_", None)
+        names = _names(first) if first is not None else None
+    return Plan(steps, est, spec, np.asarray(est.classes_), names, source)
+
+
+def plan_for(model, classes=None, feature_names=None) -> Plan:
+    """Resolve ``to_onnx``'s ``model`` argument.
+
+    Raises
+    ------
+    TypeError
+        For an object of another kind.
+    ExportError, FileNotFoundError, softmaxlab.io.ModelFormatError
+    """
+    from sklearn.pipeline import Pipeline
+
+    if (classes is not None or feature_names is not None) and not isinstance(model, Sequential):
+        raise TypeError("classes= and feature_names= are for a bare Sequential network; an "
+                        "estimator, pipeline or model file carries its own.")
+    if isinstance(model, (str, os.PathLike)):
+        return _from_file(Path(model))
+    if isinstance(model, Sequential):
+        spec = spec_from_sequential(model)
+        labels = np.arange(spec.n_columns) if classes is None else np.asarray(classes)
+        names = _names(feature_names)
+        if names is not None and len(names) != spec.n_features:
+            raise ExportError(f"{len(names)} feature names for a network with {spec.n_features} "
+                              "inputs; pass one name per input column.")
+        return Plan([], NetworkClassifier(spec, labels, names), spec, labels, names,
+                    "softmaxlab.nn.Sequential")
+    if isinstance(model, Pipeline):
+        steps, last_name, last = split_pipeline(model)
+        if not is_ours(last):
+            raise ExportError(f"the pipeline ends in {type(last).__name__} ({last_name!r}); "
+                              "to_onnx exports pipelines ending in softmaxlab's MLPClassifier or "
+                              "SoftmaxRegression (use skl2onnx.to_onnx for others).")
+        kinds = ", ".join([type(s).__name__ for _, s in steps] + [type(last).__name__])
+        return _from_estimator(last, steps, f"Pipeline({kinds})")
+    if is_ours(model):
+        return _from_estimator(model, [], type(model).__name__)
+    raise TypeError(f"to_onnx cannot export a {type(model).__name__}; give a fitted "
+                    "MLPClassifier or SoftmaxRegression, a Pipeline ending in one, a "
+                    "softmaxlab.nn.Sequential, or the path of a model file or run folder.")
