@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from softmaxlab.nn.model import Sequential
+from softmaxlab.nn.outputs import OUTPUTS
 
 __all__ = [
     "FORMAT_VERSION",
@@ -202,7 +203,8 @@ def save_model(path, model: Sequential, meta: dict | None = None,
     """
     out = {f"param.{i}": w for i, w in enumerate(model.get_weights())}
     out.update({f"extra.{k}": np.asarray(v) for k, v in (arrays or {}).items()})
-    header = {"architecture": model.config(), "dtype": np.dtype(model.dtype).name, "meta": meta or {}}
+    header = {"architecture": model.config(), "dtype": np.dtype(model.dtype).name,
+              "output": model.output, "meta": meta or {}}
     return save_bundle(path, "model", header, out)
 
 
@@ -239,8 +241,12 @@ def load_model(path) -> LoadedModel:
     if not isinstance(header.get("meta", {}), dict):
         raise ModelFormatError(f"{path}: the model metadata is not a JSON object.")
     _check_param_shapes(path, header.get("architecture"), arrays)
+    # Files written before models recorded their output kind are softmax.
+    output = header.get("output", "softmax")
+    if output not in OUTPUTS:
+        raise ModelFormatError(f"{path}: model output {output!r} is not one of {sorted(OUTPUTS)}.")
     try:
-        model = Sequential.from_config(header["architecture"], dtype=np.dtype(dtype))
+        model = Sequential.from_config(header["architecture"], dtype=np.dtype(dtype), output=output)
         params = model.parameters()
         weights = [arrays[f"param.{i}"] for i in range(len(params))]
         for p, w in zip(params, weights, strict=True):

@@ -16,6 +16,8 @@ from softmaxlab.nn.layers import (
 )
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import Sequential, from_weights, mlp, softmax_regression
+from softmaxlab.nn.outputs import OUTPUTS, make_loss
+from softmaxlab.nn.sigmoid_loss import SigmoidBinaryCrossEntropy, log_sigmoid, softplus
 
 __all__ = [
     "ACTIVATIONS",
@@ -24,10 +26,12 @@ __all__ = [
     "Layer",
     "LeakyReLU",
     "Linear",
+    "OUTPUTS",
     "Parameter",
     "ReLU",
     "Sequential",
     "Sigmoid",
+    "SigmoidBinaryCrossEntropy",
     "SoftmaxCrossEntropy",
     "Tanh",
     "from_weights",
@@ -35,13 +39,16 @@ __all__ = [
     "glorot_uniform",
     "he_normal",
     "log_softmax",
+    "log_sigmoid",
     "logsumexp",
     "make_activation",
+    "make_loss",
     "mlp",
     "normal",
     "one_hot",
     "sigmoid",
     "softmax",
     "softmax_regression",
+    "softplus",
     "zeros",
 ]

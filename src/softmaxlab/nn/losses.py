@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from softmaxlab._validation import check_labels
+
 __all__ = ["SoftmaxCrossEntropy"]
 
 
@@ -142,3 +144,18 @@ class SoftmaxCrossEntropy:
             return float(nll.mean())
         total = w.sum()
         return float(np.dot(w, nll) / total) if total > 0 else 0.0
+
+    def count_correct(self, logits, y) -> int:
+        """Rows whose largest logit is the true class (first index wins a tie).
+
+        Parameters
+        ----------
+        logits : ndarray of shape (n_samples, n_classes)
+        y : ndarray of shape (n_samples,), integer class indices
+        """
+        return int(np.count_nonzero(logits.argmax(axis=1) == y))
+
+    def check_targets(self, y, n_samples: int, n_outputs: int, name: str = "y") -> np.ndarray:
+        """Validate integer class indices in ``[0, n_outputs)``; see
+        ``softmaxlab._validation.check_labels``. Returns shape (n_samples,)."""
+        return check_labels(y, n_samples, n_outputs, name=name)

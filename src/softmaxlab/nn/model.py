@@ -6,7 +6,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from softmaxlab._validation import check_logits
-from softmaxlab.nn.functional import log_softmax, softmax
 from softmaxlab.nn.layers import (
     ACTIVATIONS,
     Dropout,
@@ -16,6 +15,7 @@ from softmaxlab.nn.layers import (
     layer_from_config,
     make_activation,
 )
+from softmaxlab.nn.outputs import check_output, output_log_proba, output_predict, output_proba
 
 __all__ = ["Sequential", "from_weights", "mlp", "softmax_regression"]
 
@@ -26,6 +26,12 @@ class Sequential:
     Parameters
     ----------
     layers : sequence of Layer
+    output : {"softmax", "sigmoid"}, default="softmax"
+        What the last layer's values mean. ``"softmax"``: logits of one
+        distribution over C classes (integer labels, ``SoftmaxCrossEntropy``).
+        ``"sigmoid"``: L independent logistic outputs (0/1 targets of shape
+        (n, L), ``SigmoidBinaryCrossEntropy``): a binary classifier with one
+        unit, or a multilabel one. Stored as ``model.output``.
 
     Notes
     -----
@@ -34,10 +40,11 @@ class Sequential:
     never disturbs a training step and never keeps activations alive.
     """
 
-    def __init__(self, layers: Sequence[Layer]):
+    def __init__(self, layers: Sequence[Layer], output: str = "softmax"):
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("Sequential needs at least one layer.")
+        self.output = check_output(output)
         self._first_linear = next(
             (i for i, layer in enumerate(self.layers) if isinstance(layer, Linear)), None
         )
@@ -97,18 +104,20 @@ class Sequential:
         return X
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities of shape (n_samples, n_classes); rows sum to 1.
+        """Probabilities of shape (n_samples, n_units): softmax rows summing to 1,
+        or for ``output="sigmoid"`` one independent sigmoid per unit.
         Raises NumericalOverflowError rather than return NaN for overflowing logits."""
-        return softmax(check_logits(self.predict_logits(X)))
+        return output_proba(check_logits(self.predict_logits(X)), self.output)
 
     def predict_log_proba(self, X: np.ndarray) -> np.ndarray:
-        """Log-probabilities of shape (n_samples, n_classes), always finite
-        (NumericalOverflowError for overflowing logits)."""
-        return log_softmax(check_logits(self.predict_logits(X)))
+        """Log-probabilities of shape (n_samples, n_units), always finite
+        (log-softmax or log-sigmoid; NumericalOverflowError for overflowing logits)."""
+        return output_log_proba(check_logits(self.predict_logits(X)), self.output)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Class indices of shape (n_samples,) (first index wins a tie)."""
-        return np.argmax(check_logits(self.predict_logits(X)), axis=1)
+        """Class indices of shape (n_samples,) (first index wins a tie); for
+        ``output="sigmoid"`` the 0/1 int matrix ``logits > 0`` of shape (n_samples, n_units)."""
+        return output_predict(check_logits(self.predict_logits(X)), self.output)
 
     # ---- introspection and copies -----------------------------------------
     @property
@@ -147,15 +156,15 @@ class Sequential:
         return [layer.config() for layer in self.layers]
 
     @classmethod
-    def from_config(cls, config: list[dict], dtype=np.float32) -> Sequential:
+    def from_config(cls, config: list[dict], dtype=np.float32, output: str = "softmax") -> Sequential:
         """Rebuild an architecture with zero parameters from ``config()``."""
         if not isinstance(config, list):
             raise ValueError(f"Model architecture must be a list of layer descriptions, got {config!r}.")
-        return cls([layer_from_config(c, dtype=dtype) for c in config])
+        return cls([layer_from_config(c, dtype=dtype) for c in config], output=output)
 
     def astype(self, dtype) -> Sequential:
         """A deep copy with parameters cast to ``dtype`` (float64 for gradient checks)."""
-        return Sequential([layer.astype(dtype) for layer in self.layers])
+        return Sequential([layer.astype(dtype) for layer in self.layers], output=self.output)
 
     def copy(self) -> Sequential:
         """A deep copy with the same dtype."""
@@ -163,13 +172,16 @@ class Sequential:
 
     def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
-        return f"Sequential(\n  {inner}\n)"
+        tail = "" if self.output == "softmax" else f",\n  output={self.output!r}"
+        return f"Sequential(\n  {inner}{tail}\n)"
 
 
-def _check_n_classes(n_classes) -> None:
+def _check_n_classes(n_classes, output="softmax") -> None:
     # One class makes the softmax identically 1 and the loss identically 0:
-    # nothing could ever be learned, so it is a mistake in the labels.
-    if isinstance(n_classes, (int, np.integer)) and n_classes == 1:
+    # nothing could ever be learned, so it is a mistake in the labels. One
+    # sigmoid unit is a binary classifier (logistic regression).
+    if check_output(output) == "softmax" and isinstance(n_classes, (int, np.integer)) \
+            and n_classes == 1:
         raise ValueError("n_classes must be at least two (a 1-class model always predicts that class "
                          "with loss 0); check that the labels hold more than one class.")
 
@@ -179,26 +191,31 @@ def _default_init(activation: str) -> str:
 
 
 def softmax_regression(n_features: int, n_classes: int, *, init="normal", rng=None,
-                       dtype=np.float32) -> Sequential:
+                       dtype=np.float32, output: str = "softmax") -> Sequential:
     """Multinomial logistic regression: one ``Linear(n_features, n_classes)``.
 
     Parameters
     ----------
     n_features, n_classes : int
+        With ``output="sigmoid"``, ``n_classes`` is the number of independent
+        logistic units (1: binary logistic regression).
     init : str or callable, default="normal" (std 0.01, as d2l and the seeds)
     rng : numpy.random.Generator
     dtype : numpy dtype, default=float32
+    output : {"softmax", "sigmoid"}, default="softmax"
 
     Returns
     -------
     Sequential mapping (n_samples, n_features) to logits (n_samples, n_classes).
     """
-    _check_n_classes(n_classes)
-    return Sequential([Linear(n_features, n_classes, init=init, rng=rng, dtype=dtype)])
+    _check_n_classes(n_classes, output)
+    return Sequential([Linear(n_features, n_classes, init=init, rng=rng, dtype=dtype)],
+                      output=output)
 
 
 def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: str = "relu",
-        dropout: float = 0.0, init: str | None = None, rng=None, dtype=np.float32) -> Sequential:
+        dropout: float = 0.0, init: str | None = None, rng=None, dtype=np.float32,
+        output: str = "softmax") -> Sequential:
     """Multilayer perceptron ``Linear -> act [-> Dropout] -> ... -> Linear``.
 
     Parameters
@@ -220,12 +237,15 @@ def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: s
     rng : numpy.random.Generator
         Used for initialisation and, later, dropout masks.
     dtype : numpy dtype, default=float32
+    output : {"softmax", "sigmoid"}, default="softmax"
+        ``"sigmoid"``: ``n_classes`` independent logistic output units (one
+        for a binary classifier, one per label for multilabel).
 
     Returns
     -------
     Sequential mapping (n_samples, n_features) to logits (n_samples, n_classes).
     """
-    _check_n_classes(n_classes)
+    _check_n_classes(n_classes, output)
     if activation not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {activation!r}; valid names are {sorted(ACTIVATIONS)}.")
     hidden = list(hidden)
@@ -246,7 +266,7 @@ def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: s
             layers.append(make_activation(activation))
             if dropout > 0:
                 layers.append(Dropout(dropout, rng=rng))
-    return Sequential(layers)
+    return Sequential(layers, output=output)
 
 
 def from_weights(weights: Sequence[tuple], activation: str = "relu", dtype=None) -> Sequential:

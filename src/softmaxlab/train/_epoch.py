@@ -108,7 +108,8 @@ def run_batches(trainer, X, y, sw, order, bs, on_bad_loss):
         Its model, optimizer, loss, callbacks and buffers are used; its
         ``samples_seen`` is advanced.
     X : ndarray of shape (n_samples, n_features), validated
-    y : ndarray of shape (n_samples,), integer class indices
+    y : ndarray of shape (n_samples,), integer class indices, or (n_samples,
+        n_units) 0/1 targets; the trainer's loss scores them (``count_correct``)
     sw : ndarray of shape (n_samples,) or None, sample weights
     order : ndarray of shape (n_samples,) or None, this epoch's row order
     bs : int, rows per batch (the last batch may be smaller)
@@ -130,7 +131,7 @@ def run_batches(trainer, X, y, sw, order, bs, on_bad_loss):
         sw = sw[order] if sw is not None else None
     hooks = batch_end_hooks(trainer.callbacks)
     epoch = trainer.epoch + 1
-    isfinite, count_nonzero = math.isfinite, np.count_nonzero
+    isfinite = math.isfinite
     total_loss = 0.0
     total_weight = 0.0
     correct = 0
@@ -156,7 +157,7 @@ def run_batches(trainer, X, y, sw, order, bs, on_bad_loss):
             else:
                 backward(dlogits)
                 step()
-            hits = int(count_nonzero(logits.argmax(axis=1) == yb))
+            hits = loss_fn.count_correct(logits, yb)
             w = size if swb is None else float(swb.sum())
             total_loss += loss * w
             total_weight += w

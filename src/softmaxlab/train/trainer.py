@@ -13,11 +13,10 @@ import numpy as np
 from softmaxlab._validation import (
     check_batch_size,
     check_features,
-    check_labels,
     check_positive_int,
     check_sample_weight,
 )
-from softmaxlab.nn.losses import SoftmaxCrossEntropy
+from softmaxlab.nn.outputs import make_loss
 from softmaxlab.train import _epoch, _state
 from softmaxlab.train.callbacks import Callback, EarlyStopping
 from softmaxlab.train.hints import check_not_learning
@@ -47,7 +46,11 @@ class Trainer:
     model : Sequential
     optimizer : Optimizer
         Built on ``model.parameters()``.
-    loss : SoftmaxCrossEntropy, optional
+    loss : SoftmaxCrossEntropy or SigmoidBinaryCrossEntropy, optional
+        Default: the loss of ``model.output`` (``nn.make_loss``). The loss
+        also validates the targets (``check_targets``: integer labels for
+        softmax, a 0/1 matrix of shape (n, L) for sigmoid) and counts the
+        correct rows for the accuracy (``count_correct``).
     batch_size : int or "full", default=256
         1 gives per-sample SGD (seed 004); "full" gives full-batch gradient
         descent (seeds 000, 001).
@@ -99,7 +102,7 @@ class Trainer:
             raise ValueError(f"Trainer: prefetch must be 'auto', True or False, got {prefetch!r}.")
         self.prefetch = prefetch
         self.optimizer = optimizer
-        self.loss = loss if loss is not None else SoftmaxCrossEntropy()
+        self.loss = loss if loss is not None else make_loss(getattr(model, "output", "softmax"))
         if batch_size != "full" and batch_size is not None:
             check_positive_int(batch_size, "batch_size")
         self.batch_size = batch_size
@@ -129,7 +132,7 @@ class Trainer:
     # ------------------------------------------------------------------
     def _prepare(self, X, y, sample_weight):
         X = check_features(X, self.model.n_features, dtype=self.model.dtype)
-        y = check_labels(y, X.shape[0], self.model.n_classes)
+        y = self.loss.check_targets(y, X.shape[0], self.model.n_classes)
         # One cast of the whole set, only if the dtype differs: float32 in,
         # float32 maths; a float64 model gets float64 inputs.
         X = np.asarray(X, dtype=self.model.dtype)
@@ -147,7 +150,8 @@ class Trainer:
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-        y : ndarray of shape (n_samples,), integer class indices
+        y : ndarray of shape (n_samples,), integer class indices (softmax), or
+            of shape (n_samples, n_units), 0/1 targets (sigmoid)
         sample_weight : ndarray of shape (n_samples,), optional
 
         Raises
@@ -220,7 +224,7 @@ class Trainer:
         (loss, accuracy) : (float, float)
         """
         X = check_features(X, self.model.n_features, dtype=self.model.dtype)
-        y = check_labels(y, X.shape[0], self.model.n_classes)
+        y = self.loss.check_targets(y, X.shape[0], self.model.n_classes)
         sw = check_sample_weight(sample_weight, X.shape[0], self.model.dtype)
         return self._evaluate(X, y, sw)
 
@@ -234,7 +238,7 @@ class Trainer:
             w = len(yb) if swb is None else float(np.sum(swb))
             loss_sum += self.loss.value(logits, yb, swb) * w
             w_sum += w
-            correct += int(np.count_nonzero(logits.argmax(axis=1) == yb))
+            correct += self.loss.count_correct(logits, yb)
         return loss_sum / max(w_sum, 1e-300), correct / n
 
     def fit(self, X, y, *, epochs: int, X_val=None, y_val=None, sample_weight=None,
@@ -269,7 +273,7 @@ class Trainer:
         if has_val:
             X_val = check_features(X_val, self.model.n_features, dtype=self.model.dtype, name="X_val")
             X_val = np.asarray(X_val, dtype=self.model.dtype)
-            y_val = check_labels(y_val, X_val.shape[0], self.model.n_classes, name="y_val")
+            y_val = self.loss.check_targets(y_val, X_val.shape[0], self.model.n_classes, name="y_val")
             val_sample_weight = check_sample_weight(val_sample_weight, X_val.shape[0],
                                                     self.model.dtype)
         self.model.set_rng(self.rng)
@@ -309,7 +313,7 @@ class Trainer:
                        "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
                        "seconds": time.perf_counter() - t0}
                 self.history.append(**row)
-                check_not_learning(self.history, self.model.n_classes, lr)  # hints.py: warns once
+                check_not_learning(self.history, self._chance_classes(), lr)  # hints.py: warns once
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, self.epoch, row)
                 if self.stop_training:
@@ -325,6 +329,13 @@ class Trainer:
             for cb in self.callbacks:
                 cb.on_train_end(self)
         return self.history
+
+    def _chance_classes(self) -> int:
+        """How many equally likely outcomes an untrained model spreads over:
+        C classes for softmax; for L sigmoid units at one half each, the 2^L
+        label combinations (its loss, L log 2, is log 2^L)."""
+        n = self.model.n_classes
+        return n if getattr(self.model, "output", "softmax") == "softmax" else 2 ** n
 
     # ------------------------------------------------------------------
     def state_dict(self) -> dict:
