@@ -33,12 +33,18 @@ def _sr(**kw):
     return SoftmaxRegression(max_iter=5, random_state=0, **kw)
 
 
+def _sr_adam(**kw):
+    kw.setdefault("solver", "adam")
+    return SoftmaxRegression(max_iter=5, random_state=0, **kw)
+
+
 def _mlp(**kw):
     kw.setdefault("hidden_layer_sizes", (5,))
     return MLPClassifier(max_iter=5, random_state=0, **kw)
 
 
-ESTIMATORS = [pytest.param(_sr, id="softmax"), pytest.param(_mlp, id="mlp")]
+ESTIMATORS = [pytest.param(_sr, id="softmax"), pytest.param(_sr_adam, id="softmax-adam"),
+              pytest.param(_mlp, id="mlp")]
 
 
 @pytest.fixture(autouse=True)
@@ -102,13 +108,31 @@ PREDICT_CASES = [
     ("predict-nan", lambda m: _fitted(m).predict(_nan_x()), ValueError, ["NaN"]),
     ("unfitted-predict", lambda m: m().predict(X0), NotFittedError, ["not fitted yet", "fit"]),
     ("unfitted-proba", lambda m: m().predict_proba(X0), NotFittedError, ["not fitted yet"]),
-    ("partial-fit-no-classes", lambda m: m().partial_fit(X0, Y0), ValueError,
+    ("partial-fit-no-classes", lambda m: m(solver="sgd").partial_fit(X0, Y0), ValueError,
      ["classes must be passed", "first call"]),
-    ("partial-fit-unknown-label", lambda m: m().partial_fit(X0, Y0, classes=[0, 1]), ValueError,
-     ["classes not in", "[2]"]),
+    # scikit-learn's wording: every label of y is listed, not only the new ones.
+    ("partial-fit-unknown-label",
+     lambda m: m(solver="sgd").partial_fit(X0, Y0, classes=[0, 1]), ValueError,
+     ["`y` has classes not in `self.classes_`", "has [0 1]", "'y' has [0 1 2]"]),
     ("partial-fit-new-label-later",
-     lambda m: m().partial_fit(X0, Y0, classes=[0, 1, 2]).partial_fit(X0, Y0 + 5), ValueError,
-     ["classes not in", "[5 6 7]"]),
+     lambda m: m(solver="sgd").partial_fit(X0, Y0, classes=[0, 1, 2]).partial_fit(X0, Y0 + 5),
+     ValueError, ["classes not in", "[5 6 7]"]),
+    ("partial-fit-other-classes",
+     lambda m: m(solver="sgd").partial_fit(X0, Y0, classes=[0, 1, 2]).partial_fit(
+         X0, Y0, classes=[1, 2, 3]), ValueError,
+     ["`classes=[1, 2, 3]` is not the same as on last call to partial_fit, was: array([0, 1, 2])"]),
+    ("partial-fit-lbfgs", lambda m: m(solver="lbfgs").partial_fit(X0, Y0, classes=[0, 1, 2]),
+     AttributeError, ["has no attribute 'partial_fit'"]),
+    ("partial-fit-early-stopping",
+     lambda m: m(solver="sgd").fit(X0, Y0).set_params(early_stopping=True).partial_fit(X0, Y0),
+     ValueError, ["partial_fit does not support early_stopping=True"]),
+    ("early-stopping-single-member-class",
+     lambda m: m(solver="sgd", early_stopping=True).fit(X0[:4], [0, 0, 0, 1]), ValueError,
+     ["The least populated classes in y have only 1 member", "['True']"]),
+    # Multilabel targets are split without stratification, so one row can be all.
+    ("early-stopping-tiny-validation",
+     lambda m: m(solver="sgd", early_stopping=True, validation_fraction=0.01).fit(
+         X0, np.eye(3, dtype=int)[Y0]), ValueError, ["The validation set is too small"]),
 ]
 
 
@@ -196,7 +220,9 @@ def test_convergence_warning_when_max_iter_is_reached(make):
         est = _max_iter_free(make, {"max_iter": 2}).fit(X0, Y0)
     found = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert est.n_iter_ == 2 and len(found) == 1
-    assert "Maximum iterations (2)" in str(found[0].message)
+    expected = ("lbfgs failed to converge after 2 iteration(s)" if est.solver == "lbfgs"
+                else "Maximum iterations (2)")
+    assert expected in str(found[0].message)
 
 
 @pytest.mark.parametrize("make", ESTIMATORS)

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from softmaxlab.estimators._classes import MLPClassifier, SoftmaxRegression
 from softmaxlab.io import ModelFormatError
 
 __all__ = ["from_cli_model"]
@@ -23,7 +24,6 @@ def from_cli_model(loaded, path) -> Pipeline:
     row is scaled exactly as ``softmaxlab predict`` scales it.
     """
     from softmaxlab.data import Preprocessor
-    from softmaxlab.estimators._classes import MLPClassifier, SoftmaxRegression
 
     meta, model = loaded.meta, loaded.model
     try:
@@ -33,8 +33,6 @@ def from_cli_model(loaded, path) -> Pipeline:
         classes = np.asarray(meta["classes"])
     except (KeyError, ValueError) as exc:
         raise ModelFormatError(f"{path}: incomplete CLI model metadata ({exc}).") from None
-    if len(classes) != model.n_classes:
-        raise ModelFormatError(f"{path}: {len(classes)} class labels for a {model.n_classes}-class network.")
     lin = model.linear_layers
     dtype = np.dtype(model.dtype).name
     if len(lin) == 1:
@@ -50,13 +48,10 @@ def from_cli_model(loaded, path) -> Pipeline:
         est = MLPClassifier(hidden_layer_sizes=tuple(layer.n_out for layer in lin[:-1]),
                             activation=activation, dropout=float(dropout[0]) if dropout else 0.0,
                             dtype=dtype)
-    est.classes_ = classes
-    est._init_fitted_state(model.n_features, model.dtype)
-    est._model = model
-    model.set_rng(est._rng)
-    est.coefs_ = [layer.params["W"] for layer in lin]
-    est.intercepts_ = [layer.params["b"] for layer in lin]
-    est.n_features_in_ = model.n_features
+    try:
+        est.attach_network(model, classes)
+    except ValueError as exc:
+        raise ModelFormatError(f"{path}: {len(classes)} class labels do not fit the network ({exc}).") from None
     prep = FunctionTransformer(pre.transform, kw_args={"dtype": model.dtype})
     prep.fit(np.zeros((1, pre.n_features_in_)))
     return Pipeline([("preprocess", prep), ("model", est)])
