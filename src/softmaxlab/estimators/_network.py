@@ -199,7 +199,8 @@ class NetworkMixin:
     def __getstate__(self):
         # The trainer holds a shuffled copy of the last training set: never
         # pickle it. It is rebuilt from model, optimizer and RNG when needed.
-        state = super().__getstate__()
+        # (A copy: object.__getstate__ hands back the instance's own __dict__.)
+        state = dict(super().__getstate__())
         state.pop("_trainer", None)
         state.pop("_l2", None)
         return state
