@@ -58,13 +58,20 @@ def test_binary_has_one_logistic_unit(cancer, make):
 
 
 def test_binary_probabilities_keep_both_tails():
-    """Both columns come from the logit (never 1 - p), so neither rounds to 0."""
+    """Both columns come from the logit (never 1 - p), so a tiny one is kept;
+    where even that underflows, predict_proba says the smallest normal number
+    and predict_log_proba the exact log-sigmoid."""
     X = np.array([[-1.0], [1.0]])
     est = SoftmaxRegression(alpha=1e-6).fit(X, [0, 1])
     est.coefs_[0][...] = 50.0
-    lp = est.predict_log_proba(np.array([[-1.0], [1.0]]))
-    np.testing.assert_allclose(lp[0], [-np.exp(-50.0), -50.0], rtol=1e-9)
-    assert np.all(est.predict_proba(X) > 0)
+    est.intercepts_[0][...] = 0.0
+    P, lp = est.predict_proba(X), est.predict_log_proba(X)
+    assert P[0, 1] == pytest.approx(np.exp(-50.0), rel=1e-12)
+    np.testing.assert_array_equal(lp, np.log(P))
+    est.coefs_[0][...] = 1000.0
+    P, lp = est.predict_proba(X), est.predict_log_proba(X)
+    assert P[0, 1] == P[1, 0] == np.finfo(np.float64).tiny
+    assert lp[0, 1] == lp[1, 0] == -1000.0 and lp[0, 0] == lp[1, 1] == 0.0
 
 
 def test_softmax_regression_binary_is_logistic_regression(cancer):

@@ -29,6 +29,7 @@ from softmaxlab.estimators._training import check_hyperparameters, resolve_dtype
 from softmaxlab.nn import make_loss
 from softmaxlab.nn.functional import log_softmax, sigmoid, softmax
 from softmaxlab.nn.sigmoid_loss import log_sigmoid
+from softmaxlab.train.history import COLUMNS
 from softmaxlab.train.hints import check_not_learning
 
 __all__ = ["BaseSoftmaxEstimator"]
@@ -43,6 +44,10 @@ def _stochastic(est) -> bool:
 
 class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMixin, BaseEstimator):
     """Shared implementation; use ``MLPClassifier`` or ``SoftmaxRegression``."""
+
+    #: Whether a target with one label fits (scikit-learn's MLP: yes; its
+    #: LogisticRegression: no).
+    _single_class_ok = False
 
     # ---- input -------------------------------------------------------------
     def _model_dtype(self, X_dtype):
@@ -67,6 +72,15 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
             X = X.toarray()
         return X, y
 
+    def _preset_weights(self):
+        """The (W, b) pairs a user set as ``coefs_``/``intercepts_`` before any
+        fit (scikit-learn starts ``partial_fit``, and a warm-started ``fit``,
+        from them); None otherwise."""
+        coefs, intercepts = vars(self).get("coefs_"), vars(self).get("intercepts_")
+        if coefs is None or intercepts is None or hasattr(self, "_model"):
+            return None
+        return list(zip(coefs, intercepts, strict=True))
+
     def _check_sw(self, sample_weight, X):
         sw = check_sample_weight(sample_weight, X.shape[0], self._model.dtype)
         if sw is not None and not np.any(sw > 0):
@@ -88,7 +102,8 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
             cw = class_weight_vector(self.class_weight, self.classes_,
                                      _targets.class_index_targets(T, output))
             if cw is not None and output == "sigmoid":
-                cw = cw[None, :]  # one unit: weights of its negatives and positives
+                # One unit: the weights of its negatives and positives.
+                cw = cw[None, :] if len(cw) == 2 else np.array([[cw[0], 1.0]])
         return make_loss(output, cw)
 
     def _hint(self):
@@ -129,9 +144,12 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
                                  f"{classes}")
         else:
             if len(classes) < 2:
-                raise ValueError(f"{name} needs samples of at least 2 classes in the data, but the "
-                                 f"data contains only one class: {classes[0]!r}.")
-            self._new_network(X.shape[1], classes, kind, self._model_dtype(X.dtype))
+                if not self._single_class_ok:
+                    raise ValueError(f"{name} needs samples of at least 2 classes in the data, but "
+                                     f"the data contains only one class: {classes[0]!r}.")
+                kind = "single"
+            self._new_network(X.shape[1], classes, kind, self._model_dtype(X.dtype),
+                              self._preset_weights() if self.warm_start else None)
         X = np.ascontiguousarray(X, dtype=self._model.dtype)
         T = self._encode(y)
         sw = self._check_sw(sample_weight, X)
@@ -158,8 +176,10 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
         from softmaxlab.estimators._lbfgs import fit_lbfgs
         X_raw, y_raw, meta = raw
         hooks = {"estimator": self, "X": X_raw, "y": y_raw, "metadata": meta}
-        current = [ctx.subcontext(task_name="lbfgs-iter")]
-        current[0].call_on_fit_task_begin(**hooks)
+        listening = bool(getattr(self, "_skl_callbacks", None))
+        current = [ctx.subcontext(task_name="lbfgs-iter")] if listening else []
+        if listening:
+            current[0].call_on_fit_task_begin(**hooks)
 
         def on_iteration(weights):
             # scikit-learn's bridge: end the iteration scipy just finished,
@@ -176,9 +196,9 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
         res = fit_lbfgs(self._model, X, T, sw, self._loss(T), alpha=self.alpha,
                         max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
                         options=self._lbfgs_options(),
-                        on_iteration=on_iteration if getattr(self, "_skl_callbacks", None) else None,
-                        stacklevel=5)
-        current[0].call_on_fit_task_end(estimator=self)
+                        on_iteration=on_iteration if listening else None, stacklevel=5)
+        if listening:
+            current[0].call_on_fit_task_end(estimator=self)
         self.n_iter_ = int(min(res.nit, self.max_iter))
         self.loss_ = float(res.fun)
         self.t_ += X.shape[0] * self.n_iter_
@@ -231,13 +251,13 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
         X_raw, y_raw, meta = raw
         epoch = len(self.history_) + 1
         sub = None
-        if ctx is not None:
+        if ctx is not None and getattr(self, "_skl_callbacks", None):
             sub = ctx.subcontext(task_name="epoch")
             sub.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=meta)
         for cb in callbacks:
             cb.on_epoch_begin(trainer, epoch)
         stop = self._epoch(trainer, X, T, sw, val)
-        row = self.history_.rows()[-1]
+        row = {c: getattr(self.history_, c)[-1] for c in COLUMNS}
         for cb in callbacks:
             cb.on_epoch_end(trainer, epoch, row)
         if sub is not None:
@@ -283,9 +303,10 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
         y, kind = _targets.check_y(y, name)
         if first:
             all_classes, kind = _targets.partial_fit_classes(classes, y, kind)
-            if len(all_classes) < 2:
+            if len(all_classes) < 2 and not self._single_class_ok:
                 raise ValueError(f"classes must hold at least 2 classes, got {all_classes!r}.")
-            self._new_network(X.shape[1], all_classes, kind, self._model_dtype(X.dtype))
+            self._new_network(X.shape[1], all_classes, kind, self._model_dtype(X.dtype),
+                              self._preset_weights())
         else:
             _targets.check_kind(kind, self._target_kind, name)
             if kind == "multilabel" and y.shape[1] != len(self.classes_):
@@ -335,6 +356,21 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
         X, _ = self._validate(X, reset=False)
         return check_logits(self._model.predict_logits(X))
 
+    def _proba(self, z):
+        if self._model.output == "softmax":
+            p = softmax(z)
+        elif self._target_kind == "binary":
+            # Both columns from the logit itself: 1 - sigmoid(z) would round
+            # a tiny sigmoid(-z) to 0.
+            p = np.empty((z.shape[0], 2), dtype=z.dtype)
+            p[:, 0] = sigmoid(-z[:, 0])
+            p[:, 1] = sigmoid(z[:, 0])
+        elif self._target_kind == "single":
+            p = np.ones((z.shape[0], 1), dtype=z.dtype)
+        else:
+            p = sigmoid(z)
+        return np.maximum(p, np.finfo(p.dtype).tiny, out=p)
+
     def predict(self, X):
         """Predicted labels of shape (n_samples,) from ``classes_``, or for
         multilabel the 0/1 indicator matrix of shape (n_samples, n_labels)."""
@@ -343,6 +379,8 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
             return self.classes_[np.argmax(z, axis=1)]
         if self._target_kind == "binary":
             return self.classes_[(z[:, 0] > 0).astype(np.intp)]
+        if self._target_kind == "single":
+            return self.classes_[np.zeros(z.shape[0], dtype=np.intp)]
         return (z > 0).astype(np.int64)
 
     def predict_proba(self, X):
@@ -354,29 +392,27 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
         dtype's smallest normal number (1e-308 in float64), so that
         ``log(predict_proba)`` stays finite like ``predict_log_proba``.
         """
-        z = self._logits(X)
-        if self._model.output == "softmax":
-            p = softmax(z)
-        elif self._target_kind == "binary":
-            # Both columns from the logit itself: 1 - sigmoid(z) would round
-            # a tiny sigmoid(-z) to 0.
-            p = np.empty((z.shape[0], 2), dtype=z.dtype)
-            p[:, 0] = sigmoid(-z[:, 0])
-            p[:, 1] = sigmoid(z[:, 0])
-        else:
-            p = sigmoid(z)
-        return np.maximum(p, np.finfo(p.dtype).tiny, out=p)
+        return self._proba(self._logits(X))
 
     def predict_log_proba(self, X):
-        """Log-probabilities, shaped as ``predict_proba``; finite for finite
-        input (``log_softmax`` or the stable log-sigmoid, never
-        ``log(predict_proba)``)."""
+        """Log-probabilities, shaped as ``predict_proba``: ``log(predict_proba)``,
+        as scikit-learn defines it, except where the probability underflowed
+        (``predict_proba`` reports the smallest normal number there): those
+        entries are the exact log-softmax or log-sigmoid of the logits, so the
+        result is finite and keeps its order for finite input."""
         z = self._logits(X)
-        if self._model.output == "softmax":
-            return log_softmax(z)
-        if self._target_kind == "binary":
-            return np.hstack([log_sigmoid(-z), log_sigmoid(z)])
-        return log_sigmoid(z)
+        p = self._proba(z)
+        lp = np.log(p)
+        tail = p <= np.finfo(p.dtype).tiny
+        if tail.any():
+            if self._model.output == "softmax":
+                exact = log_softmax(z)
+            elif self._target_kind == "binary":
+                exact = np.hstack([log_sigmoid(-z), log_sigmoid(z)])
+            else:
+                exact = log_sigmoid(z)
+            lp[tail] = exact[tail]
+        return lp
 
     def save(self, path):
         """Save to a pickle-free ``.npz`` readable by ``softmaxlab.load``."""

@@ -19,6 +19,8 @@ from softmaxlab.train import History, Trainer
 
 __all__ = ["NetworkMixin"]
 
+_BIT_GENERATORS = ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")
+
 
 class NetworkMixin:
     """Attaching, building and training the engine network."""
@@ -109,11 +111,24 @@ class NetworkMixin:
             raise AttributeError(f"This {type(self).__name__} instance is not fitted yet: it has no "
                                  "network_.") from None
 
-    def _new_network(self, n_features, classes, kind, dtype):
-        """Build a freshly initialised network for ``kind`` and attach it."""
+    def _new_network(self, n_features, classes, kind, dtype, weights=None):
+        """Build a network for ``kind`` and attach it: freshly initialised, or
+        from ``weights``, a list of (W, b) pairs (the ``coefs_`` and
+        ``intercepts_`` a user set before the first fit, as scikit-learn
+        allows)."""
         output, units = _targets.network_output(kind, len(classes))
         rng = self._make_rng()
         network = self._build_model(n_features, units, rng, dtype, output)
+        if weights is not None:
+            lin = network.linear_layers
+            shapes = [(layer.n_in, layer.n_out) for layer in lin]
+            given = [(np.shape(W), np.shape(b)) for W, b in weights]
+            if given != [(s, (s[1],)) for s in shapes]:
+                raise ValueError(f"coefs_ and intercepts_ set before fitting have shapes {given}, "
+                                 f"but this network needs {[(s, (s[1],)) for s in shapes]}.")
+            for layer, (W, b) in zip(lin, weights, strict=True):
+                layer.params["W"][...] = W
+                layer.params["b"][...] = b
         self.attach_network(network, classes)
         # Initialisation drew from the run's Generator; training goes on from it.
         self._rng = rng
@@ -141,10 +156,19 @@ class NetworkMixin:
         self._best_weights = None
 
     def _make_rng(self):
+        """The run's one Generator. An int ``random_state`` seeds it as
+        scikit-learn seeds its ``RandomState`` (the Mersenne Twister with the
+        legacy seeding), so the initial weights come out bit for bit as
+        scikit-learn's MLP draws them; a ``RandomState`` gives a seed drawn
+        from it; None, fresh entropy."""
         rs = self.random_state
-        if rs is None or isinstance(rs, (int, np.integer)):
-            return np.random.default_rng(rs)
-        return np.random.default_rng(int(check_random_state(rs).randint(np.iinfo(np.int32).max)))
+        if rs is None:
+            return np.random.default_rng()
+        if not isinstance(rs, (int, np.integer)):
+            rs = int(check_random_state(rs).randint(np.iinfo(np.int32).max))
+        bit_generator = np.random.MT19937()
+        bit_generator.state = np.random.RandomState(rs).get_state(legacy=False)
+        return np.random.Generator(bit_generator)
 
     # ---- what trains it ---------------------------------------------------------
     def _make_optimizer(self):
@@ -223,7 +247,15 @@ class NetworkMixin:
         self._opt.load_state_dict(state.optimizer)
         if self._schedule is not None and state.schedule is not None:
             self._schedule.load_state_dict(state.schedule)
-        self._rng.bit_generator.state = state.rng
+        # The saved bit generator's kind (files from before int seeds meant
+        # scikit-learn's Mersenne Twister hold a PCG64 state).
+        name = state.rng.get("bit_generator") if isinstance(state.rng, dict) else None
+        if name not in _BIT_GENERATORS:
+            raise ValueError(f"unknown random generator state {name!r}")
+        bit_generator = getattr(np.random, name)()
+        bit_generator.state = state.rng
+        self._rng = np.random.Generator(bit_generator)
+        self._model.set_rng(self._rng)
         self._no_improvement_count = int(state.no_improvement_count)
         if state.best_weights:
             self._best_weights = [np.array(w) for w in state.best_weights]

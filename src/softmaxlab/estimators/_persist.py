@@ -121,6 +121,20 @@ def save_estimator(path, est, network, training_state: TrainingState | None):
     return save_model(path, network, meta, arrays=arrays)
 
 
+def _rng_to_json(state: dict) -> dict:
+    """A bit generator's state with its arrays (MT19937's key) as lists."""
+    return {k: (_rng_to_json(v) if isinstance(v, dict) else
+                v.tolist() if isinstance(v, np.ndarray) else v) for k, v in state.items()}
+
+
+def _rng_from_json(state: dict) -> dict:
+    """Inverse of ``_rng_to_json``: MT19937's key back to its uint32 array."""
+    inner = state.get("state")
+    if state.get("bit_generator") == "MT19937" and isinstance(inner, dict) and "key" in inner:
+        return {**state, "state": {**inner, "key": np.asarray(inner["key"], dtype=np.uint32)}}
+    return state
+
+
 def _pack(state: TrainingState | None):
     if state is None:
         return None, None
@@ -131,7 +145,7 @@ def _pack(state: TrainingState | None):
     scalars = {
         "optimizer": state.optimizer["scalars"],
         "schedule": _jsonable(state.schedule),
-        "rng": state.rng,
+        "rng": _rng_to_json(state.rng),
         "no_improvement_count": int(state.no_improvement_count),
         "n_best_weights": 0 if best is None else len(best),
     }
@@ -145,7 +159,7 @@ def _unpack(scalars, arrays) -> TrainingState:
         optimizer={"scalars": scalars["optimizer"],
                    "arrays": {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}},
         schedule=scalars.get("schedule"),
-        rng=scalars["rng"],
+        rng=_rng_from_json(scalars["rng"]),
         no_improvement_count=int(scalars["no_improvement_count"]),
         best_weights=[np.array(arrays[f"best_weights.{i}"]) for i in range(n_best)] or None)
 

@@ -8,7 +8,10 @@ Three kinds of target, each with its own output layer:
   as a 0/1 column (files written before binary problems got one unit hold a
   2-unit softmax; such a network keeps being trained on class indices);
 - ``"multilabel"`` (a 0/1 indicator matrix of shape (n, L)): L independent
-  logistic units, ``classes_ == arange(L)``.
+  logistic units, ``classes_ == arange(L)``;
+- ``"single"`` (one label only; ``MLPClassifier`` accepts it, as
+  scikit-learn's does): one logistic unit trained on zeros, and every
+  prediction is that label.
 
 Pure functions of their arguments: no estimator state is read here.
 """
@@ -68,6 +71,8 @@ def partial_fit_classes(classes, y, kind: str):
     columns it must be ``range(L)`` (scikit-learn's labels for the columns).
     """
     classes = unique_labels(classes)
+    if len(classes) == 1:
+        return classes, "single"
     if kind == "multilabel":
         if not np.array_equal(classes, np.arange(y.shape[1])):
             raise ValueError(
@@ -112,8 +117,8 @@ def kind_of_network(output: str, n_units: int, n_classes: int) -> str:
     """
     if output == "softmax" and n_units == n_classes >= 2:
         return "binary" if n_classes == 2 else "multiclass"
-    if output == "sigmoid" and n_units == 1 and n_classes == 2:
-        return "binary"
+    if output == "sigmoid" and n_units == 1 and n_classes <= 2:
+        return "binary" if n_classes == 2 else "single"
     if output == "sigmoid" and n_units == n_classes >= 2:
         return "multilabel"
     raise ValueError(f"a {output} network with {n_units} output unit(s) cannot serve {n_classes} "
@@ -145,7 +150,7 @@ def stratify_labels(T, kind: str, output: str, n_classes: int):
     if kind == "multilabel":
         return None
     idx = class_index_targets(T, output)
-    if kind == "binary":
+    if kind in ("binary", "single"):
         return (idx == 1)[:, None]
     return idx[:, None] == np.arange(n_classes)
 
