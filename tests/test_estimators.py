@@ -326,3 +326,45 @@ def test_load_rejects_inconsistent_training_state(corrupt, tmp_path):
     bad = save_model(tmp_path / "bad.npz", loaded.model, meta, arrays=arrays)
     with pytest.raises(ModelFormatError, match="inconsistent estimator metadata"):
         softmaxlab.load(bad)
+
+
+def test_one_row_fast_path_gives_the_validated_answer_and_keeps_every_check():
+    """A float64 C row of the right width skips scikit-learn's validation;
+    anything else takes it, so the answers and the errors are the same."""
+    from sklearn.exceptions import NotFittedError
+    X, y = _blobs()
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y)
+    row = np.ascontiguousarray(X[:1])
+    np.testing.assert_array_equal(est.predict_proba(row), est.predict_proba(row.tolist()))
+    np.testing.assert_array_equal(est.predict_proba(X[:, ::-1][:, ::-1]), est.predict_proba(X))
+    np.testing.assert_allclose(est.predict_proba(row.astype(np.float32)), est.predict_proba(row),
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        est.predict_proba(np.array([[np.nan, 0.0]]))
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        est.predict(np.array([[np.inf, 0.0]]))
+    with pytest.raises(ValueError, match="X has 3 features, but MLPClassifier is expecting 2"):
+        est.predict_proba(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="0 sample"):
+        est.predict_proba(np.zeros((0, 2)))
+    with pytest.raises(NotFittedError):
+        MLPClassifier().predict_proba(row)
+    # Fitted with feature names: an array without them still gets the warning.
+    pd = pytest.importorskip("pandas")
+    named = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(
+        pd.DataFrame(X, columns=["a", "b"]), y)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        named.predict_proba(row)
+
+
+def test_softmax_regression_defaults_match_logistic_regression(digits):
+    """The defaults (lbfgs, alpha = 1/C = 1) fit standardised digits without a
+    warning and land on LogisticRegression()'s test accuracy."""
+    from sklearn.linear_model import LogisticRegression
+    Xtr, Xte, ytr, yte = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = SoftmaxRegression().fit(Xtr, ytr)
+    lr = LogisticRegression().fit(Xtr, ytr)
+    assert ours.solver == "lbfgs" and ours.alpha == 1.0
+    assert abs(ours.score(Xte, yte) - lr.score(Xte, yte)) <= 0.01

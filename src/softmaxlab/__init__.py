@@ -17,6 +17,7 @@ from softmaxlab.nn import (
     ReLU,
     Sequential,
     Sigmoid,
+    SigmoidBinaryCrossEntropy,
     SoftmaxCrossEntropy,
     Tanh,
     from_weights,
@@ -33,6 +34,7 @@ _LAZY = {
     "SoftmaxRegression": "softmaxlab.estimators",
     "MLPClassifier": "softmaxlab.estimators",
     "load": "softmaxlab.estimators",
+    "LivePlot": "softmaxlab.live",
 }
 
 
@@ -52,11 +54,13 @@ __all__ = [
     "Identity",
     "LeakyReLU",
     "Linear",
+    "LivePlot",
     "MLPClassifier",
     "ModelFormatError",
     "ReLU",
     "Sequential",
     "Sigmoid",
+    "SigmoidBinaryCrossEntropy",
     "SoftmaxCrossEntropy",
     "SoftmaxRegression",
     "Tanh",
