@@ -163,6 +163,7 @@ def test_callbacks_of_both_kinds_together_and_through_clone():
     log, rec = EpochLog(), Recorder()
     est = clone(_mlp(max_iter=2).set_callbacks(log, rec)).fit(X, y)
     assert len(log.rows) == 2 and rec.events.count(("end", "epoch")) == 2
+    assert log.rows == est.history_.rows()
     with pytest.raises(TypeError, match="FitCallback protocol"):
         _mlp().set_callbacks(object())
 

@@ -1,13 +1,13 @@
 """The scikit-learn estimator shared by ``MLPClassifier`` and ``SoftmaxRegression``.
 
-It validates input, names the kind of target (``_targets.py``), attaches and
-trains the engine's network (``_network.py``), reproduces scikit-learn's
-epoch bookkeeping (``_epochs.py``) and calls the callbacks
-(``_callbacks.py``). The maths is the engine's.
+It validates input and names the kind of target (``_targets.py``); the
+mixins that make up the class attach and train the engine's network
+(``_network.py``), reproduce scikit-learn's epoch bookkeeping
+(``_epochs.py``), run L-BFGS (``_lbfgs.py``), call the callbacks
+(``_callbacks.py``) and predict (``_predict.py``). The maths is the engine's.
 """
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -19,17 +19,17 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from softmaxlab._validation import check_features, check_logits, check_sample_weight
+from softmaxlab._validation import check_features, check_sample_weight
 from softmaxlab.class_weight import class_weight_vector, label_class_weight
 from softmaxlab.estimators import _targets
 from softmaxlab.estimators._callbacks import CallbackMixin
 from softmaxlab.estimators._epochs import EpochMixin
+from softmaxlab.estimators._lbfgs import LbfgsMixin
 from softmaxlab.estimators._network import NetworkMixin
+from softmaxlab.estimators._persist import save_estimator
+from softmaxlab.estimators._predict import PredictMixin
 from softmaxlab.estimators._training import check_hyperparameters, resolve_dtype
 from softmaxlab.nn import make_loss
-from softmaxlab.nn.functional import log_softmax, sigmoid, softmax
-from softmaxlab.nn.sigmoid_loss import log_sigmoid
-from softmaxlab.train.history import COLUMNS
 from softmaxlab.train.hints import check_not_learning
 
 __all__ = ["BaseSoftmaxEstimator"]
@@ -42,7 +42,8 @@ def _stochastic(est) -> bool:
     return True
 
 
-class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMixin, BaseEstimator):
+class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, PredictMixin,
+                           ClassifierMixin, BaseEstimator):
     """Shared implementation; use ``MLPClassifier`` or ``SoftmaxRegression``."""
 
     #: Whether a target with one label fits (scikit-learn's MLP: yes; its
@@ -63,7 +64,7 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
         densified (documented limit)."""
         fitted = hasattr(self, "_model")
         dtype = self._model.dtype if fitted and not reset else (np.float64, np.float32)
-        if y is BaseSoftmaxEstimator._NO_Y:
+        if y is self._NO_Y:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=dtype, reset=reset)
         else:
             X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=dtype,
@@ -168,41 +169,6 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
                                  reconstruction_attributes={})
         return self
 
-    def _lbfgs_options(self) -> dict:
-        """Extra L-BFGS-B options (none: scikit-learn's MLP uses scipy's defaults)."""
-        return {}
-
-    def _fit_lbfgs(self, X, T, sw, ctx, raw):
-        from softmaxlab.estimators._lbfgs import fit_lbfgs
-        X_raw, y_raw, meta = raw
-        hooks = {"estimator": self, "X": X_raw, "y": y_raw, "metadata": meta}
-        listening = bool(getattr(self, "_skl_callbacks", None))
-        current = [ctx.subcontext(task_name="lbfgs-iter")] if listening else []
-        if listening:
-            current[0].call_on_fit_task_begin(**hooks)
-
-        def on_iteration(weights):
-            # scikit-learn's bridge: end the iteration scipy just finished,
-            # begin the next one (the last begun one never runs; it is closed
-            # empty below).
-            def attrs():
-                state = self._snapshot()
-                state["_model"].set_weights(weights)
-                return state
-            current[0].call_on_fit_task_end(**hooks, reconstruction_attributes=attrs)
-            current[0] = ctx.subcontext(task_name="lbfgs-iter")
-            current[0].call_on_fit_task_begin(**hooks)
-
-        res = fit_lbfgs(self._model, X, T, sw, self._loss(T), alpha=self.alpha,
-                        max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-                        options=self._lbfgs_options(),
-                        on_iteration=on_iteration if listening else None, stacklevel=5)
-        if listening:
-            current[0].call_on_fit_task_end(estimator=self)
-        self.n_iter_ = int(min(res.nit, self.max_iter))
-        self.loss_ = float(res.fun)
-        self.t_ += X.shape[0] * self.n_iter_
-
     def _fit_stochastic(self, X, T, sw, warm, ctx, raw):
         if warm:
             self._rng = self._make_rng()
@@ -243,27 +209,6 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
             self._model.set_weights(self._best_weights)
             self.history_.best_epoch = (int(np.argmax(self.validation_scores_)) + 1
                                         if self.validation_scores_ else None)
-
-    def _run_epoch(self, trainer, X, T, sw, val, callbacks, ctx, raw) -> bool:
-        """One epoch with every hook around it; True when training should stop
-        (scikit-learn's tol rule, a scikit-learn callback, or a softmaxlab
-        callback setting ``trainer.stop_training``)."""
-        X_raw, y_raw, meta = raw
-        epoch = len(self.history_) + 1
-        sub = None
-        if ctx is not None and getattr(self, "_skl_callbacks", None):
-            sub = ctx.subcontext(task_name="epoch")
-            sub.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=meta)
-        for cb in callbacks:
-            cb.on_epoch_begin(trainer, epoch)
-        stop = self._epoch(trainer, X, T, sw, val)
-        row = {c: getattr(self.history_, c)[-1] for c in COLUMNS}
-        for cb in callbacks:
-            cb.on_epoch_end(trainer, epoch, row)
-        if sub is not None:
-            stop |= sub.call_on_fit_task_end(estimator=self, X=X_raw, y=y_raw, metadata=meta,
-                                             reconstruction_attributes=self._snapshot)
-        return stop or trainer.stop_training
 
     @available_if(_stochastic)
     @with_callbacks
@@ -337,86 +282,8 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, ClassifierMi
                                  reconstruction_attributes={})
         return self
 
-    # ---- prediction ---------------------------------------------------------------
-    def _logits(self, X):
-        """Validated logits of shape (n_samples, n_units): the engine's
-        prediction guard raises ``NumericalOverflowError`` where the
-        probabilities would be NaN (huge weights, inputs far off the training
-        scale)."""
-        model = getattr(self, "_model", None)
-        # The fast path: an array that validate_data would pass through
-        # unchanged (right type, dtype, shape, no feature names to compare)
-        # needs only the finiteness check. Anything else, or a failing check,
-        # takes scikit-learn's validation, which raises its usual errors.
-        if (model is not None and type(X) is np.ndarray and X.ndim == 2 and X.dtype == model.dtype
-                and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
-                and not hasattr(self, "feature_names_in_") and math.isfinite(X.sum())):
-            return check_logits(model.predict_logits(X))
-        check_is_fitted(self)
-        X, _ = self._validate(X, reset=False)
-        return check_logits(self._model.predict_logits(X))
-
-    def _proba(self, z):
-        if self._model.output == "softmax":
-            p = softmax(z)
-        elif self._target_kind == "binary":
-            # Both columns from the logit itself: 1 - sigmoid(z) would round
-            # a tiny sigmoid(-z) to 0.
-            p = np.empty((z.shape[0], 2), dtype=z.dtype)
-            p[:, 0] = sigmoid(-z[:, 0])
-            p[:, 1] = sigmoid(z[:, 0])
-        elif self._target_kind == "single":
-            p = np.ones((z.shape[0], 1), dtype=z.dtype)
-        else:
-            p = sigmoid(z)
-        return np.maximum(p, np.finfo(p.dtype).tiny, out=p)
-
-    def predict(self, X):
-        """Predicted labels of shape (n_samples,) from ``classes_``, or for
-        multilabel the 0/1 indicator matrix of shape (n_samples, n_labels)."""
-        z = self._logits(X)
-        if self._model.output == "softmax":
-            return self.classes_[np.argmax(z, axis=1)]
-        if self._target_kind == "binary":
-            return self.classes_[(z[:, 0] > 0).astype(np.intp)]
-        if self._target_kind == "single":
-            return self.classes_[np.zeros(z.shape[0], dtype=np.intp)]
-        return (z > 0).astype(np.int64)
-
-    def predict_proba(self, X):
-        """Probabilities of shape (n_samples, n_classes), columns in ``classes_``
-        order: rows summing to 1, or for multilabel each label's own
-        probability (shape (n_samples, n_labels)).
-
-        Never exactly 0: a probability that underflows is reported as the
-        dtype's smallest normal number (1e-308 in float64), so that
-        ``log(predict_proba)`` stays finite like ``predict_log_proba``.
-        """
-        return self._proba(self._logits(X))
-
-    def predict_log_proba(self, X):
-        """Log-probabilities, shaped as ``predict_proba``: ``log(predict_proba)``,
-        as scikit-learn defines it, except where the probability underflowed
-        (``predict_proba`` reports the smallest normal number there): those
-        entries are the exact log-softmax or log-sigmoid of the logits, so the
-        result is finite and keeps its order for finite input."""
-        z = self._logits(X)
-        p = self._proba(z)
-        lp = np.log(p)
-        tail = p <= np.finfo(p.dtype).tiny
-        if tail.any():
-            if self._model.output == "softmax":
-                exact = log_softmax(z)
-            elif self._target_kind == "binary":
-                exact = np.hstack([log_sigmoid(-z), log_sigmoid(z)])
-            else:
-                exact = log_sigmoid(z)
-            lp[tail] = exact[tail]
-        return lp
-
     def save(self, path):
         """Save to a pickle-free ``.npz`` readable by ``softmaxlab.load``."""
-        from softmaxlab.estimators._persist import save_estimator
         check_is_fitted(self)
         return save_estimator(path, self, self._model, self._training_state())
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from sklearn.callback import CallbackSupportMixin
 
 from softmaxlab.train import Callback
+from softmaxlab.train.history import COLUMNS
 
 __all__ = ["CallbackMixin", "EpochCallback"]
 
@@ -81,3 +82,24 @@ class CallbackMixin(CallbackSupportMixin):
         return {"_model": network, "coefs_": [layer.params["W"] for layer in lin],
                 "intercepts_": [layer.params["b"] for layer in lin], "n_iter_": self.n_iter_,
                 "loss_curve_": list(self.loss_curve_), "_trainer": None, "_opt": None}
+
+    def _run_epoch(self, trainer, X, T, sw, val, callbacks, ctx, raw) -> bool:
+        """One epoch with every hook around it; True when training should stop
+        (scikit-learn's tol rule, a scikit-learn callback, or a softmaxlab
+        callback setting ``trainer.stop_training``)."""
+        X_raw, y_raw, meta = raw
+        epoch = len(self.history_) + 1
+        sub = None
+        if ctx is not None and getattr(self, "_skl_callbacks", None):
+            sub = ctx.subcontext(task_name="epoch")
+            sub.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=meta)
+        for cb in callbacks:
+            cb.on_epoch_begin(trainer, epoch)
+        stop = self._epoch(trainer, X, T, sw, val)
+        row = {c: getattr(self.history_, c)[-1] for c in COLUMNS}
+        for cb in callbacks:
+            cb.on_epoch_end(trainer, epoch, row)
+        if sub is not None:
+            stop |= sub.call_on_fit_task_end(estimator=self, X=X_raw, y=y_raw, metadata=meta,
+                                             reconstruction_attributes=self._snapshot)
+        return stop or trainer.stop_training

@@ -59,6 +59,14 @@ class MLPClassifier(BaseSoftmaxEstimator):
     """Multi-layer perceptron classifier with scikit-learn's API, trained by
     softmaxlab's NumPy engine.
 
+    A drop-in for ``sklearn.neural_network.MLPClassifier``: the same
+    parameters and defaults, the same output layers (a softmax over 3 or more
+    classes, one logistic unit for 2, one per label for a multilabel
+    indicator ``y``, and a single class accepted), and with an int
+    ``random_state`` the same initial weights, bit for bit. Callbacks:
+    ``set_callbacks`` takes scikit-learn's (``ProgressBar``,
+    ``ScoringMonitor``) and softmaxlab's (``softmaxlab.LivePlot``).
+
     Parameters
     ----------
     hidden_layer_sizes : array-like of int, default=(100,)

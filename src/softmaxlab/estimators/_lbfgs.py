@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from softmaxlab.estimators._training import loss_weight_sum
 
-__all__ = ["fit_lbfgs"]
+__all__ = ["LbfgsMixin", "fit_lbfgs"]
 
 
 def fit_lbfgs(model, X, T, sw, loss, *, alpha, max_iter, max_fun, tol, options=None,
@@ -92,3 +92,43 @@ def fit_lbfgs(model, X, T, sw, loss, *, alpha, max_iter, max_fun, tol, options=N
                       f"{res.message}. Increase the number of iterations (max_iter) or scale the data.",
                       ConvergenceWarning, stacklevel=stacklevel)
     return res
+
+
+class LbfgsMixin:
+    """``fit`` with ``solver="lbfgs"``, calling the scikit-learn callbacks once
+    per L-BFGS iteration as ``LogisticRegression`` does. Part of
+    ``BaseSoftmaxEstimator`` (see ``_network.py``)."""
+
+    def _lbfgs_options(self) -> dict:
+        """Extra L-BFGS-B options (none: scikit-learn's MLP uses scipy's defaults)."""
+        return {}
+
+    def _fit_lbfgs(self, X, T, sw, ctx, raw):
+        X_raw, y_raw, meta = raw
+        hooks = {"estimator": self, "X": X_raw, "y": y_raw, "metadata": meta}
+        listening = bool(getattr(self, "_skl_callbacks", None))
+        current = [ctx.subcontext(task_name="lbfgs-iter")] if listening else []
+        if listening:
+            current[0].call_on_fit_task_begin(**hooks)
+
+        def on_iteration(weights):
+            # scikit-learn's bridge: end the iteration scipy just finished,
+            # begin the next one (the last begun one never runs; it is closed
+            # empty below).
+            def attrs():
+                state = self._snapshot()
+                state["_model"].set_weights(weights)
+                return state
+            current[0].call_on_fit_task_end(**hooks, reconstruction_attributes=attrs)
+            current[0] = ctx.subcontext(task_name="lbfgs-iter")
+            current[0].call_on_fit_task_begin(**hooks)
+
+        res = fit_lbfgs(self._model, X, T, sw, self._loss(T), alpha=self.alpha,
+                        max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
+                        options=self._lbfgs_options(),
+                        on_iteration=on_iteration if listening else None, stacklevel=5)
+        if listening:
+            current[0].call_on_fit_task_end(estimator=self)
+        self.n_iter_ = int(min(res.nit, self.max_iter))
+        self.loss_ = float(res.fun)
+        self.t_ += X.shape[0] * self.n_iter_
