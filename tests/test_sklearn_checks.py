@@ -25,17 +25,9 @@ def _expected_failures(est):
     return {}
 
 
-ESTIMATORS = [
-    MLPClassifier(hidden_layer_sizes=(16,), max_iter=100, random_state=0),
-    MLPClassifier(hidden_layer_sizes=(16,), solver="sgd", max_iter=100, random_state=0),
-    MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=200, random_state=0),
-    SoftmaxRegression(max_iter=100, random_state=0),
-    SoftmaxRegression(solver="sgd", max_iter=100, random_state=0),
-    # Adam's steps are at most learning_rate_init per parameter: at the default
-    # 0.001 the intercept of check_class_weight_classifiers' unscaled blobs
-    # (class weights 1000 : 0.0001) cannot travel far enough in max_iter epochs.
-    SoftmaxRegression(solver="adam", learning_rate_init=0.01, max_iter=100, random_state=0),
-]
+# Every solver with its defaults (random_state fixed for repeatable runs).
+ESTIMATORS = [cls(solver=solver, random_state=0) for cls in (MLPClassifier, SoftmaxRegression)
+              for solver in ("adam", "sgd", "lbfgs")]
 
 
 @pytest.fixture(autouse=True)

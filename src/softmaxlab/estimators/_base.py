@@ -49,6 +49,8 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
     #: Whether a target with one label fits (scikit-learn's MLP: yes; its
     #: LogisticRegression: no).
     _single_class_ok = False
+    #: Parameters whose None means "the solver's own default".
+    _none_ok = ()
 
     # ---- input -------------------------------------------------------------
     def _model_dtype(self, X_dtype):
@@ -130,7 +132,7 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         -------
         self
         """
-        check_hyperparameters(self)
+        check_hyperparameters(self, self._none_ok)
         name = type(self).__name__
         warm = self.warm_start and hasattr(self, "_model")
         X_raw, y_raw = X, y
@@ -231,7 +233,7 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         first = not hasattr(self, "_model")
         name = type(self).__name__
         if first:
-            check_hyperparameters(self)
+            check_hyperparameters(self, self._none_ok)
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
         elif classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):

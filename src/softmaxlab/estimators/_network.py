@@ -171,13 +171,17 @@ class NetworkMixin:
         return np.random.Generator(bit_generator)
 
     # ---- what trains it ---------------------------------------------------------
+    def _initial_lr(self) -> float:
+        """The optimizer's starting rate (``learning_rate_init``)."""
+        return self.learning_rate_init
+
     def _make_optimizer(self):
         params = self._model.parameters()
         if self.solver == "sgd":
-            self._opt = SGD(params, lr=self.learning_rate_init, momentum=self.momentum,
+            self._opt = SGD(params, lr=self._initial_lr(), momentum=self.momentum,
                             nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
         else:
-            self._opt = Adam(params, lr=self.learning_rate_init, betas=(self.beta_1, self.beta_2),
+            self._opt = Adam(params, lr=self._initial_lr(), betas=(self.beta_1, self.beta_2),
                              eps=self.epsilon)
         self._schedule = None
         spec = self.lr_schedule

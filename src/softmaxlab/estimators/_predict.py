@@ -13,8 +13,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from softmaxlab._validation import check_logits
-from softmaxlab.nn.functional import log_softmax, sigmoid, softmax
-from softmaxlab.nn.sigmoid_loss import log_sigmoid
+from softmaxlab.nn.functional import sigmoid, softmax
 
 __all__ = ["PredictMixin"]
 
@@ -43,16 +42,22 @@ class PredictMixin:
     def _proba(self, z):
         if self._model.output == "softmax":
             p = softmax(z)
-        elif self._target_kind == "binary":
-            # Both columns from the logit itself: 1 - sigmoid(z) would round
-            # a tiny sigmoid(-z) to 0.
-            p = np.empty((z.shape[0], 2), dtype=z.dtype)
-            p[:, 0] = sigmoid(-z[:, 0])
-            p[:, 1] = sigmoid(z[:, 0])
         elif self._target_kind == "single":
-            p = np.ones((z.shape[0], 1), dtype=z.dtype)
+            return np.ones((z.shape[0], 1), dtype=z.dtype)
         else:
-            p = sigmoid(z)
+            if self._target_kind == "binary":
+                # Both columns from the logit itself: 1 - sigmoid(z) would
+                # round a tiny sigmoid(-z) to 0.
+                p = np.empty((z.shape[0], 2), dtype=z.dtype)
+                p[:, 0] = sigmoid(-z[:, 0])
+                p[:, 1] = sigmoid(z[:, 0])
+            else:
+                p = sigmoid(z)
+            # A sigmoid is never exactly 1 either (the largest float below 1
+            # instead): scikit-learn's checks want each label's probability
+            # strictly inside (0, 1).
+            one = p.dtype.type(1)
+            np.minimum(p, np.nextafter(one, p.dtype.type(0)), out=p)
         return np.maximum(p, np.finfo(p.dtype).tiny, out=p)
 
     def predict(self, X):
@@ -74,26 +79,13 @@ class PredictMixin:
 
         Never exactly 0: a probability that underflows is reported as the
         dtype's smallest normal number (1e-308 in float64), so that
-        ``log(predict_proba)`` stays finite like ``predict_log_proba``.
+        ``predict_log_proba`` stays finite; a sigmoid output is never exactly
+        1 either.
         """
         return self._proba(self._logits(X))
 
     def predict_log_proba(self, X):
-        """Log-probabilities, shaped as ``predict_proba``: ``log(predict_proba)``,
-        as scikit-learn defines it, except where the probability underflowed
-        (``predict_proba`` reports the smallest normal number there): those
-        entries are the exact log-softmax or log-sigmoid of the logits, so the
-        result is finite and keeps its order for finite input."""
-        z = self._logits(X)
-        p = self._proba(z)
-        lp = np.log(p)
-        tail = p <= np.finfo(p.dtype).tiny
-        if tail.any():
-            if self._model.output == "softmax":
-                exact = log_softmax(z)
-            elif self._target_kind == "binary":
-                exact = np.hstack([log_sigmoid(-z), log_sigmoid(z)])
-            else:
-                exact = log_sigmoid(z)
-            lp[tail] = exact[tail]
-        return lp
+        """``log(predict_proba(X))``, as scikit-learn defines it: finite for
+        finite input (at least ``log`` of the smallest normal number, -708 in
+        float64), and ordered as the probabilities are."""
+        return np.log(self._proba(self._logits(X)))

@@ -107,9 +107,10 @@ def resolve_dtype(dtype):
     return dt
 
 
-def check_hyperparameters(est) -> None:
+def check_hyperparameters(est, none_ok=()) -> None:
     """Validate the constructor arguments (scikit-learn's constraints, same
-    wording), raising ``ValueError`` that names the parameter and the value."""
+    wording), raising ``ValueError`` that names the parameter and the value.
+    ``none_ok``: parameters for which None means "the solver's default"."""
     p = est.get_params()
     _need(p["solver"] in ("sgd", "adam", "lbfgs"), "solver", p["solver"], "one of 'sgd', 'adam', 'lbfgs'")
     _need(_is_real(p["alpha"]) and p["alpha"] >= 0, "alpha", p["alpha"], "a float >= 0")
@@ -118,7 +119,8 @@ def check_hyperparameters(est) -> None:
     _need(p["learning_rate"] in ("constant", "invscaling", "adaptive"), "learning_rate",
           p["learning_rate"], "one of 'constant', 'invscaling', 'adaptive'")
     lr = p["learning_rate_init"]
-    _need(_is_real(lr) and lr > 0, "learning_rate_init", lr, "a float > 0")
+    if not (lr is None and "learning_rate_init" in none_ok):
+        _need(_is_real(lr) and lr > 0, "learning_rate_init", lr, "a float > 0")
     _need(_is_real(p["power_t"]) and p["power_t"] >= 0, "power_t", p["power_t"], "a float >= 0")
     _need(_is_int(p["max_iter"]) and p["max_iter"] >= 1, "max_iter", p["max_iter"], "an int >= 1")
     _need(_is_real(p["tol"]) and p["tol"] >= 0, "tol", p["tol"], "a float >= 0")
