@@ -6,9 +6,10 @@ pytest.importorskip("dask_ml")
 pytest.importorskip("distributed")
 
 import dask.array as da  # noqa: E402
+import dask.dataframe as dd  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 from dask_ml.wrappers import Incremental, ParallelPostFit  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
+from sklearn.datasets import make_classification, make_multilabel_classification  # noqa: E402
 
 from softmaxlab import MLPClassifier, SoftmaxRegression  # noqa: E402
 
@@ -70,3 +71,33 @@ def test_parallel_post_fit_predicts_in_parallel(client, data):
     np.testing.assert_array_equal(pred.compute(), clf.estimator.predict(Xte))
     np.testing.assert_allclose(clf.predict_proba(dX).compute(), clf.estimator.predict_proba(Xte),
                                rtol=1e-6)
+
+
+def test_multilabel_incremental_and_parallel_prediction(client):
+    """An indicator y goes through Incremental as a dask DataFrame (dask-ml
+    looks up the blocks of a 2-D dask array under the wrong keys); training
+    on the cluster gives the very weights of the same passes in memory."""
+    X, Y = make_multilabel_classification(n_samples=N_CHUNKS * CHUNK, n_features=10,
+                                          n_classes=3, random_state=0)
+    X = X.astype(np.float32)
+    dX = da.from_array(X, chunks=(CHUNK, X.shape[1]))
+    dY = dd.from_dask_array(da.from_array(Y, chunks=(CHUNK, Y.shape[1])))
+    make = lambda: MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,  # noqa: E731
+                                 random_state=0)
+    inc = Incremental(make(), shuffle_blocks=False)
+    for _ in range(2):
+        inc.partial_fit(dX, dY, classes=[0, 1, 2])
+    ref = make()
+    for _ in range(2):
+        for i in range(N_CHUNKS):
+            sl = slice(i * CHUNK, (i + 1) * CHUNK)
+            ref.partial_fit(X[sl], Y[sl], classes=[0, 1, 2])
+    est = inc.estimator_
+    assert est.n_iter_ == 2 * N_CHUNKS and est.n_outputs_ == 3
+    for a, b in zip(est.coefs_, ref.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    post = ParallelPostFit(est)
+    # float32 GEMMs over 200-row blocks round differently from one over all rows.
+    np.testing.assert_allclose(post.predict_proba(dX).compute(), est.predict_proba(X), atol=1e-6)
+    pred = dX.map_blocks(est.predict, dtype=np.int64, chunks=(dX.chunks[0], (3,)))
+    np.testing.assert_array_equal(pred.compute(), est.predict(X))

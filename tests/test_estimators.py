@@ -43,19 +43,33 @@ def test_accepts_every_sklearn_parameter_with_its_default():
                                                                  "dropout"}
 
 
-def test_one_sgd_epoch_matches_sklearn_exactly():
+def _digits_targets(kind, y):
+    if kind == "multiclass":
+        return y, np.arange(10)
+    if kind == "binary":
+        return y % 2, np.arange(2)
+    Y = np.stack([y % 2, y > 4, y % 3 == 0], axis=1).astype(int)
+    return Y, np.arange(3)
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "binary", "multilabel"])
+def test_one_sgd_epoch_matches_sklearn_exactly(kind):
     """Same initial weights, one full pass in 3 batches of SGD with Nesterov
-    momentum and alpha: identical weights and loss_ (penalty included)."""
+    momentum and alpha: identical weights and loss_ (penalty included), for
+    a softmax output, one logistic unit (binary) and one per label."""
     X, y = load_digits(return_X_y=True)
     X, y = X[:150] / 16, y[:150]
+    y, classes = _digits_targets(kind, y)
     kw = dict(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=0.01, alpha=0.1,
               batch_size=50, shuffle=False, random_state=0)
-    sk, ours = SkMLP(**kw), MLPClassifier(**kw)
-    sk.partial_fit(X[:20], y[:20], classes=np.arange(10))
-    ours.partial_fit(X[:20], y[:20], classes=np.arange(10))
-    # Start both from scikit-learn's weights and a fresh optimizer.
-    ours._model.set_weights([sk.coefs_[0], sk.intercepts_[0], sk.coefs_[1], sk.intercepts_[1]])
-    ours._make_optimizer()
+    sk = SkMLP(**kw).partial_fit(X[:20], y[:20], classes=classes)
+    # Start ours from scikit-learn's weights, with a fresh optimizer on both.
+    net = softmaxlab.from_weights(list(zip(sk.coefs_, sk.intercepts_, strict=True)),
+                                  dtype=np.float64)
+    net = softmaxlab.Sequential(net.layers, output="softmax" if kind == "multiclass" else "sigmoid")
+    ours = MLPClassifier.from_network(net, classes, **kw)
+    assert ours.coefs_[-1].shape == sk.coefs_[-1].shape
+    assert (ours.n_outputs_, ours.out_activation_) == (sk.n_outputs_, sk.out_activation_)
     del sk._optimizer
     for _ in range(3):
         sk.partial_fit(X, y)
@@ -63,6 +77,8 @@ def test_one_sgd_epoch_matches_sklearn_exactly():
         assert ours.loss_ == pytest.approx(sk.loss_, rel=1e-12)
         for a, b in zip(sk.coefs_ + sk.intercepts_, ours.coefs_ + ours.intercepts_, strict=True):
             np.testing.assert_allclose(b, a, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X), sk.predict_proba(X), rtol=1e-10)
+    np.testing.assert_array_equal(ours.predict(X), sk.predict(X))
 
 
 def test_loss_includes_the_l2_penalty():
@@ -169,7 +185,7 @@ def test_convergence_warning_and_partial_fit_needs_classes():
             warnings.simplefilter("always", ConvergenceWarning)
             MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="classes"):
-        SoftmaxRegression().partial_fit(X, y)
+        SoftmaxRegression(solver="adam").partial_fit(X, y)
     with pytest.raises(AttributeError, match="partial_fit"):
         MLPClassifier(solver="lbfgs").partial_fit  # noqa: B018
 
@@ -211,7 +227,7 @@ def test_pickle_and_save_load_round_trip(tmp_path):
     X, y = _blobs()
     df = pd.DataFrame(X, columns=["u", "v"])
     for est in (MLPClassifier(hidden_layer_sizes=(6, 5), activation="tanh", max_iter=20, random_state=0),
-                SoftmaxRegression(max_iter=20, random_state=0)):
+                SoftmaxRegression(solver="adam", max_iter=20, random_state=0)):
         est.fit(df, np.array(["x", "y", "z"])[y])
         again = pickle.loads(pickle.dumps(est))
         np.testing.assert_array_equal(again.predict_proba(df), est.predict_proba(df))
@@ -271,7 +287,7 @@ def test_zero_weight_minibatches_contribute_nothing():
                           learning_rate="invscaling", max_iter=3, random_state=0),
     lambda: MLPClassifier(hidden_layer_sizes=(16,), solver="sgd", lr_schedule="cosine",
                           max_iter=3, random_state=0),
-    lambda: SoftmaxRegression(max_iter=3, random_state=0),
+    lambda: SoftmaxRegression(solver="adam", max_iter=3, random_state=0),
 ])
 def test_partial_fit_after_load_continues_bit_for_bit(make, tmp_path):
     """save() keeps the optimizer's moments, the schedule and the RNG
@@ -310,3 +326,45 @@ def test_load_rejects_inconsistent_training_state(corrupt, tmp_path):
     bad = save_model(tmp_path / "bad.npz", loaded.model, meta, arrays=arrays)
     with pytest.raises(ModelFormatError, match="inconsistent estimator metadata"):
         softmaxlab.load(bad)
+
+
+def test_one_row_fast_path_gives_the_validated_answer_and_keeps_every_check():
+    """A float64 C row of the right width skips scikit-learn's validation;
+    anything else takes it, so the answers and the errors are the same."""
+    from sklearn.exceptions import NotFittedError
+    X, y = _blobs()
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y)
+    row = np.ascontiguousarray(X[:1])
+    np.testing.assert_array_equal(est.predict_proba(row), est.predict_proba(row.tolist()))
+    np.testing.assert_array_equal(est.predict_proba(X[:, ::-1][:, ::-1]), est.predict_proba(X))
+    np.testing.assert_allclose(est.predict_proba(row.astype(np.float32)), est.predict_proba(row),
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        est.predict_proba(np.array([[np.nan, 0.0]]))
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        est.predict(np.array([[np.inf, 0.0]]))
+    with pytest.raises(ValueError, match="X has 3 features, but MLPClassifier is expecting 2"):
+        est.predict_proba(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="0 sample"):
+        est.predict_proba(np.zeros((0, 2)))
+    with pytest.raises(NotFittedError):
+        MLPClassifier().predict_proba(row)
+    # Fitted with feature names: an array without them still gets the warning.
+    pd = pytest.importorskip("pandas")
+    named = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(
+        pd.DataFrame(X, columns=["a", "b"]), y)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        named.predict_proba(row)
+
+
+def test_softmax_regression_defaults_match_logistic_regression(digits):
+    """The defaults (lbfgs, alpha = 1/C = 1) fit standardised digits without a
+    warning and land on LogisticRegression()'s test accuracy."""
+    from sklearn.linear_model import LogisticRegression
+    Xtr, Xte, ytr, yte = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = SoftmaxRegression().fit(Xtr, ytr)
+    lr = LogisticRegression().fit(Xtr, ytr)
+    assert ours.solver == "lbfgs" and ours.alpha == 1.0
+    assert abs(ours.score(Xte, yte) - lr.score(Xte, yte)) <= 0.01

@@ -33,12 +33,18 @@ def _sr(**kw):
     return SoftmaxRegression(max_iter=5, random_state=0, **kw)
 
 
+def _sr_adam(**kw):
+    kw.setdefault("solver", "adam")
+    return SoftmaxRegression(max_iter=5, random_state=0, **kw)
+
+
 def _mlp(**kw):
     kw.setdefault("hidden_layer_sizes", (5,))
     return MLPClassifier(max_iter=5, random_state=0, **kw)
 
 
-ESTIMATORS = [pytest.param(_sr, id="softmax"), pytest.param(_mlp, id="mlp")]
+ESTIMATORS = [pytest.param(_sr, id="softmax"), pytest.param(_sr_adam, id="softmax-adam"),
+              pytest.param(_mlp, id="mlp")]
 
 
 @pytest.fixture(autouse=True)
@@ -79,10 +85,19 @@ FIT_CASES = [
 @pytest.mark.parametrize("X, y, exc, parts", [c[1:] for c in FIT_CASES],
                          ids=[c[0] for c in FIT_CASES])
 def test_fit_rejects_bad_input(make, X, y, exc, parts):
+    if make is _mlp and "only one class" in parts:
+        pytest.skip("MLPClassifier fits a single class, as scikit-learn's does (tested below)")
     with pytest.raises(exc) as info:
         make().fit(X, y)
     for part in parts:
         assert part in str(info.value), f"{part!r} missing from: {info.value}"
+
+
+def test_mlp_fits_a_single_class_as_scikit_learn_does():
+    est = _mlp().fit(X0, np.full(N, "only"))
+    np.testing.assert_array_equal(est.predict(X0), np.full(N, "only"))
+    np.testing.assert_array_equal(est.predict_proba(X0), np.ones((N, 1)))
+    assert est.score(X0, np.full(N, "only")) == 1.0
 
 
 def _fitted(make, X=X0):
@@ -102,13 +117,31 @@ PREDICT_CASES = [
     ("predict-nan", lambda m: _fitted(m).predict(_nan_x()), ValueError, ["NaN"]),
     ("unfitted-predict", lambda m: m().predict(X0), NotFittedError, ["not fitted yet", "fit"]),
     ("unfitted-proba", lambda m: m().predict_proba(X0), NotFittedError, ["not fitted yet"]),
-    ("partial-fit-no-classes", lambda m: m().partial_fit(X0, Y0), ValueError,
+    ("partial-fit-no-classes", lambda m: m(solver="sgd").partial_fit(X0, Y0), ValueError,
      ["classes must be passed", "first call"]),
-    ("partial-fit-unknown-label", lambda m: m().partial_fit(X0, Y0, classes=[0, 1]), ValueError,
-     ["classes not in", "[2]"]),
+    # scikit-learn's wording: every label of y is listed, not only the new ones.
+    ("partial-fit-unknown-label",
+     lambda m: m(solver="sgd").partial_fit(X0, Y0, classes=[0, 1]), ValueError,
+     ["`y` has classes not in `self.classes_`", "has [0 1]", "'y' has [0 1 2]"]),
     ("partial-fit-new-label-later",
-     lambda m: m().partial_fit(X0, Y0, classes=[0, 1, 2]).partial_fit(X0, Y0 + 5), ValueError,
-     ["classes not in", "[5 6 7]"]),
+     lambda m: m(solver="sgd").partial_fit(X0, Y0, classes=[0, 1, 2]).partial_fit(X0, Y0 + 5),
+     ValueError, ["classes not in", "[5 6 7]"]),
+    ("partial-fit-other-classes",
+     lambda m: m(solver="sgd").partial_fit(X0, Y0, classes=[0, 1, 2]).partial_fit(
+         X0, Y0, classes=[1, 2, 3]), ValueError,
+     ["`classes=[1, 2, 3]` is not the same as on last call to partial_fit, was: array([0, 1, 2])"]),
+    ("partial-fit-lbfgs", lambda m: m(solver="lbfgs").partial_fit(X0, Y0, classes=[0, 1, 2]),
+     AttributeError, ["has no attribute 'partial_fit'"]),
+    ("partial-fit-early-stopping",
+     lambda m: m(solver="sgd").fit(X0, Y0).set_params(early_stopping=True).partial_fit(X0, Y0),
+     ValueError, ["partial_fit does not support early_stopping=True"]),
+    ("early-stopping-single-member-class",
+     lambda m: m(solver="sgd", early_stopping=True).fit(X0[:4], [0, 0, 0, 1]), ValueError,
+     ["The least populated classes in y have only 1 member", "['True']"]),
+    # Multilabel targets are split without stratification, so one row can be all.
+    ("early-stopping-tiny-validation",
+     lambda m: m(solver="sgd", early_stopping=True, validation_fraction=0.01).fit(
+         X0, np.eye(3, dtype=int)[Y0]), ValueError, ["The validation set is too small"]),
 ]
 
 
@@ -196,7 +229,9 @@ def test_convergence_warning_when_max_iter_is_reached(make):
         est = _max_iter_free(make, {"max_iter": 2}).fit(X0, Y0)
     found = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert est.n_iter_ == 2 and len(found) == 1
-    assert "Maximum iterations (2)" in str(found[0].message)
+    expected = ("lbfgs failed to converge after 2 iteration(s)" if est.solver == "lbfgs"
+                else "Maximum iterations (2)")
+    assert expected in str(found[0].message)
 
 
 @pytest.mark.parametrize("make", ESTIMATORS)

@@ -17,6 +17,7 @@ from softmaxlab.nn import (
     ReLU,
     Sequential,
     Sigmoid,
+    SigmoidBinaryCrossEntropy,
     SoftmaxCrossEntropy,
     Tanh,
     from_weights,
@@ -39,6 +40,7 @@ _LAZY = {
     "SoftmaxRegression": "softmaxlab.estimators",
     "MLPClassifier": "softmaxlab.estimators",
     "load": "softmaxlab.estimators",
+    "LivePlot": "softmaxlab.live",
 }
 
 
@@ -58,11 +60,13 @@ __all__ = [
     "Identity",
     "LeakyReLU",
     "Linear",
+    "LivePlot",
     "MLPClassifier",
     "ModelFormatError",
     "ReLU",
     "Sequential",
     "Sigmoid",
+    "SigmoidBinaryCrossEntropy",
     "SoftmaxCrossEntropy",
     "SoftmaxRegression",
     "Tanh",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from softmaxlab.nn.layers import Layer
-from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import Sequential
+from softmaxlab.nn.outputs import make_loss
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -104,8 +104,9 @@ def check_model(model: Sequential, X: np.ndarray, y: np.ndarray, loss=None, samp
     model : Sequential
         Checked on a float64 copy; the original is untouched.
     X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,), integer class indices
-    loss : SoftmaxCrossEntropy, optional (unweighted by default)
+    y : ndarray of shape (n_samples,), integer class indices (or (n_samples,
+        n_units) 0/1 targets for a sigmoid model)
+    loss : optional, default: the unweighted loss of ``model.output``
     sample_weight : ndarray of shape (n_samples,), optional
 
     Returns
@@ -113,7 +114,7 @@ def check_model(model: Sequential, X: np.ndarray, y: np.ndarray, loss=None, samp
     dict mapping parameter names (``"0.W"``, ``"0.b"``, ...) to relative error.
     """
     model = model.astype(np.float64)
-    loss = loss or SoftmaxCrossEntropy()
+    loss = loss or make_loss(model.output)
     X = np.array(X, dtype=np.float64)
     y = np.asarray(y)
     logits = model.forward(X, training=False)

@@ -28,10 +28,24 @@ architecture and weights (``param.i``) plus a JSON ``meta`` with
   ``load`` therefore continues exactly as it would have without the round
   trip (same bits).
 
+The network's ``output`` (``"softmax"`` or ``"sigmoid"``) is in the model
+header (``softmaxlab.io``); a file without it (written before binary
+problems got one logistic unit) holds a softmax network, which loads and
+predicts as it did.
+
 There is no preprocessing in an estimator file: the network reads features
 as given (a ``Pipeline`` around the estimator is pickled, not saved this way).
+
+Modules, each importing only those listed before it (checked by
+tests/test_estimators_structure.py): ``_training`` (hyper-parameters,
+scikit-learn's L2), ``_targets`` (kinds of ``y``), ``_persist`` (the file
+format, no estimator import), the mixins ``_network``, ``_epochs``,
+``_lbfgs``, ``_callbacks`` and ``_predict`` (the pieces of one class, which
+alone touch its private state), ``_base``, ``_classes``, ``_cli_model`` (CLI
+files), ``_load`` (``load``).
 """
 from softmaxlab.estimators._classes import MLPClassifier, SoftmaxRegression
-from softmaxlab.estimators._persist import load
+from softmaxlab.estimators._load import load
+from softmaxlab.estimators._persist import TrainingState
 
-__all__ = ["MLPClassifier", "SoftmaxRegression", "load"]
+__all__ = ["MLPClassifier", "SoftmaxRegression", "TrainingState", "load"]

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from softmaxlab.estimators._classes import MLPClassifier, SoftmaxRegression
 from softmaxlab.io import ModelFormatError
 
 __all__ = ["from_cli_model"]
@@ -26,7 +27,6 @@ def from_cli_model(loaded, path) -> Pipeline:
     ``Preprocessor.transform`` (``step.func.__self__`` is that object), so a
     raw row is encoded and scaled exactly as ``softmaxlab predict`` does it.
     """
-    from softmaxlab.estimators._classes import MLPClassifier, SoftmaxRegression
     from softmaxlab.predictor import read_preprocessing
 
     meta, model = loaded.meta, loaded.model
@@ -35,8 +35,6 @@ def from_cli_model(loaded, path) -> Pipeline:
         classes = np.asarray(meta["classes"])
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFormatError(f"{path}: incomplete CLI model metadata ({exc}).") from None
-    if len(classes) != model.n_classes:
-        raise ModelFormatError(f"{path}: {len(classes)} class labels for a {model.n_classes}-class network.")
     lin = model.linear_layers
     dtype = np.dtype(model.dtype).name
     if len(lin) == 1:
@@ -52,13 +50,10 @@ def from_cli_model(loaded, path) -> Pipeline:
         est = MLPClassifier(hidden_layer_sizes=tuple(layer.n_out for layer in lin[:-1]),
                             activation=activation, dropout=float(dropout[0]) if dropout else 0.0,
                             dtype=dtype)
-    est.classes_ = classes
-    est._init_fitted_state(model.n_features, model.dtype)
-    est._model = model
-    model.set_rng(est._rng)
-    est.coefs_ = [layer.params["W"] for layer in lin]
-    est.intercepts_ = [layer.params["b"] for layer in lin]
-    est.n_features_in_ = model.n_features
+    try:
+        est.attach_network(model, classes)
+    except ValueError as exc:
+        raise ModelFormatError(f"{path}: {len(classes)} class labels do not fit the network ({exc}).") from None
     prep = FunctionTransformer(pre.transform, kw_args={"dtype": model.dtype})
     prep.fit(np.zeros((1, pre.n_features_in_)))
     steps = [("preprocess", prep), ("model", est)]

@@ -1,7 +1,10 @@
 """Per-epoch bookkeeping of the estimators, as scikit-learn's ``_fit_stochastic``
-does it: one pass of the engine's ``Trainer``, the L2 penalty in ``loss_``,
-``loss_curve_``/``validation_scores_``, the ``tol``/``n_iter_no_change``
-counter and the ``adaptive`` learning rate.
+does it: the early-stopping split, one pass of the engine's ``Trainer``, the
+L2 penalty in ``loss_``, ``loss_curve_``/``validation_scores_``, the
+``tol``/``n_iter_no_change`` counter and the ``adaptive`` learning rate.
+
+Part of ``BaseSoftmaxEstimator`` (its private state is shared by the mixins
+that make up that class, see ``_network.py``).
 """
 from __future__ import annotations
 
@@ -10,17 +13,44 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
 
-from softmaxlab.nn import SoftmaxCrossEntropy
+from softmaxlab.estimators import _targets
+from softmaxlab.nn import make_loss
+from softmaxlab.nn.outputs import output_predict
 from softmaxlab.train import TrainingDivergedError
 
 __all__ = ["EpochMixin"]
 
 
+def weighted_accuracy(logits, T, sample_weight, output) -> float:
+    """Accuracy of logits against the engine's targets (class indices, or a
+    0/1 matrix where a row counts only when every label is right), weighted
+    as scikit-learn's ``accuracy_score``."""
+    pred = output_predict(logits, output)
+    hits = pred == T if output == "softmax" else np.all(pred == T, axis=1)
+    return float(np.average(hits, weights=sample_weight))
+
+
 class EpochMixin:
     """Mixed into ``BaseSoftmaxEstimator``; uses its fitted state
     (``_model``, ``_opt``, ``_l2``, ``history_``, curves and counters)."""
+
+    def _split(self, X, T, sw):
+        """scikit-learn's early-stopping split: ``validation_fraction`` held
+        out, stratified on the label-binarized targets (not for multilabel),
+        so a class too rare to split gets scikit-learn's own error."""
+        seed = int(self._rng.integers(np.iinfo(np.int32).max))
+        stratify = _targets.stratify_labels(T, self._target_kind, self._model.output,
+                                           len(self.classes_))
+        parts = train_test_split(X, T, *([sw] if sw is not None else []), random_state=seed,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        X_tr, X_val, T_tr, T_val = parts[:4]
+        sw_tr, sw_val = (parts[4], parts[5]) if sw is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase 'validation_fraction' "
+                             "or the size of your dataset.")
+        return X_tr, T_tr, sw_tr, (X_val, T_val, sw_val)
 
     def _batch_size(self, n):
         if self.batch_size == "auto":
@@ -40,12 +70,13 @@ class EpochMixin:
         """
         n = X.shape[0]
         snapshot = self._model.get_weights()
+        epochs_before = len(self.history_)
         self._l2.begin_epoch(trainer, n, bs)
         try:
             data_loss, acc = trainer.train_epoch(X, y, sw)
         except TrainingDivergedError:
             self.history_.stopped = "diverged"
-            if trainer.epoch < self._epochs_done:
+            if trainer.epoch < epochs_before:
                 self._forget_last_epoch(n)
             raise
         except KeyboardInterrupt:
@@ -69,8 +100,8 @@ class EpochMixin:
     def _forget_last_epoch(self, n):
         """The trainer went back to the start of the previous epoch (its last
         update made the weights diverge): drop that epoch from our curves too,
-        so they describe the weights the model keeps."""
-        self._epochs_done -= 1
+        so they describe the weights the model keeps (the trainer already
+        dropped it from ``history_``)."""
         self.n_iter_ = max(self.n_iter_ - 1, 0)
         self.t_ = max(self.t_ - n, 0)
         for curve in (self.loss_curve_, self.validation_loss_curve_,
@@ -90,25 +121,27 @@ class EpochMixin:
         t0 = time.perf_counter()
         self.loss_, acc = self._train_pass(trainer, X, y, sw, bs)
         self.n_iter_ += 1
-        self._epochs_done += 1
-        trainer.epoch = self._epochs_done
+        epoch = len(self.history_) + 1
+        trainer.epoch = epoch
         self.t_ += n
         self.loss_curve_.append(self.loss_)
         val_loss = val_acc = math.nan
         if val is not None:
             Xv, yv, swv = val
             logits = self._model.predict_logits(Xv)
-            val_loss = SoftmaxCrossEntropy().value(logits, yv, swv)
-            val_acc = float(accuracy_score(yv, logits.argmax(axis=1), sample_weight=swv))
+            output = self._model.output
+            with np.errstate(over="ignore", invalid="ignore"):
+                val_loss = make_loss(output).value(logits, yv, swv)
+                val_acc = weighted_accuracy(logits, yv, swv, output)
             self.validation_loss_curve_.append(val_loss)
         if self.verbose:
             print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
         self._update_no_improvement(val_acc)
-        self.history_.append(epoch=self._epochs_done, train_loss=self.loss_, train_acc=acc,
+        self.history_.append(epoch=epoch, train_loss=self.loss_, train_acc=acc,
                              val_loss=val_loss, val_acc=val_acc, lr=lr,
                              seconds=time.perf_counter() - t0)
         if self._schedule is not None:
-            self._schedule.step(self._epochs_done, train_loss=self.loss_,
+            self._schedule.step(epoch, train_loss=self.loss_,
                                 val_loss=None if val is None else val_loss, samples_seen=self.t_)
         if self._no_improvement_count > self.n_iter_no_change:
             what = "Validation score did not improve" if val is not None else "Training loss did not improve"

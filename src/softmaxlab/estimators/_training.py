@@ -13,7 +13,7 @@ import numpy as np
 
 from softmaxlab.train import Callback
 
-__all__ = ["SklearnL2", "check_hyperparameters", "resolve_dtype"]
+__all__ = ["SklearnL2", "check_hyperparameters", "loss_weight_sum", "resolve_dtype"]
 
 
 class SklearnL2(Callback):
@@ -32,10 +32,17 @@ class SklearnL2(Callback):
     weight sum; here it is always divided by the batch's row count (the
     trainer does not expose per-batch weights). Without sample weights the two
     are identical.
+
+    With a fixed ``denominator`` D (``SoftmaxRegression``: the weight sum of
+    the whole training set) every batch gets ``0.5 * alpha * ||W||^2 / D``
+    instead: each step is then a stochastic gradient step on the full
+    objective ``mean loss + 0.5 * alpha * ||W||^2 / D``, the one "lbfgs"
+    minimises, so ``alpha`` means the same for every solver.
     """
 
-    def __init__(self, alpha: float):
+    def __init__(self, alpha: float, denominator: float | None = None):
         self.alpha = float(alpha)
+        self.denominator = denominator
         self.penalty_sum = 0.0
         self._n = self._bs = 0
 
@@ -49,13 +56,28 @@ class SklearnL2(Callback):
         size = min(self._bs, self._n - b * self._bs)
         if size <= 0 or not self.alpha:
             return
-        trainer.optimizer.weight_decay = self.alpha / size
+        denominator = size if self.denominator is None else self.denominator
+        trainer.optimizer.weight_decay = self.alpha / denominator
         sq = sum(float(np.vdot(p.value, p.value)) for p in trainer.optimizer.params if p.decay)
-        # Batch loss gets 0.5*alpha*||W||^2/size and is then weighted by size.
-        self.penalty_sum += 0.5 * self.alpha * sq
+        # Batch loss gets 0.5*alpha*||W||^2/denominator and is then weighted by size.
+        self.penalty_sum += size * 0.5 * self.alpha * sq / denominator
 
     def on_batch_end(self, trainer, batch, logs):
         self._before_batch(trainer, batch + 1)
+
+
+def loss_weight_sum(loss, T, sw) -> float:
+    """The normaliser of a fused loss's mean over targets ``T``: the sum of
+    the sample weights (times the class weights for the softmax loss, which
+    weighs whole samples; the sigmoid loss weighs its terms and divides by
+    the sample weights alone)."""
+    from softmaxlab.nn import SoftmaxCrossEntropy
+
+    w = np.ones(T.shape[0]) if sw is None else sw.astype(np.float64)
+    cw = getattr(loss, "class_weight", None)
+    if isinstance(loss, SoftmaxCrossEntropy) and cw is not None:
+        w = w * cw[T]
+    return float(w.sum())
 
 
 def _is_int(v) -> bool:
@@ -85,9 +107,10 @@ def resolve_dtype(dtype):
     return dt
 
 
-def check_hyperparameters(est) -> None:
+def check_hyperparameters(est, none_ok=()) -> None:
     """Validate the constructor arguments (scikit-learn's constraints, same
-    wording), raising ``ValueError`` that names the parameter and the value."""
+    wording), raising ``ValueError`` that names the parameter and the value.
+    ``none_ok``: parameters for which None means "the solver's default"."""
     p = est.get_params()
     _need(p["solver"] in ("sgd", "adam", "lbfgs"), "solver", p["solver"], "one of 'sgd', 'adam', 'lbfgs'")
     _need(_is_real(p["alpha"]) and p["alpha"] >= 0, "alpha", p["alpha"], "a float >= 0")
@@ -96,7 +119,8 @@ def check_hyperparameters(est) -> None:
     _need(p["learning_rate"] in ("constant", "invscaling", "adaptive"), "learning_rate",
           p["learning_rate"], "one of 'constant', 'invscaling', 'adaptive'")
     lr = p["learning_rate_init"]
-    _need(_is_real(lr) and lr > 0, "learning_rate_init", lr, "a float > 0")
+    if not (lr is None and "learning_rate_init" in none_ok):
+        _need(_is_real(lr) and lr > 0, "learning_rate_init", lr, "a float > 0")
     _need(_is_real(p["power_t"]) and p["power_t"] >= 0, "power_t", p["power_t"], "a float >= 0")
     _need(_is_int(p["max_iter"]) and p["max_iter"] >= 1, "max_iter", p["max_iter"], "an int >= 1")
     _need(_is_real(p["tol"]) and p["tol"] >= 0, "tol", p["tol"], "a float >= 0")
@@ -111,8 +135,10 @@ def check_hyperparameters(est) -> None:
     _need((_is_int(nic) and nic >= 1) or nic == np.inf, "n_iter_no_change", nic, "an int >= 1 or np.inf")
     _need(_is_int(p["max_fun"]) and p["max_fun"] >= 1, "max_fun", p["max_fun"], "an int >= 1")
     cw = p["class_weight"]
-    _need(cw is None or cw == "balanced" or isinstance(cw, dict), "class_weight", cw,
-          "None, 'balanced' or a dict {label: weight}")
+    _need(cw is None or cw == "balanced" or isinstance(cw, dict)
+          or (isinstance(cw, (list, tuple)) and all(isinstance(d, dict) for d in cw)), "class_weight",
+          cw, "None, 'balanced', a dict {label: weight} or (multilabel) a list of dicts "
+          "{0: weight, 1: weight}, one per label")
     if "dropout" in p:
         d = p["dropout"]
         _need(_is_real(d) and 0 <= d < 1, "dropout", d, "a float in [0, 1)")

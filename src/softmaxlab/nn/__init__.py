@@ -1,7 +1,15 @@
 """The reference engine's maths: layers with hand-written forward and backward
 passes, the fused losses, and the model builders, written against the Python
 array API (NumPy, PyTorch, CuPy, array-api-strict)."""
-from softmaxlab.nn.functional import log_sigmoid, log_softmax, logsumexp, one_hot, sigmoid, softmax
+from softmaxlab.nn.functional import (
+    log_sigmoid,
+    log_softmax,
+    logsumexp,
+    one_hot,
+    sigmoid,
+    softmax,
+    softplus,
+)
 from softmaxlab.nn.init import get_initializer, glorot_uniform, he_normal, normal, zeros
 from softmaxlab.nn.layers import (
     ACTIVATIONS,
@@ -18,6 +26,8 @@ from softmaxlab.nn.layers import (
 )
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import OUTPUTS, Sequential, from_weights, mlp, softmax_regression
+from softmaxlab.nn.outputs import make_loss
+from softmaxlab.nn.sigmoid_loss import SigmoidBinaryCrossEntropy
 
 __all__ = [
     "ACTIVATIONS",
@@ -25,12 +35,13 @@ __all__ = [
     "Identity",
     "Layer",
     "LeakyReLU",
-    "OUTPUTS",
     "Linear",
+    "OUTPUTS",
     "Parameter",
     "ReLU",
     "Sequential",
     "Sigmoid",
+    "SigmoidBinaryCrossEntropy",
     "SoftmaxCrossEntropy",
     "Tanh",
     "from_weights",
@@ -41,11 +52,13 @@ __all__ = [
     "log_sigmoid",
     "logsumexp",
     "make_activation",
+    "make_loss",
     "mlp",
     "normal",
     "one_hot",
     "sigmoid",
     "softmax",
     "softmax_regression",
+    "softplus",
     "zeros",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from array_api_compat import array_namespace, device
 
-__all__ = ["log_sigmoid", "log_softmax", "logsumexp", "one_hot", "sigmoid", "softmax"]
+__all__ = ["log_sigmoid", "log_softmax", "logsumexp", "one_hot", "sigmoid", "softmax", "softplus"]
 
 
 def logsumexp(z, axis: int = -1, keepdims: bool = False):
@@ -111,8 +111,29 @@ def sigmoid(x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def softplus(z):
+    """``log(1 + exp(z))`` without overflow, elementwise.
+
+    Parameters
+    ----------
+    z : array of any shape (a real floating dtype)
+
+    Returns
+    -------
+    array of the same shape, namespace and dtype; always >= 0.
+
+    Notes
+    -----
+    ``log(1 + exp(z)) = max(z, 0) + log(1 + exp(-|z|))``: the exponent is
+    never positive, so nothing overflows (the naive form overflows past
+    z ~ 88 in float32), and ``log1p`` keeps the small term accurate.
+    """
+    xp = array_namespace(z)
+    return xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
 def log_sigmoid(x):
-    """``log(sigmoid(x))`` without overflow or ``log(0)``.
+    """``log(sigmoid(x)) = -softplus(-x)``, without overflow or ``log(0)``.
 
     Parameters
     ----------
@@ -128,8 +149,7 @@ def log_sigmoid(x):
     the exponent is never positive, and ``log1p`` keeps the small term exact
     when ``exp(-|x|)`` is tiny. ``log(1 - sigmoid(x))`` is ``log_sigmoid(-x)``.
     """
-    xp = array_namespace(x)
-    return xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
+    return -softplus(-x)
 
 
 def one_hot(y, n_classes: int, dtype=None):

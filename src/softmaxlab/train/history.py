@@ -1,6 +1,7 @@
 """Per-epoch training record."""
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -54,3 +55,27 @@ class History:
         """Inverse of ``to_dict``; ignores unknown keys."""
         return cls(**{k: (list(v) if isinstance(v, (list, tuple)) else v)
                       for k, v in d.items() if k in cls.__dataclass_fields__})
+
+    def to_frame(self):
+        """The epochs as a ``pandas.DataFrame`` indexed by epoch, one column per
+        ``COLUMNS`` entry (validation columns dropped when there was none)."""
+        import pandas as pd
+
+        columns = [c for c in COLUMNS[1:] if self.has_validation or not c.startswith("val_")]
+        frame = pd.DataFrame({c: getattr(self, c) for c in columns},
+                             index=pd.Index(self.epoch, name="epoch"))
+        return frame
+
+    def _repr_html_(self) -> str:
+        """A table in a Jupyter notebook: one row per epoch (the first and last
+        ten beyond 20 epochs), with why training stopped and the best epoch."""
+        if not len(self):
+            return "<p>History: no epochs yet.</p>"
+        notes = [f"{len(self)} epoch{'s' if len(self) != 1 else ''}"]
+        if self.stopped:
+            notes.append(f"stopped: {self.stopped}")
+        if self.best_epoch:
+            notes.append(f"best epoch: {self.best_epoch}")
+        table = self.to_frame().to_html(max_rows=20, float_format=lambda v: f"{v:.4g}",
+                                        border=0, classes="softmaxlab-history")
+        return f"<div><p><b>History</b> ({html.escape(', '.join(notes))})</p>{table}</div>"

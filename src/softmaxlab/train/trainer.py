@@ -23,7 +23,7 @@ from softmaxlab._validation import (
     is_foreign_array,
 )
 from softmaxlab.backend import BackendError, check_same_device, numpy_dtype
-from softmaxlab.nn.losses import SoftmaxCrossEntropy
+from softmaxlab.nn.outputs import make_loss
 from softmaxlab.train import _epoch, _state
 from softmaxlab.train.callbacks import Callback, EarlyStopping, batch_end_hooks
 from softmaxlab.train.hints import check_not_learning
@@ -445,7 +445,7 @@ class Trainer:
                        "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
                        "seconds": time.perf_counter() - t0}
                 self.history.append(**row)
-                check_not_learning(self.history, self.model.n_classes, lr)  # hints.py: warns once
+                check_not_learning(self.history, self._chance_classes(), lr)  # hints.py: warns once
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, self.epoch, row)
                 if self.stop_training:
@@ -462,6 +462,13 @@ class Trainer:
                 cb.on_train_end(self)
         return self.history
 
+    def _chance_classes(self) -> int:
+        """How many equally likely outcomes an untrained model spreads over:
+        C classes for softmax; for L sigmoid units at one half each, the 2^L
+        label combinations (its loss, L log 2, is log 2^L)."""
+        n = self.model.n_outputs
+        return n if getattr(self.model, "output", "softmax") == "softmax" else 2 ** n
+
     # ------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Everything needed to resume bit-identically, as
@@ -477,8 +484,4 @@ class Trainer:
 def default_loss(model):
     """The loss that goes with the model's output: softmax cross-entropy
     for ``output="softmax"``, sigmoid binary cross-entropy for ``"sigmoid"``."""
-    if getattr(model, "output", "softmax") == "sigmoid":
-        from softmaxlab.nn import SigmoidBinaryCrossEntropy
-
-        return SigmoidBinaryCrossEntropy()
-    return SoftmaxCrossEntropy()
+    return make_loss(getattr(model, "output", "softmax"))
