@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-import pytest
-from hypothesis import settings
+# scikit-learn's array-API dispatch (the estimators on torch tensors and
+# array-api-strict arrays) needs SciPy's array-API mode, which is read once,
+# when SciPy is first imported: before anything below imports it.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 # In CI the property tests replay the same cases every run (no flaky
 # red builds); locally they explore new random cases each time.

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 from scipy import sparse
+from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.callback import with_callbacks
 from sklearn.exceptions import ConvergenceWarning
@@ -19,7 +20,15 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from softmaxlab._validation import check_features, check_sample_weight
+from softmaxlab._validation import check_features, check_sample_weight, is_foreign_array
+from softmaxlab.backend import (
+    BackendError,
+    array_namespace,
+    device,
+    from_numpy,
+    numpy_dtype,
+    to_numpy,
+)
 from softmaxlab.class_weight import class_weight_vector, label_class_weight
 from softmaxlab.estimators import _targets
 from softmaxlab.estimators._callbacks import CallbackMixin
@@ -61,11 +70,24 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
 
     _NO_Y = object()
 
-    def _validate(self, X, y=_NO_Y, reset=True):
+    def _validate(self, X, y=_NO_Y, reset=True, method="fit"):
         """Validate X (and y, when given, even as None); sparse input is
-        densified (documented limit)."""
+        densified (documented limit).
+
+        Inside ``sklearn.config_context(array_api_dispatch=True)`` an array
+        of another library (a torch tensor, a CuPy array) is validated in its
+        own namespace and stays on its device, as scikit-learn's array-API
+        estimators do; without dispatch it is converted to NumPy."""
         fitted = hasattr(self, "_model")
-        dtype = self._model.dtype if fitted and not reset else (np.float64, np.float32)
+        if get_config().get("array_api_dispatch", False) and is_foreign_array(X):
+            if y is self._NO_Y:
+                X = validate_data(self, X, reset=reset)
+            else:
+                X, y = validate_data(self, X, y, reset=reset, multi_output=True)
+            if fitted and not reset:
+                X = self._to_network(X, method)
+            return X, y
+        dtype = numpy_dtype(self._model.dtype) if fitted and not reset else (np.float64, np.float32)
         if y is self._NO_Y:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=dtype, reset=reset)
         else:
@@ -73,7 +95,57 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
                                  reset=reset, multi_output=True)
         if sparse.issparse(X):
             X = X.toarray()
+        if fitted and not reset:
+            X = self._to_network(X, method)
         return X, y
+
+    def _to_network(self, X, method="fit"):
+        """``X`` as the network takes it: in its library, on its device, in
+        its dtype (C-contiguous for NumPy).
+
+        An X in another library or on another device than the one the
+        network was fitted on is refused, as scikit-learn's array-API
+        estimators refuse it ("must use the same namespace"), with the fix.
+        """
+        W = self._model.linear_layers[0].params["W"]
+        name = f"{type(self).__name__}.{method}()"
+        if isinstance(W, np.ndarray):
+            if is_foreign_array(X):
+                raise BackendError(
+                    f"{name}: X must use the same namespace and device as the data the "
+                    f"estimator was fitted on (NumPy), got a {type(X).__module__.split('.')[0]} "
+                    "array; pass NumPy arrays, or fit on that library's arrays inside "
+                    "sklearn.config_context(array_api_dispatch=True).")
+            return np.ascontiguousarray(X, dtype=W.dtype)
+        fitted_on = f"{type(W).__module__.split('.')[0]} arrays on device {device(W)}"
+        if not is_foreign_array(X) or array_namespace(X) is not array_namespace(W) \
+                or str(device(X)) != str(device(W)):
+            got = ("a NumPy array" if not is_foreign_array(X) else
+                   f"{type(X).__module__.split('.')[0]} arrays on device {device(X)}")
+            raise BackendError(
+                f"{name}: X must use the same namespace and device as the data the estimator "
+                f"was fitted on ({fitted_on}), got {got}; move X there first (for PyTorch: "
+                f"X.to('{device(W)}')), or save() the estimator and softmaxlab.load() it to "
+                "predict with NumPy.")
+        xp = array_namespace(X)
+        return X if X.dtype == W.dtype else xp.astype(X, W.dtype)
+
+    @staticmethod
+    def _where(X):
+        """``(namespace, device)`` of X when it is an array of another library
+        (array-API dispatch: the network trains there, and y and
+        sample_weight follow X, as in scikit-learn); None for NumPy."""
+        if not is_foreign_array(X):
+            return None
+        return array_namespace(X), device(X)
+
+    def _targets_to_network(self, T):
+        """Engine targets (NumPy, worked out on the host) where the network is."""
+        W = self._model.linear_layers[0].params["W"]
+        if isinstance(W, np.ndarray):
+            return T
+        T = T if T.dtype.kind in "iu" else T.astype(numpy_dtype(W.dtype))
+        return from_numpy(T, array_namespace(W), device(W))
 
     def _preset_weights(self):
         """The (W, b) pairs a user set as ``coefs_``/``intercepts_`` before any
@@ -85,20 +157,25 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         return list(zip(coefs, intercepts, strict=True))
 
     def _check_sw(self, sample_weight, X):
-        sw = check_sample_weight(sample_weight, X.shape[0], self._model.dtype)
-        if sw is not None and not np.any(sw > 0):
+        if sample_weight is not None and is_foreign_array(X):
+            # Weights follow X, wherever they came from.
+            sample_weight = from_numpy(to_numpy(sample_weight).astype(numpy_dtype(X.dtype)),
+                                       array_namespace(X), device(X))
+        sw = check_sample_weight(sample_weight, X.shape[0], numpy_dtype(self._model.dtype))
+        if sw is not None and not bool(array_namespace(sw).any(sw > 0)):
             raise ValueError("Sample weights must contain at least one non-zero number: with all "
                              "weights zero there is nothing to learn from.")
         return sw
 
     def _encode(self, y):
         return _targets.encode(y, self.classes_, self._target_kind, self._model.output,
-                               self._model.dtype)
+                               numpy_dtype(self._model.dtype))
 
     def _loss(self, T):
         """The network's fused loss with this fit's class weights (computed
         from the training targets ``T`` for ``"balanced"``)."""
         output = self._model.output
+        T = to_numpy(T)  # class weights are worked out on the host
         if self._target_kind == "multilabel":
             cw = label_class_weight(self.class_weight, T.shape[1], T)
         else:
@@ -137,7 +214,9 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         warm = self.warm_start and hasattr(self, "_model")
         X_raw, y_raw = X, y
         X, y = self._validate(X, y, reset=not warm)
-        y, kind = _targets.check_y(y, name)
+        where = self._where(X)
+        # Labels, their kind and classes_ are worked out on the host.
+        y, kind = _targets.check_y(to_numpy(y), name)
         classes = _targets.fit_classes(y, kind)
         if warm:
             _targets.check_kind(kind, self._target_kind, name)
@@ -151,10 +230,10 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
                     raise ValueError(f"{name} needs samples of at least 2 classes in the data, but "
                                      f"the data contains only one class: {classes[0]!r}.")
                 kind = "single"
-            self._new_network(X.shape[1], classes, kind, self._model_dtype(X.dtype),
-                              self._preset_weights() if self.warm_start else None)
-        X = np.ascontiguousarray(X, dtype=self._model.dtype)
-        T = self._encode(y)
+            self._new_network(X.shape[1], classes, kind, self._model_dtype(numpy_dtype(X.dtype)),
+                              self._preset_weights() if self.warm_start else None, where)
+        X = self._to_network(X)
+        T = self._targets_to_network(self._encode(y))
         sw = self._check_sw(sample_weight, X)
         meta = None if sample_weight is None else {"sample_weight": sample_weight}
         lbfgs = self.solver == "lbfgs"
@@ -163,7 +242,7 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         if lbfgs:
             # The trainer's input guard, which the full-batch path skips: values
             # whose square overflows the dtype would diverge in the first step.
-            check_features(X, dtype=self._model.dtype)
+            check_features(X, dtype=numpy_dtype(self._model.dtype))
             self._fit_lbfgs(X, T, sw, ctx, (X_raw, y_raw, meta))
         else:
             self._fit_stochastic(X, T, sw, warm, ctx, (X_raw, y_raw, meta))
@@ -183,13 +262,14 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         callbacks = self._epoch_callbacks()
         loss = self._loss(T)
         trainer = self._get_trainer(loss, callbacks, self._l2_denominator(loss, T, sw))
+        data = trainer.prepare(X, T, sw)  # validated once, not at every epoch
         self.n_iter_ = 0
         self.history_.stopped = None
         for cb in callbacks:
             cb.on_train_begin(trainer)
         try:
             for _ in range(self.max_iter):
-                stop = self._run_epoch(trainer, X, T, sw, val, callbacks, ctx, raw)
+                stop = self._run_epoch(trainer, data, val, callbacks, ctx, raw)
                 # As Trainer.fit: warns once, after epoch 3 of the run (history_ spans
                 # warm_start and partial_fit). Called here, not in _epoch, so that
                 # the warning points near the caller of fit.
@@ -247,20 +327,22 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
                              "'balanced', classes=classes, y=y_all))) instead.")
         X_raw, y_raw = X, y
         X, y = self._validate(X, y, reset=first)
-        y, kind = _targets.check_y(y, name)
+        where = self._where(X) if first else None
+        y, kind = _targets.check_y(to_numpy(y), name)
         if first:
             all_classes, kind = _targets.partial_fit_classes(classes, y, kind)
             if len(all_classes) < 2 and not self._single_class_ok:
                 raise ValueError(f"classes must hold at least 2 classes, got {all_classes!r}.")
-            self._new_network(X.shape[1], all_classes, kind, self._model_dtype(X.dtype),
-                              self._preset_weights())
+            self._new_network(X.shape[1], all_classes, kind,
+                              self._model_dtype(numpy_dtype(X.dtype)), self._preset_weights(),
+                              where)
         else:
             _targets.check_kind(kind, self._target_kind, name)
             if kind == "multilabel" and y.shape[1] != len(self.classes_):
                 raise ValueError("`y` has classes not in `self.classes_`. `self.classes_` has "
                                  f"{self.classes_}. 'y' has {np.arange(y.shape[1])}.")
-        X = np.ascontiguousarray(X, dtype=self._model.dtype)
-        T = self._encode(y)
+        X = self._to_network(X)
+        T = self._targets_to_network(self._encode(y))
         sw = self._check_sw(sample_weight, X)
         meta = None if sample_weight is None else {"sample_weight": sample_weight}
         ctx = self._init_callback_context(task_name="partial_fit")
@@ -272,7 +354,8 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         for cb in callbacks:
             cb.on_train_begin(trainer)
         try:
-            self._run_epoch(trainer, X, T, sw, None, callbacks, None, (X_raw, y_raw, meta))
+            self._run_epoch(trainer, trainer.prepare(X, T, sw), None, callbacks, None,
+                            (X_raw, y_raw, meta))
         finally:
             for cb in callbacks:
                 cb.on_train_end(trainer)
@@ -296,4 +379,5 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
+        tags.array_api_support = True
         return tags

@@ -83,7 +83,7 @@ class CallbackMixin(CallbackSupportMixin):
                 "intercepts_": [layer.params["b"] for layer in lin], "n_iter_": self.n_iter_,
                 "loss_curve_": list(self.loss_curve_), "_trainer": None, "_opt": None}
 
-    def _run_epoch(self, trainer, X, T, sw, val, callbacks, ctx, raw) -> bool:
+    def _run_epoch(self, trainer, data, val, callbacks, ctx, raw) -> bool:
         """One epoch with every hook around it; True when training should stop
         (scikit-learn's tol rule, a scikit-learn callback, or a softmaxlab
         callback setting ``trainer.stop_training``)."""
@@ -95,7 +95,7 @@ class CallbackMixin(CallbackSupportMixin):
             sub.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=meta)
         for cb in callbacks:
             cb.on_epoch_begin(trainer, epoch)
-        stop = self._epoch(trainer, X, T, sw, val)
+        stop = self._epoch(trainer, data, val)
         row = {c: getattr(self.history_, c)[-1] for c in COLUMNS}
         for cb in callbacks:
             cb.on_epoch_end(trainer, epoch, row)

@@ -15,10 +15,11 @@ import warnings
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from softmaxlab.backend import array_namespace, device, to_numpy
 from softmaxlab.estimators import _targets
 from softmaxlab.nn import make_loss
 from softmaxlab.nn.outputs import output_predict
-from softmaxlab.train import TrainingDivergedError
+from softmaxlab.train import TrainingData, TrainingDivergedError
 
 __all__ = ["EpochMixin"]
 
@@ -27,9 +28,12 @@ def weighted_accuracy(logits, T, sample_weight, output) -> float:
     """Accuracy of logits against the engine's targets (class indices, or a
     0/1 matrix where a row counts only when every label is right), weighted
     as scikit-learn's ``accuracy_score``."""
-    pred = output_predict(logits, output)
+    # On the host: one (n_val, units) transfer per epoch.
+    pred = to_numpy(output_predict(logits, output))
+    T = to_numpy(T)
     hits = pred == T if output == "softmax" else np.all(pred == T, axis=1)
-    return float(np.average(hits, weights=sample_weight))
+    return float(np.average(hits, weights=None if sample_weight is None
+                            else to_numpy(sample_weight)))
 
 
 class EpochMixin:
@@ -41,16 +45,20 @@ class EpochMixin:
         out, stratified on the label-binarized targets (not for multilabel),
         so a class too rare to split gets scikit-learn's own error."""
         seed = int(self._rng.integers(np.iinfo(np.int32).max))
-        stratify = _targets.stratify_labels(T, self._target_kind, self._model.output,
+        stratify = _targets.stratify_labels(to_numpy(T), self._target_kind, self._model.output,
                                            len(self.classes_))
-        parts = train_test_split(X, T, *([sw] if sw is not None else []), random_state=seed,
-                                 test_size=self.validation_fraction, stratify=stratify)
-        X_tr, X_val, T_tr, T_val = parts[:4]
-        sw_tr, sw_val = (parts[4], parts[5]) if sw is not None else (None, None)
-        if X_val.shape[0] < 2:
+        # The split of the row indices (the same rows whatever library X is
+        # in), then the rows taken where the data lives.
+        rows_tr, rows_val = train_test_split(np.arange(X.shape[0]), random_state=seed,
+                                             test_size=self.validation_fraction,
+                                             stratify=stratify)
+        if rows_val.shape[0] < 2:
             raise ValueError("The validation set is too small. Increase 'validation_fraction' "
                              "or the size of your dataset.")
-        return X_tr, T_tr, sw_tr, (X_val, T_val, sw_val)
+        xp = array_namespace(X)
+        take = [xp.asarray(r, device=device(X)) for r in (rows_tr, rows_val)]
+        tr, va = ([None if a is None else xp.take(a, r, axis=0) for a in (X, T, sw)] for r in take)
+        return tr[0], tr[1], tr[2], tuple(va)
 
     def _batch_size(self, n):
         if self.batch_size == "auto":
@@ -60,20 +68,20 @@ class EpochMixin:
                           "It is going to be clipped", stacklevel=3)
         return int(np.clip(self.batch_size, 1, n))
 
-    def _train_pass(self, trainer, X, y, sw, bs) -> tuple[float, float]:
+    def _train_pass(self, trainer, data: TrainingData, bs) -> tuple[float, float]:
         """``trainer.train_epoch`` plus the L2 penalty; (loss_, accuracy).
 
         Raises ``TrainingDivergedError`` as ``Trainer.fit`` does, with
         ``history_.stopped = "diverged"`` and the weights of the last finished
         epoch, also when only ``loss_`` is non-finite: weights of ~1e160 are
-        finite, but their penalty ``0.5 * alpha * ||W||^2`` is not.
+        finite, but their penalty ``0.5 * alpha * ||W||^2`` is not (the
+        trainer, which owns rollback, undoes that epoch).
         """
-        n = X.shape[0]
-        snapshot = self._model.get_weights()
+        n = data.X.shape[0]
         epochs_before = len(self.history_)
         self._l2.begin_epoch(trainer, n, bs)
         try:
-            data_loss, acc = trainer.train_epoch(X, y, sw)
+            data_loss, acc = trainer.train_epoch(data)
         except TrainingDivergedError:
             self.history_.stopped = "diverged"
             if trainer.epoch < epochs_before:
@@ -86,16 +94,10 @@ class EpochMixin:
             loss = data_loss + self._l2.penalty_sum / n
         if math.isfinite(loss):
             return loss, acc
-        self._model.set_weights(snapshot)
         self.history_.stopped = "diverged"
-        epoch, lr = trainer.epoch + 1, self._opt.lr
-        raise TrainingDivergedError(
-            f"Training diverged in epoch {epoch}: loss_ (data loss {data_loss:g} plus the L2 penalty "
-            f"0.5 * alpha * ||W||^2, alpha={self.alpha:g}) became {loss}, the weights are huge. "
-            f"Likely causes: the learning rate is too high (lr={lr:g}; try 10x lower) or the inputs "
-            "are not scaled (standardise features, or scale pixels to [0, 1]). The model keeps the "
-            f"parameters from the end of epoch {epoch - 1}.",
-            epoch=epoch, batch=-(-n // bs), lr=lr, history=self.history_)
+        trainer.reject_last_epoch(
+            f"loss_ (data loss {data_loss:g} plus the L2 penalty 0.5 * alpha * ||W||^2, "
+            f"alpha={self.alpha:g}) became {loss}, the weights are huge")
 
     def _forget_last_epoch(self, n):
         """The trainer went back to the start of the previous epoch (its last
@@ -111,15 +113,16 @@ class EpochMixin:
         if self.loss_curve_:
             self.loss_ = self.loss_curve_[-1]
 
-    def _epoch(self, trainer, X, y, sw, val) -> bool:
-        """Train one pass; update curves, history, rate and stopping counter.
+    def _epoch(self, trainer, data: TrainingData, val) -> bool:
+        """Train one pass over ``data`` (``trainer.prepare``'s validated
+        arrays); update curves, history, rate and stopping counter.
         Returns True when scikit-learn would stop."""
-        n = X.shape[0]
+        n = data.X.shape[0]
         bs = self._batch_size(n)
         trainer.batch_size = bs
         lr = self._opt.lr
         t0 = time.perf_counter()
-        self.loss_, acc = self._train_pass(trainer, X, y, sw, bs)
+        self.loss_, acc = self._train_pass(trainer, data, bs)
         self.n_iter_ += 1
         epoch = len(self.history_) + 1
         trainer.epoch = epoch

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
+from softmaxlab.backend import to_numpy
 from softmaxlab.estimators._training import loss_weight_sum
 
 __all__ = ["LbfgsMixin", "fit_lbfgs"]
@@ -74,15 +75,17 @@ def fit_lbfgs(model, X, T, sw, loss, *, alpha, max_iter, max_fun, tol, options=N
         model.backward(dlogits)
         grads = []
         for p in params:
-            g = p.grad.astype(np.float64).ravel()
+            # scipy works on the host in float64: parameters on another
+            # device are copied over once per evaluation.
+            g = to_numpy(p.grad).astype(np.float64).ravel()
             if p.decay and alpha:
-                v = p.value.astype(np.float64).ravel()
+                v = to_numpy(p.value).astype(np.float64).ravel()
                 value += 0.5 * alpha * float(v @ v) / w_sum
                 g = g + (alpha / w_sum) * v
             grads.append(g)
         return value, np.concatenate(grads)
 
-    theta0 = np.concatenate([p.value.astype(np.float64).ravel() for p in params])
+    theta0 = np.concatenate([to_numpy(p.value).astype(np.float64).ravel() for p in params])
     callback = None if on_iteration is None else (lambda theta: on_iteration(unpack(theta)))
     res = minimize(objective, theta0, method="L-BFGS-B", jac=True, callback=callback,
                    options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol, **(options or {})})

@@ -14,7 +14,8 @@ from sklearn.utils import check_random_state
 from softmaxlab.estimators import _targets
 from softmaxlab.estimators._persist import FITTED_ATTRIBUTES, TrainingState
 from softmaxlab.estimators._training import SklearnL2
-from softmaxlab.optim import SGD, Adam, make_schedule
+from softmaxlab.backend import to_numpy
+from softmaxlab.optim import make_optimizer, make_schedule
 from softmaxlab.train import History, Trainer
 
 __all__ = ["NetworkMixin"]
@@ -111,11 +112,13 @@ class NetworkMixin:
             raise AttributeError(f"This {type(self).__name__} instance is not fitted yet: it has no "
                                  "network_.") from None
 
-    def _new_network(self, n_features, classes, kind, dtype, weights=None):
+    def _new_network(self, n_features, classes, kind, dtype, weights=None, where=None):
         """Build a network for ``kind`` and attach it: freshly initialised, or
         from ``weights``, a list of (W, b) pairs (the ``coefs_`` and
         ``intercepts_`` a user set before the first fit, as scikit-learn
-        allows)."""
+        allows). ``where``, optional ``(namespace, device)``: the parameters,
+        drawn from the NumPy Generator as always (same seed, same model),
+        move there before anything trains."""
         output, units = _targets.network_output(kind, len(classes))
         rng = self._make_rng()
         network = self._build_model(n_features, units, rng, dtype, output)
@@ -127,8 +130,10 @@ class NetworkMixin:
                 raise ValueError(f"coefs_ and intercepts_ set before fitting have shapes {given}, "
                                  f"but this network needs {[(s, (s[1],)) for s in shapes]}.")
             for layer, (W, b) in zip(lin, weights, strict=True):
-                layer.params["W"][...] = W
-                layer.params["b"][...] = b
+                layer.params["W"][...] = to_numpy(W)
+                layer.params["b"][...] = to_numpy(b)
+        if where is not None:
+            network.to(*where)
         self.attach_network(network, classes)
         # Initialisation drew from the run's Generator; training goes on from it.
         self._rng = rng
@@ -178,11 +183,11 @@ class NetworkMixin:
     def _make_optimizer(self):
         params = self._model.parameters()
         if self.solver == "sgd":
-            self._opt = SGD(params, lr=self._initial_lr(), momentum=self.momentum,
-                            nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
+            kw = {"momentum": self.momentum,
+                  "nesterov": bool(self.nesterovs_momentum and self.momentum > 0)}
         else:
-            self._opt = Adam(params, lr=self._initial_lr(), betas=(self.beta_1, self.beta_2),
-                             eps=self.epsilon)
+            kw = {"betas": (self.beta_1, self.beta_2), "eps": self.epsilon}
+        self._opt = make_optimizer(self.solver, params, lr=self._initial_lr(), **kw)
         self._schedule = None
         spec = self.lr_schedule
         if spec is not None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from array_api_compat import array_namespace
+
+from softmaxlab.backend import to_numpy
 
 from softmaxlab.train import Callback
 
@@ -58,12 +61,20 @@ class SklearnL2(Callback):
             return
         denominator = size if self.denominator is None else self.denominator
         trainer.optimizer.weight_decay = self.alpha / denominator
-        sq = sum(float(np.vdot(p.value, p.value)) for p in trainer.optimizer.params if p.decay)
+        sq = sum(_squared_norm(p.value) for p in trainer.optimizer.params if p.decay)
         # Batch loss gets 0.5*alpha*||W||^2/denominator and is then weighted by size.
         self.penalty_sum += size * 0.5 * self.alpha * sq / denominator
 
     def on_batch_end(self, trainer, batch, logs):
         self._before_batch(trainer, batch + 1)
+
+
+def _squared_norm(a) -> float:
+    """``||a||^2`` as a Python float, for an array of any library."""
+    if isinstance(a, np.ndarray):
+        return float(np.vdot(a, a))
+    xp = array_namespace(a)
+    return float(xp.sum(a * a))
 
 
 def loss_weight_sum(loss, T, sw) -> float:
@@ -73,7 +84,8 @@ def loss_weight_sum(loss, T, sw) -> float:
     the sample weights alone)."""
     from softmaxlab.nn import SoftmaxCrossEntropy
 
-    w = np.ones(T.shape[0]) if sw is None else sw.astype(np.float64)
+    T = to_numpy(T)
+    w = np.ones(T.shape[0]) if sw is None else to_numpy(sw).astype(np.float64)
     cw = getattr(loss, "class_weight", None)
     if isinstance(loss, SoftmaxCrossEntropy) and cw is not None:
         w = w * cw[T]

@@ -187,7 +187,9 @@ class Sequential:
                 p.value[...] = to_numpy(w)
             else:
                 if is_numpy_array(w):
-                    w = from_numpy(w, array_namespace(p.value), device(p.value))
+                    # Cast on the host: the device may lack w's dtype (float64).
+                    w = from_numpy(w.astype(numpy_dtype(p.value.dtype), copy=False),
+                                   array_namespace(p.value), device(p.value))
                 p.value[...] = w
 
     def config(self) -> list[dict]:
