@@ -245,3 +245,29 @@ def test_interrupt_during_validation_or_callback_keeps_model_and_history_in_step
     assert len(t.history) == t.epoch
     for u, v in zip(t.model.get_weights(), ends[t.epoch], strict=True):
         np.testing.assert_array_equal(u, v)
+
+
+def test_validation_overflow_is_divergence_and_the_trainer_rolls_back(rng):
+    """A finite training loss but weights so large that the validation
+    logits overflow: the trainer goes back to the start of that epoch and
+    raises, and history and weights still agree."""
+    X, y = _blobs(rng)
+    model = mlp(X.shape[1], [8], 3, rng=rng)
+    epoch_starts = []
+
+    class Blowup(Callback):
+        def on_epoch_begin(self, trainer, epoch):
+            epoch_starts.append(trainer.model.get_weights())
+
+        def on_batch_end(self, trainer, batch, logs):
+            if logs["epoch"] == 2 and batch == 3:  # after epoch 2's last update: huge weights
+                for p in trainer.model.parameters():
+                    p.value[...] = 1e37
+
+    t = Trainer(model, SGD(model.parameters(), lr=0.01), rng=0, batch_size=64,
+                callbacks=[Blowup()])
+    with pytest.raises(TrainingDivergedError, match="epoch 2: the validation loss became nan"):
+        t.fit(X[:200], y[:200], epochs=3, X_val=X[200:], y_val=y[200:])
+    assert len(t.history) == 1 and t.history.stopped == "diverged"
+    for a, b in zip(model.get_weights(), epoch_starts[1], strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -10,6 +10,7 @@ import numpy as np
 
 from softmaxlab import __version__
 from softmaxlab.backend import from_numpy, resolve_backend, to_numpy
+from softmaxlab.class_weight import balanced_class_weight
 from softmaxlab.config import TrainConfig
 from softmaxlab.data import ColumnEncoder, Preprocessor, load_dataset, split_dataset
 from softmaxlab.data.names import plural
@@ -75,10 +76,8 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
     else:
         model = mlp(d, cfg.hidden, C, activation=cfg.activation, dropout=cfg.dropout,
                     rng=rng, dtype=dtype)
-    class_weight = None
-    if cfg.class_weight == "balanced":
-        counts = np.bincount(splits.y_train, minlength=C).astype(np.float64)
-        class_weight = np.where(counts > 0, len(splits.y_train) / (C * np.maximum(counts, 1)), 0)
+    class_weight = (balanced_class_weight(splits.y_train, C)
+                    if cfg.class_weight == "balanced" else None)
     xp, device = resolve_backend(cfg.backend, cfg.device)
     if cfg.backend != "numpy":
         # The parameters were drawn from the run's Generator; only their copies move.

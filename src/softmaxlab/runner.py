@@ -42,7 +42,7 @@ from softmaxlab.rundir import (
     write_json,
     write_text,
 )
-from softmaxlab.train import Callback, TrainingDivergedError
+from softmaxlab.train import TrainingDivergedError
 from softmaxlab.train.guards import TrainingExplodedError
 
 __all__ = ["Prepared", "RunResult", "describe_data", "load_run_data", "prepare", "run_training",
@@ -172,19 +172,6 @@ def _divergence_fix(cfg: TrainConfig) -> str:
     return fix
 
 
-class _EpochStart(Callback):
-    """The weights at the start of the current epoch, to roll back to."""
-
-    weights = None
-
-    def on_epoch_begin(self, trainer, epoch):
-        self.weights = trainer.model.get_weights()
-
-    def restore(self, trainer):
-        if self.weights is not None:
-            trainer.model.set_weights(self.weights)
-
-
 def _fit(p: Prepared) -> tuple[str, str | None]:
     trainer, cfg = p.trainer, p.config
     remaining = cfg.epochs - trainer.epoch
@@ -194,8 +181,6 @@ def _fit(p: Prepared) -> tuple[str, str | None]:
         return trainer.history.stopped or "completed", None
     has_val = len(p.splits.y_val) > 0
     fix = _divergence_fix(cfg)
-    snap = _EpochStart()
-    trainer.callbacks.insert(0, snap)
     try:
         # Overflow on the way to divergence is reported once, as a clear
         # error, by the trainer's non-finite-loss check; not as numpy noise.
@@ -211,17 +196,11 @@ def _fit(p: Prepared) -> tuple[str, str | None]:
         trainer.history.stopped = "diverged"
         return "diverged", f"training diverged in epoch {exc.epoch}: {exc.reason}; {fix}"
     except TrainingDivergedError as exc:
-        return "diverged", (f"training diverged in epoch {exc.epoch} (batch {exc.batch}): the "
-                            f"loss became NaN or infinite; {fix}")
-    except FloatingPointError:
-        if snap.weights is None:
-            raise  # before the first epoch: the data itself (e.g. values that overflow)
-        # The loss stayed finite but the weights grew until the validation
-        # logits overflowed: divergence too. Go back to the last finished epoch.
-        snap.restore(trainer)
-        trainer.history.stopped = "diverged"
-        return "diverged", (f"training diverged in epoch {trainer.epoch + 1}: the model's "
-                            f"outputs overflowed; {fix}")
+        # The trainer went back to the last weights that gave a finite loss.
+        where = f" (batch {exc.batch})" if exc.batch is not None else ""
+        what = ("the validation loss became NaN or infinite" if exc.batch is None else
+                "the loss became NaN or infinite")
+        return "diverged", f"training diverged in epoch {exc.epoch}{where}: {what}; {fix}"
     return trainer.history.stopped or "completed", None
 
 

@@ -436,6 +436,11 @@ class Trainer:
                     self.model.set_weights(self._epoch_start)
                     self.history.stopped = "interrupted"
                     raise
+                if has_val and not math.isfinite(val_loss):
+                    # The training loss stayed finite but the weights grew until
+                    # the validation logits overflowed: divergence too.
+                    self.history.stopped = "diverged"
+                    self.reject_last_epoch(f"the validation loss became {val_loss}")
                 self.epoch += 1
                 if self.schedule is not None:
                     self.schedule.step(self.epoch, train_loss=train_loss,
