@@ -231,3 +231,19 @@ def test_reference_engine_on_purpose_and_fast_refuses_with_the_reason():
         t.fit(X, y, epochs=1)
     with pytest.raises(ValueError, match="engine must be one of"):
         Trainer(model, SGD(model.parameters()), engine="turbo")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("units", [1, 3])
+def test_sigmoid_outputs_same_steps(units, dtype):
+    """Binary (one logistic unit) and multilabel models on the fast path."""
+    from softmaxlab.nn import SigmoidBinaryCrossEntropy
+
+    X, y = _data(dtype=dtype)
+    Y = (np.stack([y == 0, y % 2 == 1, y >= 2], axis=1)[:, :units]).astype(dtype)
+    build = lambda d, rng, dt: mlp(d, [16], units, rng=rng, dtype=dt, output="sigmoid")  # noqa: E731
+    cw = np.array([[1.0, 2.0]] * units)
+    for opt in ("momentum", "adam"):
+        runs = [_run(engine, build, OPTIMIZERS[opt], dtype, data=(X, Y),
+                     loss=SigmoidBinaryCrossEntropy(cw))[0] for engine in ("reference", "fast")]
+        _assert_same_steps(*runs, TOL[dtype])

@@ -14,6 +14,7 @@ from softmaxlab._kernels.optim import fast_optimizer
 from softmaxlab.nn.layers import Linear
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import Sequential
+from softmaxlab.nn.sigmoid_loss import SigmoidBinaryCrossEntropy
 
 __all__ = ["FUSE_MIN_SIZE", "FastPath", "why_not"]
 
@@ -28,23 +29,25 @@ def why_not(model, optimizer, loss, callbacks, X) -> str | None:
     it does not (the trainer then runs the reference engine).
 
     It applies to NumPy float arrays on the CPU, a ``Sequential`` of
-    built-in layers with softmax output, the built-in ``SoftmaxCrossEntropy``,
+    built-in layers, its built-in loss (``SoftmaxCrossEntropy`` for a
+    softmax output, ``SigmoidBinaryCrossEntropy`` for a sigmoid one),
     ``SGD`` or ``Adam`` over exactly the model's parameters, and no callback
     that reads gradients (``Callback.reads_gradients``). Exact types are
     required: a subclass may change the maths.
     """
     if type(X) is not np.ndarray or X.dtype not in (np.float32, np.float64):
         return "the data is not a NumPy float array"
-    if type(model) is not Sequential or model.output != "softmax":
-        return "the model is not a softmax Sequential"
+    if type(model) is not Sequential:
+        return "the model is not a Sequential"
     for layer in model.layers:
         if type(layer) not in SUPPORTED_LAYERS:
             return f"the model has a custom layer ({type(layer).__name__})"
     params = model.parameters()
     if any(type(p.value) is not np.ndarray or p.value.dtype != X.dtype for p in params):
         return "the parameters are not NumPy arrays of the data's dtype"
-    if type(loss) is not SoftmaxCrossEntropy:
-        return f"the loss is {type(loss).__name__}, not the built-in SoftmaxCrossEntropy"
+    expected = SoftmaxCrossEntropy if model.output == "softmax" else SigmoidBinaryCrossEntropy
+    if type(loss) is not expected:
+        return f"the loss is {type(loss).__name__}, not the built-in {expected.__name__}"
     if fast_optimizer(optimizer) is None:
         return f"the optimizer is {type(optimizer).__name__}, not the built-in SGD or Adam"
     if [id(p.value) for p in optimizer.params] != [id(p.value) for p in params]:
@@ -80,7 +83,9 @@ class FastPath:
         self.fuse, self.prefetch = fuse, prefetch
         self.network = FastNetwork(model)
         self.step = fast_optimizer(optimizer)
-        self.loss_fn = FastSoftmaxCrossEntropy(loss.class_weight)
+        # The sigmoid loss is element-wise already; the reference runs as is.
+        self.loss_fn = (FastSoftmaxCrossEntropy(loss.class_weight)
+                        if type(loss) is SoftmaxCrossEntropy else loss)
         self.buffers: dict[tuple, np.ndarray] = {}
         self.ring: dict[tuple, list[np.ndarray]] = {}
 
@@ -149,7 +154,7 @@ class FastPath:
             y = y[order]
             sw = sw[order] if sw is not None else None
         epoch = trainer.epoch + 1
-        isfinite, count_nonzero = math.isfinite, np.count_nonzero
+        isfinite, count_correct = math.isfinite, loss_fn.count_correct
         total_loss = 0.0
         total_weight = 0.0
         correct = 0
@@ -175,7 +180,7 @@ class FastPath:
                 else:
                     backward(dlogits)
                     step.step()
-                hits = int(count_nonzero(logits.argmax(axis=1) == yb))
+                hits = count_correct(logits, yb)
                 w = size if swb is None else float(swb.sum())
                 total_loss += loss * w
                 total_weight += w
