@@ -15,7 +15,7 @@ pytest.importorskip("skl2onnx", reason="needs the onnx extra")
 import softmaxlab as sl  # noqa: E402
 from softmaxlab.cli import main  # noqa: E402
 from softmaxlab.config import TrainConfig  # noqa: E402
-from softmaxlab.export import ExportError, to_onnx  # noqa: E402
+from softmaxlab.export import to_onnx  # noqa: E402
 from softmaxlab.predictor import load_predictor  # noqa: E402
 from softmaxlab.runner import run_training  # noqa: E402
 
@@ -124,17 +124,44 @@ def onnx_run_model(onx, X):
     return sess.run(None, {"X": np.asarray(X, dtype=np.float32)})
 
 
-def test_load_of_a_leaky_run_is_refused_not_exported_wrong(leaky_run, flowers):
+def test_load_of_a_leaky_run_exports_its_leaky_network(leaky_run, flowers):
     _, X, _ = flowers
     with pytest.warns(UserWarning, match="no MLPClassifier equivalent"):
         pipe = sl.load(leaky_run / "model.npz")
-    # Its estimator says activation="relu"; the network it predicts with is leaky.
-    with pytest.raises(ExportError, match="do not reproduce its predictions"):
-        to_onnx(pipe)
-    # Where the estimator exposes its network publicly, that network is exported.
-    pipe[-1].network_ = sl.load_model(leaky_run / "model.npz").model
-    _, proba = onnx_run_model(to_onnx(pipe), X)
+    # Its estimator says activation="relu" (it has no leaky ReLU); the network
+    # it predicts with, its network_, is leaky, and that is what is exported.
+    onx = to_onnx(pipe)
+    assert "LeakyRelu" in {n.op_type for n in onx.graph.node}
+    label, proba = onnx_run_model(onx, X)
     np.testing.assert_allclose(proba, pipe.predict_proba(X), rtol=0, atol=ATOL)
+    np.testing.assert_array_equal(label, pipe.predict(X))
+
+
+def test_cli_binary_run_matches_softmaxlab_predict(tmp_path, capsys):
+    import pandas as pd
+
+    from softmaxlab.commands.predict import predict_csv
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((160, 3))
+    y = np.where(X[:, 0] - X[:, 2] > 0, "spam", "ham")
+    path = tmp_path / "mail.csv"
+    with open(path, "w") as f:
+        f.write("f0,f1,f2,kind\n")
+        f.writelines(",".join(f"{v:.6f}" for v in row) + f",{t}\n" for row, t in zip(X, y, strict=True))
+    run = train(tmp_path / "binary", data=str(path), label_column="kind", model="mlp", hidden=[6],
+                activation="tanh", epochs=8, batch_size=16)
+    assert main(["export", str(run)]) == 0
+    assert "label string [N], probabilities float32 [N, 2]" in capsys.readouterr().out
+    onx = onnx.load(run / "model.onnx")
+    assert props(onx)["classes"] == ["ham", "spam"]
+    rows = pd.read_csv(path)[["f0", "f1", "f2"]]  # the file's rows, as a user reads them
+    label, proba = onnx_run(run / "model.onnx", rows)
+    expected = predict_csv(run, path, proba=True)
+    assert list(expected.columns) == ["ham", "spam"]
+    np.testing.assert_allclose(proba, expected.to_numpy(), rtol=0, atol=ATOL)
+    np.testing.assert_array_equal(label, predict_csv(run, path)["prediction"].to_numpy())
+    assert {"ham", "spam"} == set(label)
 
 
 def test_cli_errors_are_one_line(tmp_path, leaky_run, capsys, monkeypatch):

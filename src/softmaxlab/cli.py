@@ -77,8 +77,10 @@ def _add_train(sub):
 def _add_export(sub):
     p = sub.add_parser("export", help="write a trained model as ONNX (needs softmaxlab[onnx])",
                        description="Write a run's model as an ONNX file that onnxruntime runs "
-                       "without Python: raw feature columns in (float32), the original labels "
-                       "and the class probabilities out, the run's preprocessing inside the graph.")
+                       "without Python: raw feature columns in (float32 X; text columns as the "
+                       "strings of X_categorical), the original labels and the class "
+                       "probabilities out, the run's imputation, one-hot encoding and scaling "
+                       "inside the graph.")
     p.add_argument("model", metavar="RUN_DIR|MODEL.npz", help="a run folder or a model.npz")
     p.add_argument("--output", metavar="MODEL.onnx", help="default: model.onnx beside the model file")
     p.add_argument("--opset", type=int, default=17, help="ONNX opset of the graph (default 17)")
@@ -305,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_export(args) -> int:
-    from softmaxlab.export import OpsetError, export_file, summary
+    from softmaxlab.export import OpsetError, describe_inputs, export_file, summary
 
     try:
         path, onx = export_file(args.model, args.output, args.opset)
@@ -317,6 +319,8 @@ def cmd_export(args) -> int:
         print(f"softmaxlab export: error: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {path}: {summary(onx)}")
+    for line in describe_inputs(onx):  # which columns go where, for text or missing values
+        print(f"  {line}")
     return 0
 
 

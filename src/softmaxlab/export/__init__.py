@@ -5,10 +5,12 @@ onnxruntime (or any ONNX runtime) runs without Python or softmaxlab.
 ``SoftmaxRegression``, a scikit-learn ``Pipeline`` of preprocessing steps
 ending in one, whatever ``softmaxlab.load`` returns, a bare
 ``softmaxlab.nn.Sequential``, or the path of a ``model.npz`` / run folder.
-The graph has one input ``X`` (float32, shape (n, n_features), any n) and
-two outputs: ``label`` (the values of ``classes_``, int64 or string, shape
-(n,); for multilabel networks the (n, L) int64 indicator matrix) and
-``probabilities`` (float32, (n, C); (n, L) for multilabel). See docs/export.md.
+The graph has one input ``X`` (float32, shape (n, n_features), any n; a CLI
+run with text columns has ``X`` for its numeric columns and a string input
+``X_categorical`` for its text columns) and two outputs: ``label`` (the
+values of ``classes_``, int64 or string, shape (n,); for multilabel networks
+the (n, L) int64 indicator matrix) and ``probabilities`` (float32, (n, C);
+(n, L) for multilabel). See docs/export.md.
 
 Needs the optional extra: ``pip install softmaxlab[onnx]`` (onnx, skl2onnx
 and onnxruntime). Importing this package does not import them.
@@ -25,8 +27,8 @@ from pathlib import Path
 
 from softmaxlab.export._errors import MIN_OPSET, ExportError, OpsetError
 
-__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "ExportError", "OpsetError", "export_file",
-           "register_skl2onnx", "summary", "to_onnx"]
+__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "ExportError", "OpsetError", "describe_inputs",
+           "export_file", "register_skl2onnx", "summary", "to_onnx"]
 
 DEFAULT_OPSET = 17
 _EXTRA = ("softmaxlab.export needs the optional packages onnx and skl2onnx (and onnxruntime to run "
@@ -81,7 +83,13 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     Returns
     -------
     onnx.ModelProto
-        Input ``X``: float32 of shape (n, n_features). Outputs ``label``:
+        Input ``X``: float32 of shape (n, n_features), the columns in training
+        order (NaN for a missing value where a CLI run imputed). A CLI run
+        with text columns: ``X`` float32 (n, n_numeric) for its numeric
+        columns and ``X_categorical`` string (n, n_text) for its text columns,
+        each in file order (``""`` marks a missing cell; an unseen category
+        counts as none of the known ones). The ``inputs`` metadata lists each
+        input's columns. Outputs ``label``:
         int64 or string (n,), or int64 (n, L) for multilabel;
         ``probabilities``: float32 (n, C) or (n, L). ``metadata_props`` hold
         ``softmaxlab_version``, ``classes``, ``feature_names`` (JSON) and more.
@@ -103,12 +111,12 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     import onnx
     from skl2onnx import to_onnx as skl2onnx_to_onnx
     from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
-    from skl2onnx.common.data_types import FloatTensorType
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
     from sklearn.pipeline import Pipeline
 
     from softmaxlab.export._graph import check_opset
     from softmaxlab.export._preprocess import step_options
-    from softmaxlab.export._skl2onnx import MAX_OPSET, register
+    from softmaxlab.export._skl2onnx import MAX_OPSET, opset_error, register
     from softmaxlab.export._sources import plan_for
 
     plan = plan_for(model, classes=classes, feature_names=feature_names)
@@ -120,11 +128,15 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     try:
         # skl2onnx.to_onnx (not convert_sklearn) declares the default domain
         # at target_opset itself, not at the newest operator version used.
-        onx = skl2onnx_to_onnx(pipe, initial_types=[("X", FloatTensorType([None, plan.n_features]))],
+        types = {"float32": FloatTensorType, "string": StringTensorType}
+        onx = skl2onnx_to_onnx(pipe, initial_types=[(i.name, types[i.dtype]([None, i.width]))
+                                                    for i in plan.inputs],
                                target_opset=int(target_opset), options=options,
                                name=name or "softmaxlab")
     except (MissingConverter, MissingShapeCalculator, RuntimeError, NotImplementedError) as exc:
-        raise ExportError(f"skl2onnx could not convert {plan.source}: {exc}") from exc
+        # The preprocessing's operators (Where, for one) may be newer than the network's.
+        too_old = opset_error(exc, int(target_opset), MAX_OPSET)
+        raise too_old or ExportError(f"skl2onnx could not convert {plan.source}: {exc}") from exc
     onx.ir_version = max(onx.ir_version, onnx.helper.find_min_ir_version_for(onx.opset_import))
     _describe(onx, plan)
     onnx.checker.check_model(onx, full_check=True)
@@ -145,6 +157,7 @@ def _describe(onx, plan) -> None:
         "classes": classes,
         "feature_names": plan.feature_names,
         "n_features": plan.n_features,
+        "inputs": [i.describe() for i in plan.inputs],
         "output": plan.spec.kind,
         "source": plan.source,
         "source_dtype": plan.spec.dtype.name,
@@ -201,5 +214,27 @@ def summary(onx) -> str:
     # Before IR version 4 the initializers are listed among the inputs too.
     weights = {t.name for t in onx.graph.initializer}
     inputs = [v for v in onx.graph.input if v.name not in weights]
-    return (f"opset {opset}, input {', '.join(show(v) for v in inputs)}, "
+    return (f"opset {opset}, input{'s' if len(inputs) > 1 else ''} "
+            f"{', '.join(show(v) for v in inputs)}, "
             f"outputs {', '.join(show(v) for v in onx.graph.output)}")
+
+
+def describe_inputs(onx, most: int = 8) -> list[str]:
+    """What goes into each input, one line each, from the ``inputs``
+    metadata: its columns (the first ``most`` of them) and what marks a
+    missing value. Empty for a graph whose inputs take neither text nor
+    missing values (its one ``X`` holds the ``feature_names`` columns)."""
+    meta = {p.key: p.value for p in onx.metadata_props}
+    inputs = json.loads(meta.get("inputs", "[]"))
+    if not any(i["type"] == "string" or i["missing"] is not None for i in inputs):
+        return []
+    lines = []
+    for i in inputs:
+        cols = i["columns"] or []
+        shown = ", ".join(cols[:most]) + (f", ... ({len(cols)} columns)" if len(cols) > most else "")
+        what = "the text columns" if i["type"] == "string" else "the numeric columns"
+        missing = {None: "", "NaN": "; NaN where a value is missing",
+                   "": '; "" where a value is missing'}[i["missing"]]
+        unseen = "; an unseen category counts as none" if i["type"] == "string" else ""
+        lines.append(f"{i['name']}: {what} {shown}{missing}{unseen}")
+    return lines

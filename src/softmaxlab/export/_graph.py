@@ -33,7 +33,7 @@ from softmaxlab.export._errors import MIN_OPSET, ExportError, OpsetError
 from softmaxlab.nn import Dropout, Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh
 
 __all__ = ["ExportError", "NetSpec", "OpsetError", "emit_network", "op_requirements",
-           "spec_from_layers", "spec_from_sequential", "MIN_OPSET"]
+           "spec_from_sequential", "MIN_OPSET"]
 
 
 # The first opset of the default domain whose version of each operator has the
@@ -52,9 +52,6 @@ if MIN_OPSET != max(_OP_MIN_OPSET.values()):  # pragma: no cover - kept in step 
 # Exactly these layer types (not subclasses, which may compute something else).
 _ACTIVATION_OPS = {ReLU: "Relu", Tanh: "Tanh", Sigmoid: "Sigmoid"}
 _SKIPPED = (Dropout, Identity)  # the identity at prediction time: no node
-# An estimator's ``activation`` parameter, as the ONNX operator (None: no node).
-ESTIMATOR_ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid",
-                         "identity": None}
 OUTPUT_KINDS = ("softmax", "sigmoid")
 
 
@@ -98,23 +95,6 @@ class NetSpec:
     def n_columns(self) -> int:
         """Columns of the ``probabilities`` output (2 for one logistic unit)."""
         return 2 if self.kind == "binary" else self.n_outputs
-
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        """Logits of shape (n, n_outputs) in float64, with the ONNX graph's
-        formulas (used to check an estimator rebuilt from its attributes)."""
-        h = np.asarray(X, dtype=np.float64)
-        for op in self.ops:
-            if op[0] == "Gemm":
-                h = h @ op[1].astype(np.float64) + op[2].astype(np.float64)
-            elif op[0] == "Relu":
-                h = np.maximum(h, 0.0)
-            elif op[0] == "LeakyRelu":
-                h = np.where(h > 0, h, h * op[1])
-            elif op[0] == "Tanh":
-                h = np.tanh(h)
-            elif op[0] == "Sigmoid":
-                h = 0.5 * (1.0 + np.tanh(0.5 * h))  # overflow-free logistic
-        return h
 
 
 def _check_output(output) -> str:
@@ -166,23 +146,6 @@ def spec_from_sequential(model: Sequential) -> NetSpec:
     return NetSpec(tuple(ops), _check_output(getattr(model, "output", "softmax")),
                    int(linear[0][1].shape[0]), int(linear[-1][1].shape[1]),
                    np.dtype(linear[0][1].dtype))
-
-
-def spec_from_layers(coefs, intercepts, activation: str, output: str) -> NetSpec:
-    """Describe ``Linear -> activation -> ... -> Linear`` from an estimator's
-    ``coefs_`` (each (n_in, n_out)), ``intercepts_`` and ``activation`` name
-    (``"relu"``, ``"tanh"``, ``"logistic"``, ``"identity"``)."""
-    if activation not in ESTIMATOR_ACTIVATIONS:
-        raise ExportError(f"activation {activation!r} has no ONNX export; use one of "
-                          f"{sorted(ESTIMATOR_ACTIVATIONS)}.")
-    act = ESTIMATOR_ACTIVATIONS[activation]
-    ops = []
-    for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
-        if i > 0 and act is not None:
-            ops.append((act,))
-        ops.append(("Gemm", _host(W), _host(b)))
-    return NetSpec(tuple(ops), _check_output(output), int(ops[0][1].shape[0]),
-                   int(ops[-1][1].shape[1]), np.dtype(np.asarray(coefs[0]).dtype))
 
 
 def op_requirements(spec: NetSpec, compute_dtype, with_labels: bool = True) -> dict[str, int]:

@@ -1,33 +1,20 @@
 """What is being exported: an estimator, a bare network or a model file,
 each reduced to a ``NetSpec`` (the maths) plus its labels.
 
-The estimators are read only through their public, fitted attributes
-(``coefs_``, ``intercepts_``, ``activation``, ``out_activation_``,
-``classes_``): a network rebuilt from them is checked against the
-estimator's own predictions before anything is exported, so a model whose
-attributes do not describe its network is refused, never exported wrong.
+An estimator is read through its public fitted attributes: ``network_``
+(the engine ``Sequential`` its predictions come from, so the graph holds
+the very layers it predicts with, a leaky ReLU included) and ``classes_``.
 """
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from softmaxlab.export._graph import ExportError, NetSpec, spec_from_layers, spec_from_sequential
-from softmaxlab.nn import Sequential
+from softmaxlab.export._graph import ExportError, NetSpec, spec_from_sequential
 
 __all__ = ["NetworkClassifier", "is_ours", "label_array", "spec_from_estimator", "spec_of"]
-
-# Random rows the rebuilt network is checked on (from a local, fixed-seed
-# Generator: the check is deterministic and touches no caller's state).
-_PROBE_ROWS = 32
-# A float32 network's logits carry a relative rounding error near 1e-6;
-# an activation other than the one declared (ReLU for a LeakyReLU(0.01), say)
-# moves log-probabilities by 1e-3 and more of their scale.
-_PROBE_RTOL = 1e-4
-
 
 class NetworkClassifier(ClassifierMixin, BaseEstimator):
     """A fitted network with its labels, as a classifier skl2onnx can convert.
@@ -67,60 +54,27 @@ def is_ours(model) -> bool:
 
 
 def spec_from_estimator(est) -> NetSpec:
-    """The network of a fitted ``MLPClassifier``/``SoftmaxRegression``.
-
-    Uses the estimator's public ``network_`` (a ``Sequential``) when it has
-    one; otherwise rebuilds ``Linear -> activation -> ... -> Linear`` from
-    ``coefs_``, ``intercepts_``, ``activation`` and ``out_activation_`` and
-    checks it against ``predict_log_proba``/``predict_proba`` on random rows.
+    """The network of a fitted ``MLPClassifier``/``SoftmaxRegression``: its
+    public ``network_``.
 
     Raises
     ------
     sklearn.exceptions.NotFittedError
     ExportError
-        If the rebuilt network does not reproduce the estimator's predictions.
+        For a layer with no ONNX form, or a model fitted on a single class.
     """
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(est)
-    network = getattr(est, "network_", None)
-    if isinstance(network, Sequential):
-        return spec_from_sequential(network)
-    output = "sigmoid" if getattr(est, "out_activation_", "softmax") == "logistic" else "softmax"
-    activation = getattr(est, "activation", "identity")  # SoftmaxRegression: one layer
-    spec = spec_from_layers(est.coefs_, est.intercepts_, activation, output)
-    _check_against(spec, est, activation)
+    spec = spec_from_sequential(est.network_)
+    if spec.kind == "binary" and len(est.classes_) == 1:
+        only = est.classes_[0]
+        only = only.item() if isinstance(only, np.generic) else only
+        raise ExportError(f"this {type(est).__name__} was fitted on one class only "
+                          f"({only!r}): it predicts that class for every row, and a "
+                          "classifier graph needs two classes or more. Fit it on data with "
+                          "at least two classes.")
     return spec
-
-
-def _check_against(spec: NetSpec, est, activation: str) -> None:
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((_PROBE_ROWS, spec.n_features)).astype(spec.dtype)
-    z = spec.forward(X)
-    with warnings.catch_warnings():  # plain rows for an estimator fitted on a DataFrame
-        warnings.filterwarnings("ignore", message="X does not have valid feature names")
-        if spec.output == "softmax":
-            ours = z - z.max(axis=1, keepdims=True)
-            ours -= np.log(np.exp(ours).sum(axis=1, keepdims=True))
-            theirs = np.asarray(est.predict_log_proba(X), dtype=np.float64)
-            what = "log-probability"
-        else:
-            p = 0.5 * (1.0 + np.tanh(0.5 * z))
-            ours = np.hstack([1.0 - p, p]) if spec.kind == "binary" else p
-            theirs = np.asarray(est.predict_proba(X), dtype=np.float64)
-            what = "probability"
-    if theirs.shape != ours.shape:
-        raise ExportError(f"{type(est).__name__}.predict_proba gives shape {theirs.shape} but its "
-                          f"coefs_/intercepts_ describe outputs of shape {ours.shape}; the "
-                          "estimator is inconsistent and cannot be exported.")
-    gap = float(np.max(np.abs(ours - theirs)))
-    if gap > _PROBE_RTOL * max(1.0, float(np.max(np.abs(ours)))):
-        raise ExportError(
-            f"{type(est).__name__}'s coefs_/intercepts_ with activation={activation!r} do not "
-            f"reproduce its predictions (largest {what} difference {gap:.3g} on random rows): its "
-            "network holds layers these parameters do not describe, such as the LeakyReLU of a "
-            "model trained by `softmaxlab train`. Export the model file instead: "
-            "softmaxlab.export.to_onnx('runs/<run>/model.npz') or `softmaxlab export RUN_DIR`.")
 
 
 def spec_of(model) -> NetSpec:

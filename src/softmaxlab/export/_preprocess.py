@@ -12,11 +12,9 @@ model, or the one inside a run's ``model.npz``) becomes the equivalent fitted
 - ``"pixel"``: ``x / pixel_max`` (no centring);
 - ``"none"``: nothing (the graph input is already float32).
 
-A further CLI step (one-hot encoding, imputation) belongs in
-``steps_from_preprocessor`` as the fitted scikit-learn transformer that
-computes it (``OneHotEncoder(categories=...)``, ``SimpleImputer`` with its
-``statistics_``, in a ``ColumnTransformer`` for per-column steps), so that
-skl2onnx writes its graph.
+The CLI's ``ColumnEncoder`` (imputation and one-hot encoding, the ``encode``
+step in front of it) becomes ``SimpleImputer``/``OneHotEncoder`` steps and
+sets the graph's inputs (``softmaxlab.export._encoding``).
 """
 from __future__ import annotations
 
@@ -24,7 +22,8 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, RobustScaler, StandardScaler
 
-from softmaxlab.data import Preprocessor
+from softmaxlab.data import ColumnEncoder, Preprocessor
+from softmaxlab.export._encoding import cli_encoder
 from softmaxlab.export._graph import ExportError
 
 __all__ = ["cli_preprocessor", "split_pipeline", "step_options", "steps_from_preprocessor"]
@@ -70,28 +69,33 @@ def cli_preprocessor(step) -> Preprocessor | None:
     return None
 
 
-def split_pipeline(pipe: Pipeline) -> tuple[list[tuple[str, object]], str, object]:
-    """(preprocessing steps ready for skl2onnx, name of the last step, last step).
+def split_pipeline(pipe: Pipeline) -> tuple[ColumnEncoder | None, list[tuple[str, object]],
+                                            str, object]:
+    """(the CLI's column encoding when it is the first step, the other
+    preprocessing steps ready for skl2onnx, name of the last step, last step).
 
     Nested pipelines are flattened, ``"passthrough"`` steps dropped and the
-    CLI's preprocessing replaced by ``steps_from_preprocessor``.
+    CLI's scaling replaced by ``steps_from_preprocessor`` (the encoding, which
+    also sets the graph's inputs, is for ``steps_from_encoder``).
 
     Raises
     ------
     ExportError
-        For a FunctionTransformer of any other function.
+        For a FunctionTransformer of any other function, or the CLI's
+        encoding after another step.
     """
-    flat = []
-    for name, step in pipe.steps:
-        if isinstance(step, Pipeline):
-            inner, last_name, last = split_pipeline(step)
-            flat += [*inner, (f"{name}.{last_name}", last)]
-        else:
-            flat.append((name, step))
+    flat = _flatten(pipe)
     *pre, (last_name, last) = flat
-    steps = []
+    encoding, steps = None, []
     for name, step in pre:
         if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue
+        encoder = cli_encoder(step)
+        if encoder is not None:
+            if steps or encoding is not None:
+                raise ExportError(f"pipeline step {name!r} is softmaxlab's column encoding, which "
+                                  "reads the raw columns: it must be the first step.")
+            encoding = encoder
             continue
         cli = cli_preprocessor(step)
         if cli is not None:
@@ -103,7 +107,18 @@ def split_pipeline(pipe: Pipeline) -> tuple[list[tuple[str, object]], str, objec
                               "MinMaxScaler, MaxAbsScaler, ...) instead.")
         else:
             steps.append((name, step))
-    return steps, last_name, last
+    return encoding, steps, last_name, last
+
+
+def _flatten(pipe: Pipeline, prefix: str = "") -> list[tuple[str, object]]:
+    """The steps of ``pipe`` and of the pipelines nested in it, in order."""
+    flat = []
+    for name, step in pipe.steps:
+        if isinstance(step, Pipeline):
+            flat += _flatten(step, f"{prefix}{name}.")
+        else:
+            flat.append((f"{prefix}{name}", step))
+    return flat
 
 
 def step_options(steps) -> dict:

@@ -18,7 +18,10 @@ multilabel) and ``probabilities`` ((n, C) in the computation dtype).
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import onnx
 import skl2onnx
 from onnx import TensorProto, numpy_helper
 from skl2onnx import update_registered_converter
@@ -30,13 +33,16 @@ from skl2onnx.common.data_types import (
     StringTensorType,
 )
 
+from softmaxlab.export._errors import MIN_OPSET, OpsetError
 from softmaxlab.export._graph import check_opset, emit_network
 from softmaxlab.export._models import NetworkClassifier, label_array, spec_of
 
-__all__ = ["MAX_OPSET", "register"]
+__all__ = ["MAX_OPSET", "opset_error", "register"]
 
 # The newest opset skl2onnx's own converters (the preprocessing steps) are tested with.
 MAX_OPSET = int(skl2onnx.__max_supported_opset__)
+# How skl2onnx's container refuses an operator the target opset lacks.
+_NO_VERSION = re.compile(r"Unable to find a suitable version for operator '(\w+)' in domain ''")
 OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True]}
 _PROTO = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE,
           np.dtype(np.int64): TensorProto.INT64}
@@ -129,6 +135,26 @@ def _converter(scope, operator, container):
     emit_network(spec, g, x, operator.outputs[0].full_name, computed, classes, dtype, nocl=nocl)
     if computed != proba:
         g.node("Cast", [computed], proba, to=TensorProto.FLOAT)
+
+
+def _first_opset(op: str) -> int:
+    """The first opset of the default domain that defines ``op``."""
+    return min((s.since_version for s in onnx.defs.get_all_schemas_with_history()
+                if s.name == op and s.domain == ""), default=MIN_OPSET)
+
+
+def opset_error(exc: Exception, target_opset: int, max_opset: int) -> OpsetError | None:
+    """skl2onnx's error for an operator that ``target_opset`` does not define
+    yet (a preprocessing step's, e.g. ``Where``; the network's own operators
+    are checked before conversion), as an OpsetError; None for other errors."""
+    found = _NO_VERSION.search(str(exc))
+    if found is None:
+        return None
+    op = found.group(1)
+    first = _first_opset(op)
+    return OpsetError(f"target_opset={target_opset} is too old for operators of this graph: "
+                      f"{op} (opset {first} or later); use target_opset between "
+                      f"{max(MIN_OPSET, first)} and {max_opset}.")
 
 
 def register() -> None:

@@ -1,6 +1,6 @@
-"""Everything ``to_onnx`` accepts, reduced to one plan: the preprocessing
-steps, the classifier (ours, or a ``NetworkClassifier``) and the facts the
-model's metadata records."""
+"""Everything ``to_onnx`` accepts, reduced to one plan: the graph's inputs,
+the preprocessing steps, the classifier (ours, or a ``NetworkClassifier``)
+and the facts the model's metadata records."""
 from __future__ import annotations
 
 import os
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from softmaxlab.export._encoding import GraphInput, plain_inputs, steps_from_encoder
 from softmaxlab.export._graph import ExportError, NetSpec, spec_from_sequential
 from softmaxlab.export._models import NetworkClassifier, is_ours, spec_of
 from softmaxlab.export._preprocess import split_pipeline, steps_from_preprocessor
@@ -23,6 +24,9 @@ class Plan:
 
     Attributes
     ----------
+    inputs : list of GraphInput
+        The graph's inputs, in order (one float32 ``X`` unless the model
+        encodes text columns).
     steps : list of (name, transformer)
         Fitted preprocessing, in order (may be empty).
     classifier : MLPClassifier, SoftmaxRegression or NetworkClassifier
@@ -32,9 +36,10 @@ class Plan:
     source : str
         What was exported, in words.
     extra : dict of str to JSON-able
-        More metadata (class names, label column).
+        More metadata (class names, label column, the encoding).
     """
 
+    inputs: list[GraphInput]
     steps: list
     classifier: object
     spec: NetSpec
@@ -45,16 +50,21 @@ class Plan:
 
     @property
     def n_features(self) -> int:
-        """Width of the graph's input (that of the first step, else the network's)."""
-        for _, step in self.steps:
-            n = getattr(step, "n_features_in_", None)
-            if n is not None:
-                return int(n)
-        return self.spec.n_features
+        """Number of raw input columns, over all inputs."""
+        return sum(i.width for i in self.inputs)
 
 
 def _names(values) -> list | None:
     return None if values is None else [str(v) for v in values]
+
+
+def _encoding(encoder, n_features, names) -> tuple[list[GraphInput], list, dict]:
+    """(inputs, steps, metadata) of the CLI's column encoding; one plain
+    float32 ``X`` without one."""
+    if encoder is None:
+        return plain_inputs(n_features, names), [], {}
+    inputs, steps = steps_from_encoder(encoder)
+    return inputs, steps, {"encoding": encoder.describe()}
 
 
 def _from_file(path: Path) -> Plan:
@@ -77,30 +87,39 @@ def _from_file(path: Path) -> Plan:
         pred = load_predictor(path)
         classes = np.asarray(pred.classes)
         names = _names(pred.feature_names)
-        return Plan(steps_from_preprocessor(pred.preprocessor), NetworkClassifier(spec, classes, names),
-                    spec, classes, names, f"softmaxlab train model {where}",
-                    {"class_names": [str(c) for c in pred.class_names],
-                     "label_column": pred.info.get("label_column"),
-                     "preprocessing": pred.preprocessor.method})
+        inputs, steps, extra = _encoding(pred.encoder, len(names), names)
+        steps += steps_from_preprocessor(pred.preprocessor)
+        extra.update({"class_names": [str(c) for c in pred.class_names],
+                      "label_column": pred.info.get("label_column"),
+                      "preprocessing": pred.preprocessor.method})
+        return Plan(inputs, steps, NetworkClassifier(spec, classes, names), spec, classes, names,
+                    f"softmaxlab train model {where}", extra)
     if kind == "softmaxlab.estimator":
         from softmaxlab.estimators import load
 
         est = load(path)
         names = _names(getattr(est, "feature_names_in_", None))
-        return Plan([], NetworkClassifier(spec, est.classes_, names), spec, est.classes_, names,
+        return Plan(plain_inputs(spec.n_features, names), [],
+                    NetworkClassifier(spec, est.classes_, names), spec, est.classes_, names,
                     f"{type(est).__name__} saved in {where}")
     # A bare network written by softmaxlab.io.save_model: class indices as labels.
     classes = np.arange(spec.n_columns)
-    return Plan([], NetworkClassifier(spec, classes), spec, classes, None, f"network saved in {where}")
+    return Plan(plain_inputs(spec.n_features), [], NetworkClassifier(spec, classes), spec, classes,
+                None, f"network saved in {where}")
 
 
-def _from_estimator(est, steps, source) -> Plan:
+def _from_estimator(est, steps, source, encoder=None) -> Plan:
     spec = spec_of(est)
     names = _names(getattr(est, "feature_names_in_", None))
-    if steps:
+    if encoder is not None:  # the CLI's encoding reads the raw columns
+        names = _names(encoder.columns)
+    elif steps:
         first = getattr(steps[0][1], "feature_names_in_", None)
         names = _names(first) if first is not None else None
-    return Plan(steps, est, spec, np.asarray(est.classes_), names, source)
+    width = getattr(steps[0][1], "n_features_in_", None) if steps else None
+    inputs, encoding, extra = _encoding(encoder, spec.n_features if width is None else width, names)
+    return Plan(inputs, [*encoding, *steps], est, spec, np.asarray(est.classes_), names, source,
+                extra)
 
 
 def plan_for(model, classes=None, feature_names=None) -> Plan:
@@ -126,16 +145,17 @@ def plan_for(model, classes=None, feature_names=None) -> Plan:
         if names is not None and len(names) != spec.n_features:
             raise ExportError(f"{len(names)} feature names for a network with {spec.n_features} "
                               "inputs; pass one name per input column.")
-        return Plan([], NetworkClassifier(spec, labels, names), spec, labels, names,
-                    "softmaxlab.nn.Sequential")
+        return Plan(plain_inputs(spec.n_features, names), [], NetworkClassifier(spec, labels, names),
+                    spec, labels, names, "softmaxlab.nn.Sequential")
     if isinstance(model, Pipeline):
-        steps, last_name, last = split_pipeline(model)
+        encoder, steps, last_name, last = split_pipeline(model)
         if not is_ours(last):
             raise ExportError(f"the pipeline ends in {type(last).__name__} ({last_name!r}); "
                               "to_onnx exports pipelines ending in softmaxlab's MLPClassifier or "
                               "SoftmaxRegression (use skl2onnx.to_onnx for others).")
-        kinds = ", ".join([type(s).__name__ for _, s in steps] + [type(last).__name__])
-        return _from_estimator(last, steps, f"Pipeline({kinds})")
+        kinds = ", ".join((["ColumnEncoder"] if encoder is not None else [])
+                          + [type(s).__name__ for _, s in steps] + [type(last).__name__])
+        return _from_estimator(last, steps, f"Pipeline({kinds})", encoder)
     if is_ours(model):
         return _from_estimator(model, [], type(model).__name__)
     raise TypeError(f"to_onnx cannot export a {type(model).__name__}; give a fitted "
