@@ -129,7 +129,7 @@ def test_train_reads_every_row_and_learns(tmp_path, capsys, content, args, parts
 
 
 def test_label_separator_none_reads_a_pipe_as_part_of_a_class_name(tmp_path, capsys):
-    rows = [[f"{3 * (i % 2) + 0.1 * i:.2f}", ["left|up", "right|down"][i % 2]] for i in range(40)]
+    rows = [[f"{3 * (i % 2) + 0.02 * i:.2f}", ["left|up", "right|down"][i % 2]] for i in range(40)]
     path = tmp_path / "d.csv"
     path.write_text(text(rows, header=("x", "direction")))
     argv = ["train", "--data", str(path), "--out", str(tmp_path / "run"), "--quiet"]
@@ -139,6 +139,15 @@ def test_label_separator_none_reads_a_pipe_as_part_of_a_class_name(tmp_path, cap
     assert code == 0, err
     m = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert m["task"] == "multiclass" and m["classes"] == ["left|up", "right|down"]
+    # A single-label model file records no label layout, as every file written
+    # before multilabel existed: it loads and predicts one class per row.
+    from softmaxlab.io import load_model
+    from softmaxlab.predictor import load_predictor
+
+    assert "labels" not in load_model(tmp_path / "run" / "model.npz").meta
+    pred = load_predictor(tmp_path / "run" / "model.npz")
+    assert not pred.multilabel
+    assert pred.predict(np.array([[0.2], [3.4]])).tolist() == ["left|up", "right|down"]
 
 
 def test_parquet_both_layouts_and_npz_label_matrix(tmp_path, capsys):
