@@ -142,7 +142,7 @@ def _targets(splits, split: str, dtype) -> np.ndarray:
     for a multilabel run the 0/1 matrix in the model's float dtype (cast
     once here, not at every batch)."""
     y = getattr(splits, f"y_{split}")
-    return y.astype(dtype) if y.ndim == 2 else y.astype(np.int64)
+    return y.astype(dtype) if y.ndim == 2 else y.astype(np.int64, copy=False)
 
 
 def note_unlearnable_labels(splits, name: str) -> None:
