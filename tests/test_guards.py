@@ -46,6 +46,54 @@ def test_ordinary_runs_are_not_explosions(losses, accs, n_classes):
     assert explosion(_history(losses, accs), n_classes) is None
 
 
+@pytest.mark.parametrize("losses, accs, n_labels, chance, exploded, fragment", [
+    # 4 labels: chance is 4 log 2 = 2.77 (each unit at one half), not log 4
+    ([2.0e5], [0.05], 4, 0.1, True, "far above the chance level 4 log(2) = 2.77, with the "
+                                    "subset accuracy at chance (0.050)"),
+    ([2.0, 1.0, 40.0], [0.3, 0.5, 0.4], 4, 0.1, True, "more than 10 times its first-epoch"),
+    ([1.0e4], [0.5], 1, 0.6, True, "far above the chance level log(2) = 0.69, with the "
+                                   "accuracy at chance"),
+    # 20 labels start near 20 log 2 = 13.9 and rarely get a whole row right: a
+    # first epoch at 35 with subset accuracy 0 is learning, though 35 > 10 log(20)
+    ([35.0], [0.0], 20, 0.0, False, None),
+    ([14.0, 9.0, 6.0], [0.0, 0.05, 0.1], 20, 0.0, False, None),
+])
+def test_sigmoid_outputs_use_their_own_chance_level(losses, accs, n_labels, chance, exploded,
+                                                    fragment):
+    why = explosion(_history(losses, accs), n_labels, chance, output="sigmoid")
+    assert (why is not None) == exploded, why
+    if fragment:
+        assert fragment in why
+    if not exploded and losses[0] > 10 * math.log(n_labels):
+        # the softmax reading of the same numbers would have called it divergence
+        assert explosion(_history(losses[:1], accs[:1]), n_labels, chance) is not None
+
+
+def test_a_multilabel_run_that_explodes_exits_1_with_one_line(tmp_path, capsys, monkeypatch):
+    import softmaxlab.report
+
+    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)
+    rng = np.random.default_rng(0)
+    X = rng.normal(50, 30, size=(120, 4))
+    path = tmp_path / "tags.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["f0", "f1", "f2", "f3", "a", "b", "c"])
+        for x in X:
+            w.writerow([*(f"{v:.2f}" for v in x), int(x[0] > 50), int(x[1] > 40), int(x[2] > 60)])
+    code = main(["train", "--data", str(path), "--label-column", "a,b,c", "--model", "mlp",
+                 "--preprocess", "none", "--lr", "1e6", "--out", str(tmp_path / "div"),
+                 "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 1
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "training diverged in epoch 1" in lines[0], lines
+    assert "far above the chance level 3 log(2) = 2.08" in lines[0]
+    assert "test subset accuracy" in captured.out and "| diverged |" in captured.out
+    m = json.loads((tmp_path / "div" / "metrics.json").read_text())
+    assert m["status"] == "diverged" and m["task"] == "multilabel"
+
+
 def test_the_guard_raises_a_divergence_error_with_the_epoch():
     class _T:
         history = _history([1.0, 1e9], [0.5, 0.1])

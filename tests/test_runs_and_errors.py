@@ -56,8 +56,9 @@ def test_runs_json(runs, capsys):
     got = {r["run"].rsplit("/", 1)[-1]: r for r in json.loads(out)}
     assert set(got) == {"a", "b"}
     a = got["a"]
-    assert set(a) == {"created", "data", "model", "status", "test_accuracy", "epochs", "seconds",
-                      "run"}
+    assert set(a) == {"created", "data", "model", "task", "status", "test_accuracy", "epochs",
+                      "seconds", "run"}
+    assert a["task"] == "multiclass"
     assert a["status"] == "completed" and a["epochs"] == 2 and 0 <= a["test_accuracy"] <= 1
     assert a["seconds"] > 0 and a["created"][:2] == "20"
     assert got["b"]["test_accuracy"] is None and got["b"]["epochs"] == 3

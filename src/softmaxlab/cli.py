@@ -56,7 +56,9 @@ def _add_train(sub):
     a("--preprocess", choices=CHOICES["preprocess"], help="feature scaling fitted on the training "
       "split: auto = [0,1] pixels for uint8 images, standardisation otherwise (default auto)")
     add_read_options(p, training=True, label="label column of a CSV/TSV/Parquet file: its name, "
-                     "or with --no-header its 0-based index (default: the last column)")
+                     "or with --no-header its 0-based index (default: the last column); several "
+                     "joined by commas (a,b,c) are 0/1 columns, one per label of a multilabel "
+                     "run")
     a("--data-dir", help="where to look first for Fashion-MNIST's IDX files")
     a("--backend", choices=CHOICES["backend"], help="array library that runs the maths: numpy "
       "(the fast CPU path), torch or cupy (the reference engine on their arrays; default "
@@ -127,7 +129,9 @@ def _add_evaluate(sub):
                    "split); a file's columns are matched to the model's by name")
     p.add_argument("--data-dir", help="where to look first for Fashion-MNIST's IDX files")
     add_read_options(p, label="label column of --data FILE: its name (default: the model's "
-                     "label column), or with --no-header its 0-based index (default: the last)")
+                     "label column), or with --no-header its 0-based index (default: the last); "
+                     "for a multilabel model its 0/1 columns joined by commas (a,b,c), in the "
+                     "model's label order")
     p.add_argument("--json", action="store_true", help="print all metrics as JSON")
     add_debug(p)
 
@@ -140,6 +144,11 @@ def cmd_evaluate(args) -> int:
                        decimal=args.decimal or ".")
     if args.json:
         print(json.dumps(m, indent=2))
+        return 0
+    if m.get("task") == "multilabel":
+        from softmaxlab.commands.evaluate import format_multilabel
+
+        print(format_multilabel(m, what))
         return 0
     print(f"{what}: {m['n_samples']} samples")
     print(f"accuracy {m['accuracy']:.4f}  log loss {m['log_loss']:.4f}  precision "
@@ -159,7 +168,8 @@ def _add_predict(sub):
                    "header names the model's columns (any order; a label column and other "
                    "extra columns are ignored), or Parquet/NPZ")
     p.add_argument("--output", metavar="OUT.csv", help="write here instead of stdout")
-    p.add_argument("--proba", action="store_true", help="one probability column per class")
+    p.add_argument("--proba", action="store_true", help="one probability column per class (per "
+                   "label for a multilabel model)")
     add_read_options(p, label=None)
     add_debug(p)
 

@@ -57,6 +57,11 @@ def add_read_options(p, *, label: str | None, training: bool = False) -> None:
     a("--decimal", choices=CHOICES["decimal"], metavar="MARK",
       help="decimal mark of the numbers in a CSV/TSV file: . or , (default .)")
     if training:
+        a("--label-separator", metavar="SEP", help="the label column holds a set of labels per "
+          "row joined by SEP, such as 'sports|news' with '|' (an empty cell: no labels), and "
+          "the run trains one yes/no output per label (multilabel); 'none': one class per "
+          "cell, even when it contains | ; or , (default: one class per cell, and cells "
+          "that look like label sets are refused)")
         a("--categorical", choices=CHOICES["categorical"], help="text feature columns: onehot = "
           "one-hot encode them (categories fitted on the training split; unseen ones are "
           "ignored with a note), error = refuse them (default onehot)")

@@ -71,7 +71,8 @@ class TrainConfig:
     seed: int = 0
     dtype: str = "float32"
     preprocess: str = "auto"
-    label_column: str | int | None = None
+    label_column: str | int | list | None = None
+    label_separator: str | None = None
     no_header: bool = False
     delimiter: str | None = None
     decimal: str = "."
@@ -122,6 +123,7 @@ class TrainConfig:
         if self.data_dir is not None and not isinstance(self.data_dir, str):
             raise ConfigError(f"data-dir must be a string, got {self.data_dir!r}")
         self._check_label_column()
+        self._check_label_separator()
         if self.delimiter is not None:
             from softmaxlab.data.csv_reader import parse_delimiter
 
@@ -135,18 +137,49 @@ class TrainConfig:
         return self
 
     def _check_label_column(self) -> None:
+        """A name, or with --no-header a 0-based index; several (a list, or
+        joined by commas) for 0/1 indicator columns."""
         lc = self.label_column
         if lc is None:
             return
+        if isinstance(lc, list):
+            if len(lc) < 1 or len(set(map(str, lc))) != len(lc):
+                raise ConfigError(f"label-column must list distinct label columns, got {lc!r}")
+            self.label_column = [self._one_label_column(v, lc) for v in lc]
+            if len(self.label_column) == 1:
+                self.label_column = self.label_column[0]
+            return
+        if self.no_header and isinstance(lc, str) and "," in lc:
+            self.label_column = [self._one_label_column(v.strip(), lc) for v in lc.split(",")]
+            return
+        self.label_column = self._one_label_column(lc, lc)
+
+    def _one_label_column(self, lc, given):
         if self.no_header:
             if isinstance(lc, str) and lc.strip().lstrip("+-").isdigit():
-                self.label_column = lc = int(lc)
+                lc = int(lc)
             if isinstance(lc, bool) or not isinstance(lc, int):
                 raise ConfigError(f"with --no-header, --label-column takes a 0-based column index "
-                                  f"such as 0 or -1 (negative counts from the end); got {lc!r}")
+                                  f"such as 0 or -1 (negative counts from the end), or several "
+                                  f"such as 3,4,5; got {given!r}")
         elif not isinstance(lc, str):
-            raise ConfigError(f"label-column {lc!r} is a position, which applies only with "
+            raise ConfigError(f"label-column {given!r} is a position, which applies only with "
                               "--no-header (no_header = true); give the column's name")
+        return lc
+
+    def _check_label_separator(self) -> None:
+        sep = self.label_separator
+        if sep is None:
+            return
+        if not isinstance(sep, str) or not sep or any(c in sep for c in '"\r\n'):
+            raise ConfigError(f"label-separator must be the text that joins the labels of one "
+                              f"cell, such as '|' or ';' (or none: one class per cell); got "
+                              f"{sep!r}")
+        several = isinstance(self.label_column, list) and len(self.label_column) > 1
+        if several and sep != "none":
+            raise ConfigError("--label-separator reads label sets from one label column; with "
+                              "several 0/1 label columns (--label-column "
+                              f"{','.join(map(str, self.label_column))}) drop it")
 
     def _check_backend(self) -> None:
         """The array library and device must be there (imports it: only for
@@ -167,7 +200,8 @@ class TrainConfig:
 
         ``hidden``, ``activation`` and ``dropout`` apply only to the MLP,
         ``momentum`` only to SGD, ``patience`` only with early stopping;
-        ``label_column``, ``categorical`` only to CSV/TSV/Parquet files,
+        ``label_column``, ``label_separator``, ``categorical`` only to
+        CSV/TSV/Parquet files,
         ``no_header``, ``delimiter``, ``decimal`` only to CSV/TSV, ``impute``
         only to data files, ``data_dir`` only to Fashion-MNIST and
         ``test_fraction`` to every dataset but Fashion-MNIST (its own test split).
@@ -183,6 +217,8 @@ class TrainConfig:
             "patience": (self.early_stopping, "applies only with --early-stopping"),
             "label_column": (kind in ("text", "parquet"), "applies only to CSV, TSV and "
                              "Parquet files"),
+            "label_separator": (kind in ("text", "parquet"), "applies only to CSV, TSV and "
+                                "Parquet files"),
             "categorical": (kind in ("text", "parquet"), "applies only to CSV, TSV and "
                             "Parquet files"),
             "no_header": (kind == "text", "applies only to CSV and TSV files"),

@@ -9,7 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 __all__ = ["decision_boundary", "format_probability", "image_grid", "image_with_proba",
-           "learning_curves", "confusion_matrix", "per_class_scores", "to_png"]
+           "label_confusions", "learning_curves", "confusion_matrix", "per_class_scores",
+           "to_png"]
 
 _WRONG, _RIGHT = "#c0392b", "#1e7b34"
 # The report's column is about 1070 px wide; a figure wider than that is
@@ -34,13 +35,17 @@ def to_png(fig: Figure, dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-def learning_curves(history) -> Figure:
-    """Loss and accuracy per epoch, training and (when present) validation."""
+def learning_curves(history, multilabel: bool = False) -> Figure:
+    """Loss and accuracy per epoch, training and (when present) validation;
+    for a multilabel run the binary cross-entropy summed over the labels and
+    the subset accuracy (every label of a row right)."""
     fig = Figure(figsize=(10, 3.6), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
     e = np.asarray(history.epoch)
     marker = "o" if len(e) <= 30 else None
-    for ax, key, title in ((ax_loss, "loss", "Cross-entropy loss"), (ax_acc, "acc", "Accuracy")):
+    titles = (("Binary cross-entropy (sum over labels)", "Subset accuracy") if multilabel
+              else ("Cross-entropy loss", "Accuracy"))
+    for ax, key, title in ((ax_loss, "loss", titles[0]), (ax_acc, "acc", titles[1])):
         ax.plot(e, getattr(history, f"train_{key}"), marker=marker, ms=3, label="train")
         val = np.asarray(getattr(history, f"val_{key}"), dtype=float)
         if np.any(np.isfinite(val)):
@@ -75,8 +80,8 @@ def confusion_matrix(cm, class_names) -> Figure:
     return fig
 
 
-def per_class_scores(per_class: dict) -> Figure:
-    """Precision, recall and F1 of every class side by side."""
+def per_class_scores(per_class: dict, title: str = "Per-class scores (test)") -> Figure:
+    """Precision, recall and F1 of every class (or label) side by side."""
     names = list(per_class)
     fig = Figure(figsize=(min(MAX_WIDTH_IN, max(6.0, 0.7 * len(names) + 3)), 3.6),
                  layout="constrained")
@@ -86,10 +91,38 @@ def per_class_scores(per_class: dict) -> Figure:
         ax.bar(x + (k - 1) * 0.27, [per_class[n][key] for n in names], 0.27, label=key)
     ax.set_xticks(x, names, rotation=45 if len(names) > 6 else 0, ha="right" if len(names) > 6
                   else "center")
-    ax.set(ylim=(0, 1.05), title="Per-class scores (test)")
+    ax.set(ylim=(0, 1.05), title=title)
     ax.grid(axis="y", alpha=0.3)
     # Beside the axes, never over the bars (which reach 1.0 in a good model).
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig
+
+
+def label_confusions(per_label: dict, max_labels: int = 24) -> Figure:
+    """One small 2x2 confusion matrix per label of a multilabel run: rows the
+    truth (without, with the label), columns the prediction; counts in the
+    cells, shaded by the share of the true row. At most ``max_labels``."""
+    names = list(per_label)[:max_labels]
+    ncols = min(len(names), 6)
+    nrows = -(-len(names) // ncols)
+    fig = Figure(figsize=(min(MAX_WIDTH_IN, 1.75 * ncols), 1.9 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for ax in axes[len(names):]:
+        ax.axis("off")
+    for ax, name in zip(axes, names, strict=False):
+        v = per_label[name]
+        cm = np.array([[v["tn"], v["fp"]], [v["fn"], v["tp"]]])
+        rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+        ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+        for i in range(2):
+            for j in range(2):
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=LABEL_PT,
+                        color="white" if rates[i, j] > 0.5 else "black")
+        ax.set_xticks([0, 1], ["0", "1"], fontsize=LABEL_PT)
+        ax.set_yticks([0, 1], ["0", "1"], fontsize=LABEL_PT)
+        ax.set_title(str(name), fontsize=LABEL_PT)
+    fig.supxlabel("predicted", fontsize=LABEL_PT)
+    fig.supylabel("true", fontsize=LABEL_PT)
     return fig
 
 

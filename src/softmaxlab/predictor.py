@@ -24,14 +24,17 @@ class Predictor:
     model : Sequential
     preprocessor : Preprocessor (fitted on the training split only)
     classes : list
-        Original labels; class index ``i`` means ``classes[i]``.
+        Original labels; class index ``i`` means ``classes[i]``. For a
+        multilabel model, the label names, in the order of its output units.
     class_names : list of str
         Display names aligned with ``classes``.
     feature_names : list of str
         The raw input columns, in order.
     info : dict
         JSON-able facts: dataset, image shape, label column, how the file
-        was read, settings.
+        was read, settings; for a multilabel model ``labels``: how the file
+        held them (``kind`` ``"columns"`` or ``"separator"``, ``names``,
+        ``columns`` or ``column`` and ``separator``).
     encoder : ColumnEncoder or None
         For a user's file: imputation and one-hot encoding, applied before
         the scaling (fitted on the training split only).
@@ -44,6 +47,16 @@ class Predictor:
     feature_names: list
     info: dict = field(default_factory=dict)
     encoder: ColumnEncoder | None = None
+
+    @property
+    def labels(self) -> dict | None:
+        """How a multilabel model's training file held its labels, or None
+        (one label per row; every model file written before multilabel)."""
+        return self.info.get("labels")
+
+    @property
+    def multilabel(self) -> bool:
+        return self.labels is not None
 
     @property
     def feature_kinds(self) -> list:
@@ -70,11 +83,17 @@ class Predictor:
         return self.preprocessor.transform(X, dtype=self.model.dtype)
 
     def predict_proba(self, X, what: str = "the input") -> np.ndarray:
-        """Class probabilities of shape (n_samples, n_classes) for raw ``X``."""
+        """Class probabilities of shape (n_samples, n_classes) for raw ``X``;
+        for a multilabel model each label's probability (n_samples, n_labels)."""
         return self.model.predict_proba(self.transform(X, what))
 
     def predict(self, X, what: str = "the input") -> np.ndarray:
-        """Original labels of shape (n_samples,) for raw ``X``."""
+        """Original labels of shape (n_samples,) for raw ``X``; for a
+        multilabel model the 0/1 matrix of shape (n_samples, n_labels)
+        (``1`` where a label's logit is above 0, i.e. its probability above
+        one half), as ``softmaxlab.load(...).predict`` returns it."""
+        if self.multilabel:
+            return np.asarray(self.model.predict(self.transform(X, what)), dtype=np.int64)
         return decode_labels(self.predict_proba(X, what).argmax(axis=1), self.classes)
 
     def save(self, path):

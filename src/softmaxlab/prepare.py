@@ -10,12 +10,12 @@ import numpy as np
 
 from softmaxlab import __version__
 from softmaxlab.backend import from_numpy, resolve_backend, to_numpy
-from softmaxlab.class_weight import balanced_class_weight
+from softmaxlab.class_weight import balanced_class_weight, label_class_weight
 from softmaxlab.config import TrainConfig
 from softmaxlab.data import ColumnEncoder, Preprocessor, load_dataset, split_dataset
 from softmaxlab.data.names import plural
-from softmaxlab.metrics import classification_metrics
-from softmaxlab.nn import SoftmaxCrossEntropy, mlp, softmax_regression
+from softmaxlab.metrics import classification_metrics, multilabel_metrics
+from softmaxlab.nn import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, mlp, softmax_regression
 from softmaxlab.optim import make_optimizer, make_schedule
 from softmaxlab.predictor import Predictor
 from softmaxlab.train import Trainer
@@ -50,7 +50,11 @@ def load_run_data(cfg: TrainConfig):
     cfg = cfg.normalized()
     return load_dataset(cfg.data, data_dir=cfg.data_dir, label_column=cfg.label_column,
                         header=not cfg.no_header, delimiter=cfg.delimiter, decimal=cfg.decimal,
-                        categorical=cfg.categorical, allow_missing=cfg.impute != "none")
+                        categorical=cfg.categorical, allow_missing=cfg.impute != "none",
+                        label_separator=cfg.label_separator,
+                        # Cells such as "a|b" without --label-separator are refused, with
+                        # the option named; "--label-separator none" reads them as classes.
+                        refuse_label_sets=cfg.label_separator is None)
 
 
 def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
@@ -71,19 +75,32 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
     dtype = np.dtype(cfg.dtype)
     X = {s: pre.transform(v, dtype) for s, v in raw.items()}
     d, C = X["train"].shape[1], len(splits.classes)
+    multilabel = ds.multilabel
+    # Several labels per row: one logistic unit per label (sigmoid outputs).
+    output = "sigmoid" if multilabel else "softmax"
     if cfg.model == "softmax":
-        model = softmax_regression(d, C, rng=rng, dtype=dtype)
+        model = softmax_regression(d, C, rng=rng, dtype=dtype, output=output)
     else:
         model = mlp(d, cfg.hidden, C, activation=cfg.activation, dropout=cfg.dropout,
-                    rng=rng, dtype=dtype)
-    class_weight = (balanced_class_weight(splits.y_train, C)
-                    if cfg.class_weight == "balanced" else None)
+                    rng=rng, dtype=dtype, output=output)
+    if multilabel:
+        note_unlearnable_labels(splits, ds.name)
+        loss = SigmoidBinaryCrossEntropy(label_class_weight(cfg.class_weight, C, splits.y_train))
+        # Chance for the guard: predicting every label's more frequent value.
+        majority = splits.y_train.mean(axis=0) >= 0.5
+        chance = float(np.mean(np.all(splits.y_train == majority, axis=1)))
+    else:
+        class_weight = (balanced_class_weight(splits.y_train, C)
+                        if cfg.class_weight == "balanced" else None)
+        loss = SoftmaxCrossEntropy(class_weight)
+        chance = float((np.bincount(splits.y_train, minlength=C)
+                        / max(len(splits.y_train), 1)).max())
     xp, device = resolve_backend(cfg.backend, cfg.device)
     if cfg.backend != "numpy":
         # The parameters were drawn from the run's Generator; only their copies move.
         model.to(xp, device)
     on_device = {s: (from_numpy(X[s], xp, device),
-                     from_numpy(getattr(splits, f"y_{s}").astype(np.int64), xp, device))
+                     from_numpy(_targets(splits, s, dtype), xp, device))
                  for s in ("train", "val", "test")} if cfg.backend != "numpy" else None
     opt_kw = {"momentum": cfg.momentum} if cfg.optimizer == "sgd" else {}
     opt = make_optimizer(cfg.optimizer, model.parameters(), lr=cfg.lr,
@@ -92,9 +109,8 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
                 "step": {"step_size": max(1, cfg.epochs // 3), "gamma": 0.1}}
     schedule = make_schedule(cfg.schedule, opt, **sched_kw.get(cfg.schedule, {}))
     # A loss that explodes without reaching NaN ends the run like divergence.
-    shares = np.bincount(splits.y_train, minlength=C) / max(len(splits.y_train), 1)
-    guard = ExplosionGuard(chance=float(shares.max()))
-    trainer = Trainer(model, opt, SoftmaxCrossEntropy(class_weight), batch_size=cfg.batch_size,
+    guard = ExplosionGuard(chance=chance)
+    trainer = Trainer(model, opt, loss, batch_size=cfg.batch_size,
                       schedule=schedule, rng=rng, callbacks=[*callbacks, guard],
                       early_stopping=cfg.early_stopping, patience=cfg.patience)
     info = {"dataset": ds.name, "data": cfg.data, "image_shape": ds.image_shape,
@@ -102,6 +118,8 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
             "softmaxlab_version": __version__}
     if "file" in ds.meta:
         info["file"] = ds.meta["file"]
+    if multilabel:
+        info["labels"] = ds.meta["labels"]
     predictor = Predictor(model, pre, list(splits.classes), ds.display_names,
                           list(ds.feature_names), info, encoder)
     return Prepared(cfg, ds, splits, predictor, trainer, X, on_device)
@@ -112,7 +130,37 @@ def fit_arrays(p: Prepared, split: str):
     copies on the run's ``--backend``/``--device``."""
     if p.on_device is not None:
         return p.on_device[split]
-    return p.X[split], getattr(p.splits, f"y_{split}")
+    return p.X[split], _targets(p.splits, split, p.X[split].dtype)
+
+
+def _targets(splits, split: str, dtype) -> np.ndarray:
+    """A split's targets as the loss takes them: class indices (int64), or
+    for a multilabel run the 0/1 matrix in the model's float dtype (cast
+    once here, not at every batch)."""
+    y = getattr(splits, f"y_{split}")
+    return y.astype(dtype) if y.ndim == 2 else y.astype(np.int64, copy=False)
+
+
+def note_unlearnable_labels(splits, name: str) -> None:
+    """A note for each label that the training split has in no row or in
+    every row: the model cannot learn it (the file as a whole was checked
+    when it was read, so this is the luck of the split)."""
+    import warnings
+
+    from softmaxlab.data import DataNote
+
+    Y = splits.y_train
+    counts = Y.sum(axis=0)
+    rest = (splits.y_val.sum(axis=0) if len(splits.y_val) else 0) + (
+        splits.y_test.sum(axis=0) if len(splits.y_test) else 0)
+    for j, label in enumerate(splits.classes):
+        if counts[j] in (0, len(Y)):
+            what = "no row" if counts[j] == 0 else "every row"
+            warnings.warn(
+                f"{name}: {what} of the training split ({len(Y)} rows) has the label {label!r} "
+                f"(the validation and test splits have it in {int(np.atleast_1d(rest)[j])}), so "
+                f"the model cannot learn it and will {'never' if counts[j] == 0 else 'always'} "
+                "predict it; add rows with it, or try another --seed", DataNote, stacklevel=3)
 
 
 def describe_data(p: Prepared) -> str:
@@ -127,9 +175,7 @@ def describe_data(p: Prepared) -> str:
         if n_cat:
             feats += f", {n_cat} categorical -> {len(enc.onehot_columns_)} one-hot columns"
         feats += ")"
-    label = ds.meta.get("label_column")
-    label = (f", label column {label!r}" if isinstance(label, str) else
-             f", label column {label}" if label is not None else "")
+    label = _describe_labels(ds)
     extra = ""
     file = ds.meta.get("file") or {}
     if file.get("format") == "csv":
@@ -137,8 +183,23 @@ def describe_data(p: Prepared) -> str:
                  f"{file.get('delimiter')!r}")
     if enc is not None and enc.impute != "none":
         extra += f"; missing values imputed ({enc.impute})"
-    return (f"{ds.name}: {plural(n, 'row')}, {feats}{label}, {plural(ds.n_classes, 'class', 'classes')}"
+    classes = (f"{plural(ds.n_classes, 'label')} ({float(ds.y.sum(axis=1).mean()):.2f} per row)"
+               if ds.multilabel else plural(ds.n_classes, 'class', 'classes'))
+    return (f"{ds.name}: {plural(n, 'row')}, {feats}{label}, {classes}"
             f"; train {len(s.y_train)} / val {len(s.y_val)} / test {len(s.y_test)}{extra}")
+
+
+def _describe_labels(ds) -> str:
+    """``, label column 'species'``; for multilabel files what holds the labels."""
+    labels = ds.meta.get("labels")
+    if labels is not None and labels["kind"] == "columns":
+        return ", multilabel: label columns " + ", ".join(
+            repr(c) if isinstance(c, str) else str(c) for c in labels["columns"])
+    label = ds.meta.get("label_column")
+    shown = repr(label) if isinstance(label, str) else label
+    if labels is not None:
+        return f", multilabel: label column {shown} split on {labels['separator']!r}"
+    return f", label column {shown}" if label is not None else ""
 
 
 def split_metrics(p: Prepared) -> tuple[dict, np.ndarray | None]:
@@ -159,7 +220,12 @@ def split_metrics(p: Prepared) -> tuple[dict, np.ndarray | None]:
         except FloatingPointError as exc:
             out[s] = {"n_samples": int(len(y)), "accuracy": None, "error": str(exc)}
             continue
-        out[s] = classification_metrics(y, proba, p.predictor.class_names)
+        if y.ndim == 2:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                Y_pred = to_numpy(p.trainer.model.predict(fit_arrays(p, s)[0]))
+            out[s] = multilabel_metrics(y, proba, p.predictor.class_names, Y_pred)
+        else:
+            out[s] = classification_metrics(y, proba, p.predictor.class_names)
         if s == "test":
             proba_test = proba
     return out, proba_test

@@ -59,9 +59,24 @@ def make_figures(run_dir) -> dict:
     run_dir = Path(run_dir)
     history = read_history(run_dir / HISTORY)
     metrics = json.loads((run_dir / METRICS).read_text(encoding="utf-8"))
-    figs = {"curves": ("Learning curves", "Training and validation loss and accuracy per epoch.",
-                       plots.learning_curves(history))}
+    multilabel = metrics.get("task") == "multilabel"
+    figs = {"curves": ("Learning curves", (
+        "Training and validation loss (binary cross-entropy summed over the labels) and subset "
+        "accuracy per epoch." if multilabel else
+        "Training and validation loss and accuracy per epoch."),
+        plots.learning_curves(history, multilabel))}
     test = metrics["test"]
+    if multilabel:
+        if "per_label" in test:  # else a diverged model that cannot predict
+            figs["per_label"] = ("Per-label scores", "Precision, recall and F1 of each label on "
+                                 "the test split.", plots.per_class_scores(
+                                     test["per_label"], "Per-label scores (test)"))
+            figs["label_confusion"] = (
+                "Confusion per label", "Test split; each label's rows without (0) and with (1) "
+                "it, against the prediction" + (" (the first 24 labels)."
+                                                if len(test["per_label"]) > 24 else "."),
+                plots.label_confusions(test["per_label"]))
+        return figs
     if not (run_dir / PREDICTIONS).is_file() or "confusion_matrix" not in test:
         return figs  # a diverged model that cannot predict: the curves only
     _, arr = load_bundle(run_dir / PREDICTIONS, "predictions")
@@ -116,8 +131,8 @@ def _fmt(v, digits=4):
 
 # The settings table, in three groups; keys a group does not list go to the last.
 _GROUPS = {
-    "Data": ("data", "label_column", "no_header", "delimiter", "decimal", "categorical",
-             "impute", "preprocess", "val_fraction", "test_fraction", "data_dir", "seed"),
+    "Data": ("data", "label_column", "label_separator", "no_header", "delimiter", "decimal",
+             "categorical", "impute", "preprocess", "val_fraction", "test_fraction", "data_dir", "seed"),
     "Model": ("model", "hidden", "activation", "dropout", "dtype", "class_weight"),
     "Training": ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs",
                  "schedule", "early_stopping", "patience", "checkpoint_every"),
@@ -188,6 +203,36 @@ def _columns(encoding: dict | None, method: str) -> str:
             + _table(rows, ["column", "kind", "treatment"], cls="kv") + more)
 
 
+def _tables(metrics: dict) -> tuple[str, str]:
+    """The final metrics of each split and the per-class table (test)."""
+    splits = [s for s in ("train", "val", "test") if metrics.get(s) and "f1" in metrics[s]]
+    summary = _table(
+        [[s, metrics[s]["n_samples"], _fmt(metrics[s]["accuracy"]), _fmt(metrics[s]["log_loss"]),
+          _fmt(metrics[s]["precision"]), _fmt(metrics[s]["recall"]), _fmt(metrics[s]["f1"])]
+         for s in splits],
+        ["split", "samples", "accuracy", "log loss", "precision (w)", "recall (w)", "F1 (w)"])
+    per_class = _table([[n, _fmt(v["precision"], 3), _fmt(v["recall"], 3), _fmt(v["f1"], 3),
+                         v["support"]] for n, v in metrics["test"].get("per_class", {}).items()],
+                       ["class", "precision", "recall", "F1", "support"])
+    return summary, per_class
+
+
+def _multilabel_tables(metrics: dict) -> tuple[str, str]:
+    """As :func:`_tables`, with the scores of several labels per row."""
+    splits = [s for s in ("train", "val", "test") if metrics.get(s) and "f1_micro" in metrics[s]]
+    summary = _table(
+        [[s, m["n_samples"], _fmt(m["subset_accuracy"]), _fmt(m["hamming_loss"]),
+          _fmt(m["log_loss"]), _fmt(m["f1_micro"]), _fmt(m["f1_macro"]), _fmt(m["f1_samples"])]
+         for s, m in ((s, metrics[s]) for s in splits)],
+        ["split", "samples", "subset accuracy", "Hamming loss", "log loss (sum over labels)",
+         "F1 micro", "F1 macro", "F1 samples"])
+    per_label = _table([[n, _fmt(v["precision"], 3), _fmt(v["recall"], 3), _fmt(v["f1"], 3),
+                         v["support"], v["tp"] + v["fp"]]
+                        for n, v in metrics["test"].get("per_label", {}).items()],
+                       ["label", "precision", "recall", "F1", "support", "predicted"])
+    return summary, per_label
+
+
 def build_report(run_dir) -> Path:
     """Write ``report.html`` and one PNG per figure into ``run_dir``; return the page's path."""
     import matplotlib
@@ -210,15 +255,8 @@ def build_report(run_dir) -> Path:
         sections.append(f'<h2>{html.escape(title)}</h2><figure><img alt="{html.escape(title)}" '
                         f'src="data:image/png;base64,{b64}"><figcaption>{html.escape(caption)}'
                         "</figcaption></figure>")
-    splits = [s for s in ("train", "val", "test") if metrics.get(s) and "f1" in metrics[s]]
-    summary = _table(
-        [[s, metrics[s]["n_samples"], _fmt(metrics[s]["accuracy"]), _fmt(metrics[s]["log_loss"]),
-          _fmt(metrics[s]["precision"]), _fmt(metrics[s]["recall"]), _fmt(metrics[s]["f1"])]
-         for s in splits],
-        ["split", "samples", "accuracy", "log loss", "precision (w)", "recall (w)", "F1 (w)"])
-    per_class = _table([[n, _fmt(v["precision"], 3), _fmt(v["recall"], 3), _fmt(v["f1"], 3),
-                         v["support"]] for n, v in metrics["test"].get("per_class", {}).items()],
-                       ["class", "precision", "recall", "F1", "support"])
+    multilabel = metrics.get("task") == "multilabel"
+    summary, per_class = (_multilabel_tables if multilabel else _tables)(metrics)
     encoding = cfg.pop("encoding", None)
     pred = load_predictor(run_dir / MODEL)
     settings = _settings(cfg, pred.info.get("file") or {})
@@ -232,7 +270,7 @@ def build_report(run_dir) -> Path:
 <title>{html.escape(title)}</title><style>{_CSS}</style></head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p class="sub">Test accuracy <b>{_fmt(metrics['test']['accuracy'])}</b> after
+<p class="sub">Test {'subset ' if multilabel else ''}accuracy <b>{_fmt(metrics['test']['accuracy'])}</b> after
 {plural(metrics.get('epochs') or 0, 'epoch')} in
 {format_seconds(metrics.get('training_seconds', 0))}
 (<span class="status-{html.escape(status)}">{html.escape(status)}</span>) &middot;
@@ -242,7 +280,7 @@ softmaxlab {html.escape(str(meta.get('softmaxlab_version', '?')))} &middot;
 <h2>Final metrics</h2>
 {summary}
 {sections[0] if sections else ''}
-<h2>Per-class metrics (test)</h2>
+<h2>Per-{'label' if multilabel else 'class'} metrics (test)</h2>
 {per_class}
 {''.join(sections[1:])}
 {_columns(encoding, pred.preprocessor.method)}

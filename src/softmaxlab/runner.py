@@ -71,7 +71,8 @@ def _save_predictions(run_dir: Path, p: Prepared, proba_test: np.ndarray) -> Non
         idx = np.unique(np.concatenate([np.arange(min(N_GRID, len(y))), worst]))
         arrays.update(sample_idx=idx, sample_X=np.asarray(p.splits.X_test[idx]))
     enc = p.predictor.encoder
-    if p.X["train"].shape[1] == 2 and (enc is None or "categorical" not in enc.kinds):
+    if (p.X["train"].shape[1] == 2 and (enc is None or "categorical" not in enc.kinds)
+            and not p.dataset.multilabel):  # one class per point is drawn
         # Raw 2-D points (missing values imputed) for the decision boundary.
         points = enc.transform(p.splits.X_train) if enc is not None else p.splits.X_train
         arrays.update(points_X=np.asarray(points, dtype=np.float64), points_y=p.splits.y_train)
@@ -208,6 +209,7 @@ def _finish(run_dir: Path, p: Prepared, status, error, notes, report) -> RunResu
     history = p.trainer.history
     metrics, proba_test = split_metrics(p)
     metrics.update(
+        task="multilabel" if p.dataset.multilabel else "multiclass",
         epochs=len(history), status=status, best_epoch=history.best_epoch,
         training_seconds=float(sum(history.seconds)),
         classes=[str(c) for c in p.splits.classes], class_names=p.predictor.class_names)

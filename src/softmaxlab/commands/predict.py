@@ -17,6 +17,12 @@ def predict_csv(model_path, input_csv, proba: bool = False, *, header: bool = Tr
     DataFrame: a ``prediction`` column of original labels, or one probability
     column per class; one row per data row of the file, in order.
 
+    A multilabel model writes its labels as the training file held them: one
+    0/1 column per label named as the training file's label columns, or one
+    column (named as the training label column) of the labels each row has,
+    joined by the training separator (empty: none). ``proba`` gives one
+    probability column per label.
+
     Columns are matched to the model's by name (any order; a label column and
     other extra columns are ignored, with a note), or by position with
     ``header=False``.
@@ -29,7 +35,23 @@ def predict_csv(model_path, input_csv, proba: bool = False, *, header: bool = Tr
     if proba:
         return pd.DataFrame(pred.predict_proba(rows.X, what).astype(np.float64),
                             columns=[str(c) for c in pred.class_names])
+    if pred.multilabel:
+        return label_frame(pred, pred.predict(rows.X, what))
     return pd.DataFrame({"prediction": pred.predict(rows.X, what)})
+
+
+def label_frame(pred, Y):
+    """A multilabel prediction (n, n_labels) of 0/1 in the training file's layout."""
+    import pandas as pd
+
+    labels, names = pred.labels, [str(n) for n in pred.classes]
+    Y = np.asarray(Y)
+    if labels["kind"] == "columns":
+        return pd.DataFrame({n: Y[:, j].astype(np.int64) for j, n in enumerate(names)})
+    column = labels["column"] if isinstance(labels["column"], str) else "prediction"
+    sep = labels["separator"]
+    return pd.DataFrame({column: [sep.join(n for n, y in zip(names, row, strict=True) if y)
+                                  for row in Y]})
 
 
 def write_predictions(frame, output) -> None:

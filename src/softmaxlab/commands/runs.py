@@ -11,7 +11,8 @@ from softmaxlab.rundir import CHECKPOINT, CONFIG, HISTORY, LOCK, METRICS
 
 __all__ = ["COLUMNS", "format_runs", "list_runs"]
 
-COLUMNS = ("created", "data", "model", "status", "test_accuracy", "epochs", "seconds", "run")
+COLUMNS = ("created", "data", "model", "task", "status", "test_accuracy", "epochs", "seconds",
+           "run")
 
 
 def _alive(run: Path) -> bool:
@@ -62,8 +63,13 @@ def _describe(run: Path) -> dict:
             row["status"] = "stopped (resumable)" if (run / CHECKPOINT).is_file() else "incomplete"
         return row
     test = metrics.get("test") or {}
+    # Runs written before multilabel existed have no "task": one class per row.
     row.update(status=metrics.get("status"), test_accuracy=test.get("accuracy"),
-               epochs=metrics.get("epochs"), seconds=metrics.get("training_seconds"))
+               epochs=metrics.get("epochs"), seconds=metrics.get("training_seconds"),
+               task=metrics.get("task", "multiclass"))
+    if row["task"] == "multilabel":
+        # Its test accuracy is the subset accuracy (every label of a row right).
+        row["model"] += f", {len(metrics.get('classes') or [])} labels"
     return row
 
 
@@ -74,7 +80,9 @@ def list_runs(root="runs") -> list[dict]:
     Returns
     -------
     runs : list of dict
-        Keys ``created`` (ISO time), ``data``, ``model``, ``status``,
+        Keys ``created`` (ISO time), ``data``, ``model``, ``task``
+        (``"multiclass"``, or ``"multilabel"``: several labels per row, whose
+        ``test_accuracy`` is the subset accuracy), ``status``,
         ``test_accuracy``, ``epochs``, ``seconds`` (training time), ``run``
         (the folder); JSON-able, None where unknown.
 

@@ -63,11 +63,13 @@ def config_from_args(args) -> tuple[TrainConfig, list]:
 
 
 def summary_line(result) -> str:
-    """``test accuracy 0.9741 | 20 epochs | 0.93 s | completed | run folder runs/...``."""
+    """``test accuracy 0.9741 | 20 epochs | 0.93 s | completed | run folder runs/...``
+    (``test subset accuracy`` for a multilabel run)."""
     m = result.metrics
     acc = m["test"]["accuracy"]
     n = m["epochs"]
-    return (f"test accuracy {'n/a' if acc is None else f'{acc:.4f}'} | {n} epoch"
+    what = "test subset accuracy" if m.get("task") == "multilabel" else "test accuracy"
+    return (f"{what} {'n/a' if acc is None else f'{acc:.4f}'} | {n} epoch"
             f"{'' if n == 1 else 's'} | {format_seconds(m['training_seconds'])} | "
             f"{result.status} | run folder {result.run_dir}")
 

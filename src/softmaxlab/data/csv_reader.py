@@ -53,6 +53,10 @@ class TextTable(NamedTuple):
     delimiter : str
     line_of : callable
         ``line_of(row)`` -> the 1-based line of 0-based data row ``row``.
+    raw : callable
+        ``raw(position)`` -> the cells of that column exactly as written
+        (str, ``""`` when empty; no value read as missing), one per row of
+        ``frame``: for columns whose text matters, such as label sets.
     """
 
     frame: object
@@ -60,6 +64,7 @@ class TextTable(NamedTuple):
     header: bool
     delimiter: str
     line_of: object
+    raw: object = None
 
 
 def _is_number(text: str) -> bool:
@@ -279,7 +284,20 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     if len(frame) == 0:
         what = f"a header ({', '.join(names)}) but no" if header else "no"
         raise ValueError(f"{path}: has {what} data rows; add one row per sample")
-    return TextTable(frame, names, header, src.delimiter, line_of)
+    return TextTable(frame, names, header, src.delimiter, line_of,
+                     _raw_reader(src, line_of, len(frame)))
+
+
+def _raw_reader(src: _Source, line_of, n_rows: int):
+    """``raw(position)``: one column's cells as Python's csv module reads
+    them, matched to the frame's rows by line (skipped rows stay skipped)."""
+
+    def raw(position: int) -> list:
+        by_line = {line: (row[position].strip() if position < len(row) else "")
+                   for line, row in src.rows()}
+        return [by_line.get(line_of(r), "") for r in range(n_rows)]
+
+    return raw
 
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")

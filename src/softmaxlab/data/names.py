@@ -78,9 +78,9 @@ def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
         False: the file is read by position and must have exactly
         ``len(wanted)`` columns, or ``n_train_columns`` (the training file's
         layout, label included, whose label is dropped).
-    label : str or int, optional
-        The model's label column (name, or position without a header);
-        ignored when present.
+    label : str or int or list, optional
+        The model's label column (name, or position without a header), or
+        its label columns; ignored when present.
 
     Returns
     -------
@@ -93,15 +93,17 @@ def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
         if k == len(wanted):
             return list(names)
         if n_train_columns is not None and k == n_train_columns and label is not None:
-            keep = [n for j, n in enumerate(names) if j != int(label) % k]
-            return keep
+            drop = {int(p) % k for p in (label if isinstance(label, list) else [label])}
+            return [n for j, n in enumerate(names) if j not in drop]
         counts = f"{len(wanted)} (the features)"
         if n_train_columns is not None and n_train_columns != len(wanted):
-            counts += f" or {n_train_columns} (the training file's columns, label included)"
+            what = "labels" if isinstance(label, list) else "label"
+            counts += f" or {n_train_columns} (the training file's columns, {what} included)"
         raise ValueError(f"{path}: with --no-header the columns are taken by position, so the "
                          f"file needs exactly {counts} columns, but it has {k}")
+    labels = label if isinstance(label, list) else [label]
     if all(n in names for n in wanted):
-        extra = [n for n in names if n not in wanted and n != label]
+        extra = [n for n in names if n not in wanted and n not in labels]
         if extra:
             warnings.warn(f"{path}: ignored {plural(len(extra), 'column')} the model was not "
                           f"trained on: {_names(extra)}", DataNote, stacklevel=3)
@@ -113,7 +115,7 @@ def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
             f"({_names(wanted)}); columns are matched by name. If the file has no header row, "
             f"pass --no-header and give the {plural(len(wanted), 'column')} in the training order")
     # A renamed column is among those the model does not know.
-    unknown = [n for n in names if n not in wanted and n != label]
+    unknown = [n for n in names if n not in wanted and n not in labels]
     raise ValueError(f"{path}: the model's column{'s' if len(missing) > 1 else ''} "
                      f"{_names(missing)} {'are' if len(missing) > 1 else 'is'} missing"
                      f"{_close(missing[0], unknown)}; the file needs every column the model was "

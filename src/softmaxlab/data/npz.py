@@ -64,6 +64,11 @@ def load_npz(path: str | os.PathLike, *, allow_missing: bool = False) -> Table:
                 "Save with np.savez(path, X=features, y=labels)"
             )
     X, y = arrays["X"], arrays["y"]
+    if X.ndim == 2 and y.ndim == 2 and len(X) == len(y):
+        raise ValueError(
+            f"{path}: y has shape {y.shape}, a label matrix (several labels per row); the "
+            "command line reads multilabel data from CSV, TSV or Parquet files: one 0/1 column "
+            "per label (--label-column a,b,c) or one column of label sets (--label-separator)")
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
         raise ValueError(
             f"{path}: expected X of shape (n, d) and y of shape (n,), "

@@ -33,11 +33,13 @@ class Dataset:
     ----------
     X : ndarray of shape (n_samples, n_features)
         float64, or uint8 for raw pixel data.
-    y : ndarray of shape (n_samples,)
-        Original labels, int64 or str.
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Original labels, int64 or str; for several labels per row (a
+        multilabel file), the 0/1 indicator matrix.
     classes : list
         Sorted unique labels of ``y`` (and ``y_test``) as Python ints or strs;
-        class index ``i`` means ``classes[i]``.
+        class index ``i`` means ``classes[i]``. For a multilabel ``y``, the
+        label names in the order of its columns.
     feature_names : list of str, length n_features
     name : str
     image_shape : tuple of int or None
@@ -70,6 +72,12 @@ class Dataset:
     feature_kinds: list | None = None
 
     def __post_init__(self):
+        if self.y.ndim == 2 and self.X.ndim == 2 and self.y.shape == (self.X.shape[0],
+                                                                     len(self.classes)):
+            if self.X_test is not None:
+                raise ValueError(f"dataset {self.name!r}: a multilabel dataset has no "
+                                 "predefined test split")
+            return
         if self.X.ndim != 2 or self.y.shape != (self.X.shape[0],):
             raise ValueError(
                 f"dataset {self.name!r}: expected X of shape (n, d) and y of shape (n,), "
@@ -97,7 +105,13 @@ class Dataset:
 
     @property
     def n_classes(self) -> int:
+        """Classes, or labels of a multilabel dataset."""
         return len(self.classes)
+
+    @property
+    def multilabel(self) -> bool:
+        """Whether each row has a set of labels (``y`` is an indicator matrix)."""
+        return self.y.ndim == 2
 
     @property
     def has_test_split(self) -> bool:
@@ -171,6 +185,8 @@ def load_dataset(
     decimal: str = ".",
     categorical: str = "onehot",
     allow_missing: bool = False,
+    label_separator: str | None = None,
+    refuse_label_sets: bool = False,
     **kwargs,
 ) -> Dataset:
     """Load a built-in dataset by name, or the user's file by path.
@@ -183,12 +199,13 @@ def load_dataset(
         ``.csv.gz``, ``.npz``, ``.parquet`` or ``.pq``.
     data_dir : str or path-like, optional
         Where to look first for Fashion-MNIST.
-    label_column : str or int, optional
+    label_column : str or int or list, optional
         Label column of a CSV/TSV/Parquet file (default: its last column);
-        a 0-based position with ``header=False``.
+        a 0-based position with ``header=False``. Several columns (a list,
+        or ``"a,b,c"``) are 0/1 indicator columns of a multilabel dataset.
     seed : int or numpy.random.Generator, default 0
         Seed of the generated datasets (spiral).
-    header, delimiter, decimal, categorical, allow_missing
+    header, delimiter, decimal, categorical, allow_missing, label_separator, refuse_label_sets
         How to read a user's file; see :func:`~softmaxlab.data.load_csv`.
     **kwargs
         Options of the generated datasets: ``n_per_class``, ``n_classes``,
@@ -221,18 +238,24 @@ def load_dataset(
         if kwargs:
             raise TypeError(f"{raw}: options {sorted(kwargs)} apply only to generated datasets")
         table = load_table(raw, label_column, header=header, delimiter=delimiter,
-                           decimal=decimal, categorical=categorical, allow_missing=allow_missing)
+                           decimal=decimal, categorical=categorical, allow_missing=allow_missing,
+                           label_separator=label_separator, refuse_label_sets=refuse_label_sets)
+        meta = {"source": str(Path(raw).resolve()), "label_column": table.label_column,
+                "file": table.info}
+        if table.labels is not None:
+            meta["labels"] = table.labels
         return Dataset(
-            X=table.X, y=table.y, classes=_sorted_classes(table.y),
-            feature_names=table.feature_names, name=Path(raw).name,
-            meta={"source": str(Path(raw).resolve()), "label_column": table.label_column,
-                  "file": table.info},
+            X=table.X, y=table.y,
+            classes=(list(table.labels["names"]) if table.labels is not None
+                     else _sorted_classes(table.y)),
+            feature_names=table.feature_names, name=Path(raw).name, meta=meta,
             feature_kinds=list(table.kinds),
         )
     given = [n for n, v, d in (("label_column", label_column, None), ("header", header, True),
                                ("delimiter", delimiter, None), ("decimal", decimal, "."),
                                ("categorical", categorical, "onehot"),
-                               ("allow_missing", allow_missing, False)) if v != d]
+                               ("allow_missing", allow_missing, False),
+                               ("label_separator", label_separator, None)) if v != d]
     if given:
         raise ValueError(
             f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} only to data files "

@@ -2,6 +2,12 @@
 
 Only row indices are drawn here; whatever learns from the data (the scaler
 in ``preprocess.py``) is then fitted on the training split alone.
+
+A multilabel dataset (a set of labels per row) is split without
+stratification: there is no one class per row to keep in proportion, and
+stratifying on the label combinations fails as soon as a combination occurs
+once. The split is seeded all the same; a label the training split lacks is
+for the caller to report.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ class Splits:
         Same type and dtype as the dataset's ``X``; ``X_val``/``X_test`` may
         have 0 rows.
     y_train, y_val, y_test : ndarray of shape (n_*,), int64
-        Indices into ``classes``.
+        Indices into ``classes``; for a multilabel dataset the 0/1 indicator
+        matrices of shape (n_*, n_labels), columns in ``classes`` order.
     classes : list
         The dataset's classes; ``classes[i]`` is the original label of index ``i``.
     idx_train, idx_val, idx_test : ndarray of int64
@@ -105,7 +112,8 @@ def split_dataset(ds, val_fraction=0.15, test_fraction=0.15, seed=0, *, stratify
     seed : int or numpy.random.Generator, default 0
         Same seed, same split.
     stratify : bool, default True
-        Keep the class proportions equal across the splits.
+        Keep the class proportions equal across the splits. A multilabel
+        dataset is never stratified (see the module docstring).
 
     Returns
     -------
@@ -135,8 +143,11 @@ def split_dataset(ds, val_fraction=0.15, test_fraction=0.15, seed=0, *, stratify
     rng = as_generator(seed)
     # Two independent seeds drawn from the run's Generator: one per split.
     rs_test, rs_val = (int(s) for s in rng.integers(0, 2**32 - 1, size=2))
-    y_all, classes = encode_labels(ds.y, ds.classes)
-    if len(np.unique(y_all)) < 2:
+    if getattr(ds, "multilabel", False):
+        y_all, classes, stratify = np.asarray(ds.y), list(ds.classes), False
+    else:
+        y_all, classes = encode_labels(ds.y, ds.classes)
+    if not getattr(ds, "multilabel", False) and len(np.unique(y_all)) < 2:
         found = sorted(set(np.asarray(ds.y).tolist()), key=str)
         raise ValueError(
             f"{ds.name}: the labels hold a single class {found}; a classifier needs at least two "

@@ -14,8 +14,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .columns import CATEGORICAL, missing_cells, missing_rows, parse_labels, type_features
-from .names import plural, resolve_label
+from .columns import CATEGORICAL, missing_cells, missing_rows, type_features
+from .label_columns import read_labels, resolve_label_columns
+from .label_sets import NO_SEPARATOR
+from .names import plural
 from .csv_reader import TEXT_SUFFIXES, read_text_table
 
 __all__ = ["TABULAR_SUFFIXES", "Table", "load_csv", "load_npz", "load_parquet", "load_table",
@@ -33,17 +35,24 @@ class Table(NamedTuple):
         float64 (NaN where a value is missing, only when missing values are
         allowed); a DataFrame with one column per feature, numeric columns
         float64 and categorical ones str, when the file has text features.
-    y : ndarray of shape (n_samples,)
-        int64 or str labels as found in the file.
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        int64 or str labels as found in the file; for several labels per
+        row (see ``labels``) the 0/1 indicator matrix, int8.
     feature_names : list of str, length n_features
-    label_column : str or int
+    label_column : str or int or list
         Name of the label column (``'y'`` for NPZ; its position with
-        ``header=False``).
+        ``header=False``); a list for several indicator columns.
     kinds : tuple of {'numeric', 'categorical'}
         One per feature.
     info : dict
         JSON-able facts about the file: ``format``, ``header``, ``delimiter``,
-        ``columns`` (every column in file order), ``label_position``.
+        ``columns`` (every column in file order), ``label_position`` (a list
+        for several label columns).
+    labels : dict or None
+        For a multilabel file: ``kind`` (``"columns"``: 0/1 indicator
+        columns, or ``"separator"``: one column of label sets), ``names``
+        (the labels, in the order of ``y``'s columns), and ``columns`` (the
+        indicator columns) or ``column`` and ``separator``. None otherwise.
     """
 
     X: object
@@ -52,6 +61,7 @@ class Table(NamedTuple):
     label_column: object
     kinds: tuple = ()
     info: dict | None = None
+    labels: dict | None = None
 
 
 def require_file(path: Path) -> None:
@@ -62,16 +72,19 @@ def require_file(path: Path) -> None:
 
 
 def _build(frame, names, path, line_of, label_column, header, *, categorical, allow_missing,
-           decimal, info) -> Table:
-    """Label, feature kinds and the missing-value policy, for CSV and Parquet alike."""
-    pos = resolve_label(names, label_column, header, path)
-    label = names[pos]
-    features = [n for n in names if n != label]
+           decimal, info, label_separator=None, refuse_label_sets=False, raw=None) -> Table:
+    """Label(s), feature kinds and the missing-value policy, for CSV and Parquet alike."""
+    positions = resolve_label_columns(names, label_column, header, path)
+    labels = [names[p] for p in positions]
+    features = [n for n in names if n not in labels]
     if not features:
-        raise ValueError(f"{path}: only the label column {label!r} was found; expected at least "
-                         "one feature column besides it (is the delimiter right? pass "
+        raise ValueError(f"{path}: only the label column{'s' if len(labels) > 1 else ''} "
+                         f"{', '.join(map(repr, labels))} {'were' if len(labels) > 1 else 'was'} "
+                         "found; expected at least one feature column besides "
+                         f"{'them' if len(labels) > 1 else 'it'} (is the delimiter right? pass "
                          "--delimiter)")
-    y = parse_labels(frame[label], path, label, line_of)
+    y, label_info = read_labels(frame, labels, positions, path, line_of, header,
+                                label_separator, refuse_label_sets, raw)
     values, kinds = type_features(frame, features, path, line_of, categorical=categorical,
                                   decimal=decimal)
     miss = missing_rows(values)
@@ -91,9 +104,12 @@ def _build(frame, names, path, line_of, label_column, header, *, categorical, al
         X = pd.DataFrame(values, columns=features)
     else:
         X = np.column_stack([values[c] for c in features])
-    info = {**info, "columns": list(names), "label_position": pos}
+    named = labels if header else positions
+    info = {**info, "columns": list(names),
+            "label_position": positions if len(positions) > 1 else positions[0]}
     return Table(X=X, y=y, feature_names=features,
-                 label_column=label if header else pos, kinds=tuple(kinds), info=info)
+                 label_column=named if len(named) > 1 else named[0], kinds=tuple(kinds),
+                 info=info, labels=label_info)
 
 
 def _has_missing(v) -> bool:
@@ -102,15 +118,19 @@ def _has_missing(v) -> bool:
 
 def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
              delimiter: str | None = None, decimal: str = ".", categorical: str = "onehot",
-             allow_missing: bool = False) -> Table:
+             allow_missing: bool = False, label_separator: str | None = None,
+             refuse_label_sets: bool = False) -> Table:
     """Read a delimited text file (CSV, TSV; ``.gz`` allowed) into features and labels.
 
     Parameters
     ----------
     path : str or path-like
-    label_column : str or int, optional
+    label_column : str or int or list, optional
         The label column's name; with ``header=False`` its 0-based position
-        (negative from the end). Default: the last column.
+        (negative from the end). Default: the last column. Several columns
+        (a list, or names joined by commas such as ``"a,b,c"``) are 0/1
+        indicator columns, one per label: ``y`` is then the (n_rows,
+        n_labels) indicator matrix (see :mod:`softmaxlab.data.label_sets`).
     header : bool, default True
         Whether the first line names the columns. A first line that looks
         like data is refused rather than taken as names.
@@ -123,11 +143,19 @@ def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
     allow_missing : bool, default False
         Keep missing feature values (NaN / None) for later imputation;
         otherwise they are refused with a count of the affected rows.
+    label_separator : str, optional
+        The label column holds label sets joined by this string
+        (``"sports|news"``; an empty cell is no labels): ``y`` is then the
+        indicator matrix. ``"none"`` or None: one class per cell.
+    refuse_label_sets : bool, default False
+        With no separator, refuse text labels that look like label sets
+        (``a|b``, ``a;b``, ``a,b``), naming ``--label-separator``.
 
     Returns
     -------
     table : Table
-        ``X`` of shape (n_rows, n_columns - 1); ``y`` of shape (n_rows,).
+        ``X`` of shape (n_rows, n_columns - n_label_columns); ``y`` of shape
+        (n_rows,), or (n_rows, n_labels) for several labels per row.
 
     Raises
     ------
@@ -145,20 +173,24 @@ def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
     info = {"format": "csv", "header": header, "delimiter": t.delimiter}
     return _build(t.frame, t.names, path, t.line_of, label_column, header,
                   categorical=categorical, allow_missing=allow_missing, decimal=decimal,
-                  info=info)
+                  info=info, label_separator=label_separator,
+                  refuse_label_sets=refuse_label_sets, raw=t.raw)
 
 
 def load_parquet(path: str | os.PathLike, label_column=None, *, categorical: str = "onehot",
-                 allow_missing: bool = False) -> Table:
+                 allow_missing: bool = False, label_separator: str | None = None,
+                 refuse_label_sets: bool = False) -> Table:
     """Read a Parquet file into features and labels (needs pyarrow).
 
     Parameters
     ----------
     path : str or path-like
-    label_column : str, optional
-        Column holding the labels. Default: the last column.
-    categorical, allow_missing
-        As for :func:`load_csv`.
+    label_column : str or list, optional
+        Column holding the labels (default: the last column), or several 0/1
+        indicator columns.
+    categorical, allow_missing, label_separator, refuse_label_sets
+        As for :func:`load_csv` (a missing cell of a label-set column is a
+        row with no labels).
 
     Returns
     -------
@@ -181,7 +213,8 @@ def load_parquet(path: str | os.PathLike, label_column=None, *, categorical: str
             f"{path}: has a header ({', '.join(names)}) but no data rows; add one row per sample")
     return _build(frame, names, path, None, label_column, True, categorical=categorical,
                   allow_missing=allow_missing, decimal=".", info={"format": "parquet",
-                                                                  "header": True})
+                                                                  "header": True},
+                  label_separator=label_separator, refuse_label_sets=refuse_label_sets)
 
 
 def read_parquet_frame(path: Path):
@@ -213,7 +246,8 @@ def tabular_suffix(path: str | os.PathLike) -> str | None:
 
 def load_table(path: str | os.PathLike, label_column=None, *, header: bool = True,
                delimiter: str | None = None, decimal: str = ".", categorical: str = "onehot",
-               allow_missing: bool = False) -> Table:
+               allow_missing: bool = False, label_separator: str | None = None,
+               refuse_label_sets: bool = False) -> Table:
     """Read a CSV/TSV, NPZ or Parquet file, chosen by its extension.
 
     Parameters
@@ -221,13 +255,15 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
     path : str or path-like
         Ends with one of ``.csv``, ``.tsv`` (optionally ``.gz``), ``.npz``,
         ``.parquet``, ``.pq``.
-    label_column : str or int, optional
-        Label column for CSV/TSV/Parquet (default: the last column). For NPZ
-        the labels are always the array ``y``.
+    label_column : str or int or list, optional
+        Label column(s) for CSV/TSV/Parquet (default: the last column). For
+        NPZ the labels are always the array ``y``.
     header, delimiter, decimal
         For CSV/TSV only (see :func:`load_csv`); refused for other formats.
     categorical, allow_missing
         See :func:`load_csv` (NPZ has no categorical columns).
+    label_separator, refuse_label_sets
+        Label sets in one column, for CSV/TSV/Parquet (see :func:`load_csv`).
 
     Returns
     -------
@@ -240,7 +276,8 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
     suffix = tabular_suffix(path)
     if suffix in TEXT_SUFFIXES:
         return load_csv(path, label_column, header=header, delimiter=delimiter, decimal=decimal,
-                        categorical=categorical, allow_missing=allow_missing)
+                        categorical=categorical, allow_missing=allow_missing,
+                        label_separator=label_separator, refuse_label_sets=refuse_label_sets)
     text_only = [n for n, v, d in (("header", header, True), ("delimiter", delimiter, None),
                                    ("decimal", decimal, ".")) if v != d]
     if suffix is not None and text_only:
@@ -248,8 +285,12 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
                          " only to CSV/TSV files; leave it unset")
     if suffix in (".parquet", ".pq"):
         return load_parquet(path, label_column, categorical=categorical,
-                            allow_missing=allow_missing)
+                            allow_missing=allow_missing, label_separator=label_separator,
+                            refuse_label_sets=refuse_label_sets)
     if suffix == ".npz":
+        if label_separator not in (None, NO_SEPARATOR):
+            raise ValueError(f"{path}: --label-separator applies to a label column of a CSV, "
+                             "TSV or Parquet file; .npz files keep labels in the array 'y'")
         if label_column not in (None, "y"):
             raise ValueError(
                 f"{path}: .npz files keep labels in the array 'y'; "

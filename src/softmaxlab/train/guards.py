@@ -16,6 +16,13 @@ probabilities, whose cross-entropy is ``log C``; a mean loss of ``10 log C``
 means the true class gets on average a probability of ``C**-10`` (1e-10 for
 ten classes), which no learning run reaches after its first epoch and which
 is a model confidently wrong, not a slow one.
+
+For sigmoid outputs (L independent yes/no units, a multilabel model) the
+chance level is ``L log 2``: each untrained unit says one half, and the loss
+sums the L binary cross-entropies. It is ``log 2**L``, the log of the number
+of label combinations, so the rules read the same with ``C = 2**L``; the
+accuracy is then the subset accuracy, and chance is what predicting every
+label's more frequent value scores.
 """
 from __future__ import annotations
 
@@ -46,7 +53,8 @@ def _num(v: float) -> str:
 
 
 def explosion(history, n_classes: int, chance: float | None = None,
-              factor: float = EXPLOSION_FACTOR, chance_margin: float = CHANCE_MARGIN):
+              factor: float = EXPLOSION_FACTOR, chance_margin: float = CHANCE_MARGIN,
+              *, output: str = "softmax"):
     """Why the last epoch of ``history`` counts as an explosion, or None.
 
     Parameters
@@ -54,29 +62,41 @@ def explosion(history, n_classes: int, chance: float | None = None,
     history : History
         At least one epoch.
     n_classes : int
+        Classes of a softmax model, or output units (labels) of a sigmoid one.
     chance : float, optional
         Accuracy of always predicting the most frequent training class
-        (default ``1 / n_classes``).
+        (default ``1 / n_classes``); for sigmoid outputs the subset accuracy
+        of predicting each label's more frequent value (default ``2**-L``).
+    output : {"softmax", "sigmoid"}, default "softmax"
+        The model's output: its chance loss is ``log C``, or ``L log 2``.
 
     Returns
     -------
     str or None
         A phrase naming the loss and the rule, for the error message.
     """
-    if not len(history) or n_classes < 2:
+    sigmoid = output == "sigmoid"
+    if not len(history) or n_classes < (1 if sigmoid else 2):
         return None
     loss, acc = history.train_loss[-1], history.train_acc[-1]
     first = history.train_loss[0]
-    log_c = math.log(n_classes)
+    if sigmoid:
+        log_c = n_classes * math.log(2)
+        level = f"{n_classes} log(2) = {log_c:.2f}" if n_classes > 1 else f"log(2) = {log_c:.2f}"
+    else:
+        log_c = math.log(n_classes)
+        level = f"log({n_classes}) = {log_c:.2f}"
     if not (math.isfinite(loss) and loss > factor * log_c):
         return None
-    chance = 1.0 / n_classes if chance is None else chance
+    if chance is None:
+        chance = 2.0 ** -n_classes if sigmoid else 1.0 / n_classes
     if len(history) > 1 and math.isfinite(first) and loss > factor * first:
         return (f"the training loss reached {_num(loss)}, more than {factor:g} times its "
                 f"first-epoch value {_num(first)}")
     if acc <= chance + chance_margin:
-        return (f"the training loss reached {_num(loss)}, far above the chance level log({n_classes})"
-                f" = {log_c:.2f}, with the accuracy at chance ({acc:.3f})")
+        return (f"the training loss reached {_num(loss)}, far above the chance level {level}, "
+                f"with the {'subset ' if sigmoid and n_classes > 1 else ''}accuracy at chance "
+                f"({acc:.3f})")
     return None
 
 
@@ -88,7 +108,9 @@ class ExplosionGuard(Callback):
     Parameters
     ----------
     chance : float, optional
-        The share of the most frequent class in the training labels.
+        The share of the most frequent class in the training labels; for a
+        sigmoid model the subset accuracy of predicting every label's more
+        frequent value.
     factor, chance_margin : float
         The thresholds of the two rules.
     """
@@ -98,8 +120,9 @@ class ExplosionGuard(Callback):
         self.chance, self.factor, self.chance_margin = chance, factor, chance_margin
 
     def on_epoch_end(self, trainer, epoch, logs):
-        why = explosion(trainer.history, trainer.model.n_classes, self.chance, self.factor,
-                        self.chance_margin)
+        model = trainer.model
+        why = explosion(trainer.history, model.n_classes, self.chance, self.factor,
+                        self.chance_margin, output=getattr(model, "output", "softmax"))
         if why is None:
             return
         lr = logs["lr"]
