@@ -164,6 +164,30 @@ def test_cli_binary_run_matches_softmaxlab_predict(tmp_path, capsys):
     assert {"ham", "spam"} == set(label)
 
 
+def test_cli_multilabel_run_matches_softmaxlab_predict(tmp_path, capsys):
+    """Several 0/1 label columns: the graph gives the label matrix and each
+    label's probability, as ``softmaxlab predict`` does."""
+    from softmaxlab.commands.predict import predict_csv
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((200, 3))
+    Y = np.stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 2] > 0.5], axis=1).astype(int)
+    path = tmp_path / "tags.csv"
+    with open(path, "w") as f:
+        f.write("f0,f1,f2,red,green,blue\n")
+        f.writelines(",".join(f"{v:.6f}" for v in row) + "," + ",".join(map(str, t)) + "\n"
+                     for row, t in zip(X, Y, strict=True))
+    run = train(tmp_path / "tags", data=str(path), label_column="red,green,blue", epochs=10,
+                batch_size=16)
+    assert main(["export", str(run)]) == 0
+    capsys.readouterr()
+    label, proba = onnx_run(run / "model.onnx", X)
+    expected = predict_csv(run, path, proba=True)
+    assert list(expected.columns) == ["red", "green", "blue"]
+    np.testing.assert_allclose(proba, expected.to_numpy(), rtol=0, atol=ATOL)
+    np.testing.assert_array_equal(label, predict_csv(run, path).to_numpy())
+
+
 def test_cli_errors_are_one_line(tmp_path, leaky_run, capsys, monkeypatch):
     bad = tmp_path / "notes.txt"
     bad.write_text("hello\n")
