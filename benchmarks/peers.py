@@ -147,8 +147,8 @@ class SoftmaxlabEstimatorPeer:
 # ---------------------------------------------------------------- PyTorch
 class TorchPeer:
     """PyTorch 2.x CPU, tensors preloaded in memory (no DataLoader): one
-    ``randperm`` per epoch and per-batch index gathers, as d2l writes it;
-    ``torch.optim.SGD``/``Adam`` and ``nn.CrossEntropyLoss``."""
+    ``randperm`` per epoch and per-batch index gathers, as a hand-written
+    training loop does; ``torch.optim.SGD``/``Adam`` and ``nn.CrossEntropyLoss``."""
 
     dataloader = False
 

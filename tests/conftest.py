@@ -27,7 +27,7 @@ def rng():
 @pytest.fixture(scope="session")
 def digits_split():
     """scikit-learn digits, 15 % stratified test split, standardised on the
-    training part (seed 004's setting). float64 arrays."""
+    training part (the per-sample SGD exercise's setting). float64 arrays."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler

@@ -39,13 +39,13 @@ def assert_pngs(paths, out_dir: Path):
 
 
 # ---------------------------------------------------------------------------
-# seed 000: softmax regression by hand
-def test_seed000_softmax_by_hand(tmp_path, capsys):
-    ex = load_example("seed000_softmax_by_hand")
+# softmax regression by hand
+def test_softmax_by_hand(tmp_path, capsys):
+    ex = load_example("softmax_by_hand")
     r = ex.main(fast=True, out_dir=tmp_path)
     out = capsys.readouterr().out
 
-    # Forward pass with the seed's W = [[1,2],[3,4],[5,6]], b = [1,0,-1], x = [2,-1]:
+    # Forward pass with W = [[1,2],[3,4],[5,6]], b = [1,0,-1], x = [2,-1]:
     # c = (2-2+1, 6-4+0, 10-6-1) = (1, 2, 3), q = e^c / (e + e^2 + e^3).
     np.testing.assert_allclose(r["c"], [1.0, 2.0, 3.0], rtol=0, atol=1e-12)
     np.testing.assert_allclose(r["d"], np.exp([1.0, 2.0, 3.0]), rtol=1e-12)
@@ -77,7 +77,7 @@ def test_seed000_softmax_by_hand(tmp_path, capsys):
 
 def test_example_runs_as_a_script(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(EXAMPLES / "seed000_softmax_by_hand.py"), "--fast", "--out",
+        [sys.executable, str(EXAMPLES / "softmax_by_hand.py"), "--fast", "--out",
          str(tmp_path)],
         capture_output=True, text=True, timeout=120,
     )
@@ -87,9 +87,9 @@ def test_example_runs_as_a_script(tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# seed 001: spiral, linear model vs MLP
-def test_seed001_spiral_mlp(tmp_path, capsys):
-    ex = load_example("seed001_spiral_mlp")
+# spiral, linear model vs MLP
+def test_spiral_mlp(tmp_path, capsys):
+    ex = load_example("spiral_mlp")
     r = ex.main(fast=True, out_dir=tmp_path)
     out = capsys.readouterr().out
 
@@ -119,7 +119,7 @@ def test_seed001_spiral_mlp(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------
-# seeds 002/003: Fashion-MNIST (real data when installed, else the missing-data exit)
+# Fashion-MNIST from scratch and with the estimator (real data when installed, else the missing-data exit)
 def fashion_available() -> bool:
     from softmaxlab.data import DatasetNotFoundError, find_fashion_mnist
 
@@ -130,7 +130,7 @@ def fashion_available() -> bool:
     return True
 
 
-FASHION_EXAMPLES = ["seed002_fashion_from_scratch", "seed003_fashion_estimator"]
+FASHION_EXAMPLES = ["fashion_from_scratch", "fashion_estimator"]
 
 
 @pytest.mark.parametrize("name", FASHION_EXAMPLES)
@@ -168,8 +168,8 @@ def check_fashion_run(r, out: str, tmp_path):
 
 
 @pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST is not installed")
-def test_seed002_fashion_from_scratch(tmp_path, capsys):
-    ex = load_example("seed002_fashion_from_scratch")
+def test_fashion_from_scratch(tmp_path, capsys):
+    ex = load_example("fashion_from_scratch")
     r = ex.main(fast=True, out_dir=tmp_path)
     out = capsys.readouterr().out
     assert r["naive_overflow_nan"] and r["toy_accuracy"] == 0.5
@@ -178,8 +178,8 @@ def test_seed002_fashion_from_scratch(tmp_path, capsys):
 
 
 @pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST is not installed")
-def test_seed003_fashion_estimator(tmp_path, capsys):
-    ex = load_example("seed003_fashion_estimator")
+def test_fashion_estimator(tmp_path, capsys):
+    ex = load_example("fashion_estimator")
     r = ex.main(fast=True, out_dir=tmp_path)
     out = capsys.readouterr().out
     assert "SoftmaxRegression(" in out
@@ -188,9 +188,9 @@ def test_seed003_fashion_estimator(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------
-# seed 004: digits, per-sample SGD, sigmoid MLP
-def test_seed004_digits_sgd(tmp_path, capsys):
-    ex = load_example("seed004_digits_sgd")
+# digits, per-sample SGD, sigmoid MLP
+def test_digits_sgd(tmp_path, capsys):
+    ex = load_example("digits_sgd")
     r = ex.main(fast=True, out_dir=tmp_path)
     out = capsys.readouterr().out
 
@@ -225,8 +225,8 @@ def test_seed004_digits_sgd(tmp_path, capsys):
     assert_pngs(r["files"], tmp_path)
 
 
-ALL_EXAMPLES = ["seed000_softmax_by_hand", "seed001_spiral_mlp", "seed002_fashion_from_scratch",
-                "seed003_fashion_estimator", "seed004_digits_sgd"]
+ALL_EXAMPLES = ["softmax_by_hand", "spiral_mlp", "fashion_from_scratch",
+                "fashion_estimator", "digits_sgd"]
 
 
 @pytest.mark.parametrize("name", ALL_EXAMPLES)

@@ -1,5 +1,5 @@
 """Property-based tests (hypothesis) over random shapes, dtypes, values and
-hyperparameters (issue #6, "Fuzzing").
+hyperparameters.
 
 Budgets are set per property with ``settings(max_examples=...)`` so the whole
 module stays well under a minute on two cores; run it with

@@ -1,5 +1,5 @@
 """Layer and model contracts: shapes, dtypes, no writes into arguments,
-cache-free prediction, builders, from_weights (seed 000)."""
+cache-free prediction, builders, from_weights (hand-set weights)."""
 import numpy as np
 import pytest
 
@@ -83,11 +83,11 @@ def test_config_roundtrip_and_copy(rng):
     assert not np.array_equal(c.parameters()[0].value, m.parameters()[0].value)
 
 
-def test_seed000_hand_set_mod4_weights_classify_all_sixteen():
-    # Seed 000 writes r = W x + b with W of shape (4 classes, 4 bits); our
+def test_hand_set_mod4_weights_classify_all_sixteen():
+    # The formula r = W x + b has W of shape (4 classes, 4 bits); our
     # Linear computes X @ W, so the same numbers go in transposed.
-    W_seed = np.array([[-1, -1, 0, 0], [1, -1, 0, 0], [-1, 1, 0, 0], [1, 1, 0, 0]], dtype=float)
-    model = from_weights([(W_seed.T, np.zeros(4))])
+    W_math = np.array([[-1, -1, 0, 0], [1, -1, 0, 0], [-1, 1, 0, 0], [1, 1, 0, 0]], dtype=float)
+    model = from_weights([(W_math.T, np.zeros(4))])
     X = np.array([[(i >> k) & 1 for k in range(4)] for i in range(16)], dtype=float)
     assert np.array_equal(model.predict(X), np.arange(16) % 4)
 

@@ -1,4 +1,4 @@
-"""Reliability of the engine API (issue #6): bad input gets a clear, specific
+"""Reliability of the engine API: bad input gets a clear, specific
 error; training never silently corrupts the model.
 
 Every table row reads: input -> expected exception type -> substrings that

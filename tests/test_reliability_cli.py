@@ -1,4 +1,4 @@
-"""Reliability of the command line (issue #6): every bad input ends with one
+"""Reliability of the command line: every bad input ends with one
 line on stderr, no traceback, and exit status 2 (usage: a bad option value)
 or 1 (data, files, training).
 

@@ -1,4 +1,4 @@
-"""Reliability of the scikit-learn estimators (issue #6): bad input gets a
+"""Reliability of the scikit-learn estimators: bad input gets a
 clear ValueError/TypeError, training never silently corrupts the model.
 
 Each table row: input -> exception type -> substrings that name the bad value

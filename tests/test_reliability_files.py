@@ -1,4 +1,4 @@
-"""Reliability with missing and ruined files of every kind (issue #6): model
+"""Reliability with missing and ruined files of every kind: model
 files, checkpoints, IDX files, CSV and NPZ data. Each row: how the file is
 ruined -> the exception type -> substrings naming the problem and the fix.
 

@@ -130,7 +130,7 @@ def split_dataset(ds, val_fraction=0.15, test_fraction=0.15, seed=0, *, stratify
     -----
     The test split is taken first, then validation from the rest with
     fraction ``val / (1 - test)``, so both fractions refer to the whole dataset,
-    as in the seed documents' 70/15/15 split.
+    as in the usual 70/15/15 split.
     """
     val_fraction = _check_fraction("val_fraction", val_fraction)
     test_fraction = _check_fraction("test_fraction", test_fraction)

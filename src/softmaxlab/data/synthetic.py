@@ -1,7 +1,7 @@
-"""Small generated datasets from the seed documents.
+"""Small generated datasets for teaching.
 
 - :func:`make_spiral`: interleaved spiral arms in 2-D, one arm per class,
-  which no linear model can separate (the Made With ML example).
+  which no linear model can separate.
 - :func:`make_binary_mod`: the integers ``0..2**bits-1`` as bit vectors with
   label ``i mod k``; ``k=4`` is exactly solvable by softmax regression because
   the label is the two low bits, ``k=3`` is not.

@@ -191,7 +191,7 @@ class SoftmaxRegression(BaseSoftmaxEstimator):
 
     The minibatch solvers remain: ``solver="sgd"`` or ``"adam"`` (with
     ``partial_fit``) minimise the same objective by stochastic steps; the
-    seeds' setting is
+    classic 5-epoch Fashion-MNIST recipe is
     ``SoftmaxRegression(solver="sgd", learning_rate_init=0.1, momentum=0.0,
     alpha=0.0, batch_size=256)`` on features scaled to [0, 1].
 

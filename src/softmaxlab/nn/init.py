@@ -31,7 +31,7 @@ def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator, dtype=np.floa
 
 
 def normal(std: float = 0.01) -> Initializer:
-    """``N(0, std^2)``; the seeds (d2l, Made With ML) use ``std=0.01``.
+    """``N(0, std^2)``; the classic softmax-regression recipes use ``std=0.01``.
 
     Returns an initialiser with the standard ``(fan_in, fan_out, rng, dtype)`` signature.
     """

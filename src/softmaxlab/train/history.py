@@ -14,8 +14,9 @@ class History:
 
     ``val_loss``/``val_acc`` are NaN when there is no validation set.
     ``train_acc`` is the running accuracy over the epoch's batches (the
-    weights change during the epoch), as d2l reports it; that is why it can
-    lag the end-of-epoch test accuracy in epoch 1 (seed 003's question).
+    weights change during the epoch), as the classic Fashion-MNIST recipe
+    reports it; that is why it can lag the end-of-epoch test accuracy in
+    epoch 1.
     ``stopped`` says why training ended: ``"completed"``, ``"early_stopping"``,
     ``"diverged"`` or ``"interrupted"``; ``best_epoch`` is set by early stopping.
     """

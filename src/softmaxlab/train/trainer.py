@@ -68,8 +68,8 @@ class Trainer:
         Built on ``model.parameters()``.
     loss : SoftmaxCrossEntropy, optional
     batch_size : int or "full", default=256
-        1 gives per-sample SGD (seed 004); "full" gives full-batch gradient
-        descent (seeds 000, 001).
+        1 gives per-sample SGD; "full" gives full-batch gradient descent
+        (for tiny data sets such as the 16 four-bit numbers or the spiral).
     schedule : Schedule, optional
         Stepped after every epoch.
     rng : numpy.random.Generator or int

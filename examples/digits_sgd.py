@@ -1,8 +1,7 @@
-"""Seed 004 with softmaxlab: digits, per-sample SGD, a sigmoid MLP and its diagnosis.
+"""Digits with softmaxlab: per-sample SGD, a sigmoid MLP and its diagnosis.
 
-Read ``../shared/seeds/004_*.txt`` first. On scikit-learn's 8x8 digits
-(15 % held out for testing, standardised), this script does the lab's work
-with softmaxlab's engine:
+On scikit-learn's 8x8 digits (15 % held out for testing, standardised),
+this script works through a classic exercise with softmaxlab's engine:
 
 1. one-hot, softmax of a vector and of a batch, negative log-likelihood;
 2. logistic (softmax) regression trained by per-sample SGD (batch size 1,
@@ -16,7 +15,7 @@ with softmaxlab's engine:
    checked against ``sklearn.metrics.log_loss``;
 6. a short diagnosis of over- or under-fitting read off the curves.
 
-Run: ``python examples/seed004_digits_sgd.py [--fast] [--out DIR]``.
+Run: ``python examples/digits_sgd.py [--fast] [--out DIR]``.
 """
 from __future__ import annotations
 
@@ -31,12 +30,12 @@ import softmaxlab as sl
 from softmaxlab.data import Preprocessor, load_dataset, split_dataset
 from softmaxlab.nn import one_hot, softmax
 
-NAME = "seed004_digits_sgd"
+NAME = "digits_sgd"
 LOGREG_LR, MLP_LR, MLP_HIDDEN, MLP_EPOCHS = 0.01, 0.1, 10, 15
 
 
 def uniform_init(low=-0.1, high=0.1):
-    """The lab's U(-0.1, 0.1) start, in softmaxlab's initialiser signature."""
+    """A U(-0.1, 0.1) start, in softmaxlab's initialiser signature."""
     def init(fan_in, fan_out, rng, dtype=np.float32):
         return rng.uniform(low, high, size=(fan_in, fan_out)).astype(dtype)
     return init
@@ -200,7 +199,7 @@ def main(fast: bool = False, out_dir=None, seed: int = 37) -> dict:
     fast : bool
         Train the MLP for 5 epochs instead of 15.
     out_dir : path-like, optional
-        Folder for the plots (default ``examples/out/seed004_digits_sgd``).
+        Folder for the plots (default ``examples/out/digits_sgd``).
     seed : int
         Seed of the one Generator (split, initialisation).
     """

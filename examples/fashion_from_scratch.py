@@ -1,8 +1,8 @@
-"""Seeds 002/003, part one: Fashion-MNIST softmax regression from the engine's parts.
+"""Fashion-MNIST softmax regression from the engine's parts (part one of two).
 
-Read ``../shared/seeds/002_*.txt`` (and the first half of ``003_*.txt``)
-first. Like them, this script builds softmax regression piece by piece and
-writes the training loop out in full; the pieces are softmaxlab's own:
+This script builds softmax regression piece by piece and writes the
+training loop out in full, with the classic 5-epoch recipe (plain SGD,
+lr 0.1, batch 256); the pieces are softmaxlab's own:
 
 - the model ``softmax_regression(784, 10)``: one Linear layer, W of shape
   (784, 10) drawn from N(0, 0.01^2), b = 0;
@@ -15,13 +15,13 @@ writes the training loop out in full; the pieces are softmaxlab's own:
 - a row of test images with their true and predicted label names.
 
 The same model trained through the scikit-learn-style estimator is
-``seed003_fashion_estimator.py``.
+``fashion_estimator.py``.
 
 Data: the Debian package ``dataset-fashion-mnist``
 (``sudo apt-get install dataset-fashion-mnist``) or ``$SOFTMAXLAB_DATA``.
 Without it the script says so and exits with status 3.
 
-Run: ``python examples/seed002_fashion_from_scratch.py [--fast] [--out DIR]``.
+Run: ``python examples/fashion_from_scratch.py [--fast] [--out DIR]``.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ import softmaxlab as sl
 from softmaxlab.data import Preprocessor, iterate_minibatches, load_dataset
 from softmaxlab.nn import softmax
 
-NAME = "seed002_fashion_from_scratch"
+NAME = "fashion_from_scratch"
 __all__ = ["EXIT_NO_DATA", "NAME", "main"]
 BATCH_SIZE, LR, EPOCHS = 256, 0.1, 5
 
@@ -81,7 +81,7 @@ def main(fast: bool = False, out_dir=None, seed: int = 0) -> dict:
     fast : bool
         12 000 training images, 2 epochs (for tests); otherwise all 60 000, 5 epochs.
     out_dir : path-like, optional
-        Folder for the figure (default ``examples/out/seed002_fashion_from_scratch``).
+        Folder for the figure (default ``examples/out/fashion_from_scratch``).
     seed : int
         Seed of the one Generator (initialisation and shuffling).
 

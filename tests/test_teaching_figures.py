@@ -1,4 +1,5 @@
-"""The figures the seed documents report, reproduced with the engine."""
+"""The classic teaching figures (softmax regression by hand on 4-bit numbers,
+the spiral, digits with per-sample SGD), reproduced with the engine."""
 import numpy as np
 import pytest
 from scipy.optimize import linprog
@@ -12,14 +13,14 @@ def _bits(k):
     return s.X.astype(np.float64), np.asarray(s.y)
 
 
-def test_seed000_mod4_hand_set_weights_score_16_of_16():
+def test_by_hand_mod4_hand_set_weights_score_16_of_16():
     X, y = _bits(4)
     W = np.array([[-1, -1, 0, 0], [1, -1, 0, 0], [-1, 1, 0, 0], [1, 1, 0, 0]], dtype=float)
-    model = sl.from_weights([(W.T, np.zeros(4))])  # seed's W is (classes, bits)
+    model = sl.from_weights([(W.T, np.zeros(4))])  # W written as (classes, bits)
     assert int(np.sum(model.predict(X) == y)) == 16
 
 
-def test_seed000_mod3_guess_beats_chance():
+def test_by_hand_mod3_guess_beats_chance():
     X, y = _bits(3)
     W = np.array([[0, 0, 0, 0], [1, -1, 1, -1], [-1, 1, -1, 1]], dtype=float)
     model = sl.from_weights([(W.T, np.array([0.1, 0, 0]))])
@@ -45,9 +46,9 @@ def _linearly_separable(X, y, n_classes):
     return res.status == 0
 
 
-def test_seed000_mod3_full_batch_gd_reaches_14_of_16_the_linear_optimum():
+def test_by_hand_mod3_full_batch_gd_reaches_14_of_16_the_linear_optimum():
     X, y = _bits(3)
-    # Trained to convergence from a random start (lr 0.5, full batch, as the seed).
+    # Trained to convergence from a random start (lr 0.5, full batch).
     rng = np.random.default_rng(0)
     model = sl.softmax_regression(4, 3, init=sl.nn.normal(1.0), rng=rng, dtype=np.float64)
     trainer = sl.Trainer(model, sl.SGD(model.parameters(), lr=0.5), rng=rng, batch_size="full")
@@ -71,11 +72,11 @@ def spiral():
 
 
 @pytest.mark.parametrize("hidden,low,high", [([], 0.0, 0.65), ([100], 0.97, 1.0)])
-def test_seed001_spiral_linear_fails_mlp_succeeds(spiral, hidden, low, high):
+def test_spiral_linear_fails_mlp_succeeds(spiral, hidden, low, high):
     Xtr, ytr, Xte, yte = spiral
     rng = np.random.default_rng(0)
     model = sl.mlp(2, hidden, 3, activation="relu", rng=rng)
-    # The seed's NumPy MLP: lr 1.0, 1000 full-batch epochs.
+    # The classic NumPy MLP's settings: lr 1.0, 1000 full-batch epochs.
     sl.Trainer(model, sl.SGD(model.parameters(), lr=1.0), rng=rng, batch_size="full").fit(
         Xtr, ytr, epochs=1000)
     acc = float(np.mean(model.predict(Xte) == yte))
@@ -83,7 +84,7 @@ def test_seed001_spiral_linear_fails_mlp_succeeds(spiral, hidden, low, high):
 
 
 @pytest.mark.parametrize("kind,threshold", [("softmax", 0.95), ("mlp", 0.97)])
-def test_seed004_digits(digits_split, kind, threshold):
+def test_digits(digits_split, kind, threshold):
     Xtr, Xte, ytr, yte = digits_split
     rng = np.random.default_rng(0)
     if kind == "softmax":
@@ -96,8 +97,8 @@ def test_seed004_digits(digits_split, kind, threshold):
     assert float(np.mean(model.predict(Xte.astype(np.float32)) == yte)) >= threshold
 
 
-def test_seed004_per_sample_sgd_one_epoch(digits_split):
-    # Logistic regression by per-sample SGD, lr 0.01, one epoch (seed 004).
+def test_digits_per_sample_sgd_one_epoch(digits_split):
+    # Logistic regression by per-sample SGD, lr 0.01, one epoch.
     Xtr, Xte, ytr, yte = digits_split
     rng = np.random.default_rng(0)
     model = sl.softmax_regression(64, 10, rng=rng)

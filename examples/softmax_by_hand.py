@@ -1,15 +1,15 @@
-"""Seed 000 with softmaxlab: softmax regression worked by hand on 4-bit numbers.
+"""Softmax regression worked by hand on 4-bit numbers, with softmaxlab.
 
-Read ``../shared/seeds/000_*.txt`` first. This script walks the same path
+This script works through softmax regression on the 16 four-bit numbers
 with softmaxlab's public API and prints every intermediate quantity, so the
-library's explicit maths can be compared with the formulas in the notebook:
+library's explicit maths can be compared with the formulas written out here:
 
 1. the forward pass ``c = Wx + b``, ``d = exp(c)``, ``q = d / sum(d)`` of a
-   2 -> 3 model with the seed's W, b and x;
+   2 -> 3 model with a small fixed W, b and x;
 2. a hand-set model that labels the 16 four-bit numbers by ``i mod 4``
    (16/16), and a hand-made guess for ``i mod 3`` that beats chance;
 3. one gradient step on one example: loss before and after, and the engine's
-   ``grads`` next to the seed's formulas ``grad_b = q - onehot(y)``,
+   ``grads`` next to the formulas ``grad_b = q - onehot(y)``,
    ``grad_W = grad_b x^T``;
 4. vectorised full-batch gradient descent (lr 0.5) on ``i mod 3``, printing
    the accuracy after every step and plotting the loss curve;
@@ -17,13 +17,13 @@ library's explicit maths can be compared with the formulas in the notebook:
    convergence stops at 14/16, and a linear-programming feasibility check
    proves that no (W, b) labels 15 of the 16 numbers correctly.
 
-Layout note: the seed writes ``W @ x`` with W of shape (n_classes, n_inputs).
+Layout note: the formulas write ``W @ x`` with W of shape (n_classes, n_inputs).
 softmaxlab's ``Linear`` stores W as (n_inputs, n_classes) and computes
-``X @ W`` for a whole batch of row vectors, so every seed-layout matrix below
+``X @ W`` for a whole batch of row vectors, so every (out, in) matrix below
 is passed to :func:`softmaxlab.nn.from_weights` transposed, and gradients
 read back from ``layer.grads["W"]`` are transposed again to compare.
 
-Run: ``python examples/seed000_softmax_by_hand.py [--fast] [--out DIR]``.
+Run: ``python examples/softmax_by_hand.py [--fast] [--out DIR]``.
 """
 from __future__ import annotations
 
@@ -39,18 +39,18 @@ from softmaxlab.data import load_dataset
 from softmaxlab.gradcheck import check_model
 from softmaxlab.nn import one_hot, softmax
 
-NAME = "seed000_softmax_by_hand"
+NAME = "softmax_by_hand"
 LR = 0.5
-SEED_STEPS = 50  # the seed trains for 50 full-batch steps
+SHOWN_STEPS = 50  # every step's accuracy is printed for the first 50 full-batch steps
 
 
 def bits_of(i: int) -> np.ndarray:
-    """Bit vector of i (least significant bit first), as in the seed."""
+    """Bit vector of i (least significant bit first), as the data set encodes it."""
     return np.array([(i >> b) & 1 for b in range(4)], dtype=np.float64)
 
 
-def seed_layout_model(W_out_in, b):
-    """A softmax-regression model from a seed-layout W of shape (n_out, n_in)."""
+def out_in_model(W_out_in, b):
+    """A softmax-regression model from a W written as in the formulas, shape (n_out, n_in)."""
     return sl.from_weights([(np.asarray(W_out_in, dtype=np.float64).T, b)], dtype=np.float64)
 
 
@@ -61,13 +61,13 @@ def fmt(v) -> str:
 
 # ---------------------------------------------------------------------------
 def forward_pass() -> dict:
-    print("== 1. Forward pass of a 2 -> 3 model (seed's W, b, x) ==")
-    W = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])  # seed layout (out, in)
+    print("== 1. Forward pass of a 2 -> 3 model (fixed W, b, x) ==")
+    W = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])  # (out, in), as in c = Wx + b
     b = np.array([1.0, 0.0, -1.0])
     x = np.array([2.0, -1.0])
-    model = seed_layout_model(W, b)
+    model = out_in_model(W, b)
     print(f"  softmaxlab stores W as (in, out) = {model.linear_layers[0].params['W'].shape}:"
-          " we pass the seed's W.T")
+          " we pass W.T")
     c = model.forward(x[None, :])[0]          # the logits c = Wx + b
     d = np.exp(c)                             # element-wise exponential
     q = d / d.sum()                           # normalise to probabilities
@@ -89,10 +89,10 @@ def hand_set_models() -> dict:
     # class scores 2 and every other class at most 0.
     W4 = np.array([[1.0 if (k >> j) & 1 else -1.0 for j in range(2)] + [0.0, 0.0]
                    for k in range(4)])
-    m4 = seed_layout_model(W4, np.zeros(4))
+    m4 = out_in_model(W4, np.zeros(4))
     pred4 = m4.predict(mod4.X)
     ok4 = int((pred4 == mod4.y).sum())
-    print("  i mod 4, W (seed layout, out x in):")
+    print("  i mod 4, W (out x in):")
     print("   " + fmt(W4).replace("\n", "\n   "))
     print(f"  predictions {pred4.tolist()}")
     print(f"  truth       {mod4.y.tolist()}")
@@ -107,11 +107,11 @@ def hand_set_models() -> dict:
     alt = np.array([1.0, -1.0, 1.0, -1.0])
     W3 = np.stack([np.zeros(4), alt, -alt])
     b3 = np.array([0.0, -0.5, -0.5])
-    m3 = seed_layout_model(W3, b3)
+    m3 = out_in_model(W3, b3)
     pred3 = m3.predict(mod3.X)
     ok3 = int((pred3 == mod3.y).sum())
     majority = int(np.bincount(mod3.y).max())
-    print("  i mod 3 guess, W (seed layout):")
+    print("  i mod 3 guess, W (out x in):")
     print("   " + fmt(W3).replace("\n", "\n   ") + f"   b = {fmt(b3)}")
     print(f"  predictions {pred3.tolist()}")
     print(f"  truth       {mod3.y.tolist()}")
@@ -124,18 +124,18 @@ def hand_set_models() -> dict:
 
 def one_step(rng) -> dict:
     print("\n== 3. One gradient step on one example (i = 14, y = 14 mod 3 = 2) ==")
-    W0 = rng.standard_normal((3, 4))          # seed layout, N(0, 1) as in the seed
+    W0 = rng.standard_normal((3, 4))          # (out, in), N(0, 1) entries
     b0 = rng.standard_normal(3)
     i = 14
     x, y = bits_of(i), i % 3
-    # -- the seed's formulas, written out in NumPy --------------------------
+    # -- the formulas, written out in NumPy ---------------------------------
     c = W0 @ x + b0
     q = np.exp(c) / np.exp(c).sum()
     loss_hand = -np.log(q[y])
     grad_b_hand = q - np.eye(3)[y]            # dL/db = q - onehot(y)
     grad_W_hand = np.outer(grad_b_hand, x)    # dL/dW = grad_b x^T, shape (out, in)
     # -- the same with the engine --------------------------------------------
-    model = seed_layout_model(W0, b0)
+    model = out_in_model(W0, b0)
     loss_fn = sl.SoftmaxCrossEntropy()
     logits = model.forward(x[None, :], training=True)
     loss_before, dlogits = loss_fn(logits, np.array([y]))
@@ -144,9 +144,9 @@ def one_step(rng) -> dict:
     grad_b, grad_W = layer.grads["b"].copy(), layer.grads["W"].T.copy()
     print(f"  q = {fmt(q)}, loss = -log q[y] = {loss_hand:.3f}; engine loss {loss_before:.3f}")
     print(f"  dL/dlogits from SoftmaxCrossEntropy = {fmt(dlogits[0])}  (= q - onehot(y))")
-    print(f"  grad_b  seed formula q - onehot(y) = {fmt(grad_b_hand)}")
+    print(f"  grad_b  formula q - onehot(y)      = {fmt(grad_b_hand)}")
     print(f"          engine layer.grads['b']   = {fmt(grad_b)}")
-    print("  grad_W  seed formula outer(grad_b, x), (out, in):")
+    print("  grad_W  formula outer(grad_b, x), (out, in):")
     print("   " + fmt(grad_W_hand).replace("\n", "\n   "))
     print("          engine layer.grads['W'].T:")
     print("   " + fmt(grad_W).replace("\n", "\n   "))
@@ -173,7 +173,7 @@ def full_batch(rng, converge_steps: int) -> dict:
     X, y = data.X, data.y
     W0 = rng.standard_normal((3, 4))
     b0 = rng.standard_normal(3)
-    model = seed_layout_model(W0, b0)
+    model = out_in_model(W0, b0)
     loss_fn = sl.SoftmaxCrossEntropy()
     # The batch gradient is the mean of the per-example gradients of section 3:
     # Q - onehot(Y) row by row, averaged, and X^T (Q - onehot(Y)) / 16 for W.
@@ -182,7 +182,7 @@ def full_batch(rng, converge_steps: int) -> dict:
     model.backward(dlogits)
     Q = softmax(X @ W0.T + b0)
     per_b = Q - one_hot(y, 3, dtype=np.float64)              # (16, 3)
-    per_W = per_b[:, :, None] * X[:, None, :]                # (16, 3, 4), seed layout
+    per_W = per_b[:, :, None] * X[:, None, :]                # (16, 3, 4), (out, in)
     layer = model.linear_layers[0]
     diff = max(np.abs(layer.grads["b"] - per_b.mean(0)).max(),
                np.abs(layer.grads["W"].T - per_W.mean(0)).max())
@@ -190,7 +190,7 @@ def full_batch(rng, converge_steps: int) -> dict:
 
     opt = sl.SGD(model.parameters(), lr=LR)
     losses, correct = [loss0], []
-    total = max(SEED_STEPS, converge_steps)
+    total = max(SHOWN_STEPS, converge_steps)
     for step in range(total):
         logits = model.forward(X, training=True)   # (16, 3) logits, all 16 at once
         loss, dlogits = loss_fn(logits, y)          # mean loss, dL/dlogits incl. 1/16
@@ -199,20 +199,20 @@ def full_batch(rng, converge_steps: int) -> dict:
         logits = model.predict_logits(X)
         losses.append(loss_fn.value(logits, y))
         correct.append(int((logits.argmax(1) == y).sum()))
-        if step < SEED_STEPS:
+        if step < SHOWN_STEPS:
             print(f"  step {step:2d}  loss {losses[-1]:.4f}  accuracy {correct[-1] / 16:.4f}"
                   f" ({correct[-1]}/16)")
     pred = model.predict(X)
     wrong = np.flatnonzero(pred != y).tolist()
     first_best = int(np.argmax(np.array(correct) == max(correct))) + 1
-    print(f"  after {SEED_STEPS} steps: {correct[SEED_STEPS - 1]}/16;"
+    print(f"  after {SHOWN_STEPS} steps: {correct[SHOWN_STEPS - 1]}/16;"
           f" after {total} steps: {correct[-1]}/16, loss {losses[-1]:.4f}"
           f" (best seen {max(correct)}/16, first at step {first_best})")
     print(f"  predictions {pred.tolist()}")
     print(f"  truth       {y.tolist()}")
     print(f"  wrong on i = {wrong}")
     return {"losses": np.array(losses), "correct": np.array(correct),
-            "correct_at_50": correct[SEED_STEPS - 1], "final_correct": correct[-1],
+            "correct_at_50": correct[SHOWN_STEPS - 1], "final_correct": correct[-1],
             "final_loss": losses[-1], "final_wrong": wrong, "steps": total,
             "first_step_at_best": first_best}
 
@@ -278,8 +278,8 @@ def plot_training(result: dict, out):
     losses, correct = result["losses"], result["correct"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
     ax = axes[0]
-    ax.plot(np.arange(SEED_STEPS + 1), losses[:SEED_STEPS + 1], marker=".")
-    ax.set(title=f"Loss, first {SEED_STEPS} full-batch steps (lr {LR})", xlabel="step",
+    ax.plot(np.arange(SHOWN_STEPS + 1), losses[:SHOWN_STEPS + 1], marker=".")
+    ax.set(title=f"Loss, first {SHOWN_STEPS} full-batch steps (lr {LR})", xlabel="step",
            ylabel="mean cross-entropy")
     ax = axes[1]
     ax.plot(np.arange(1, len(correct) + 1), correct, drawstyle="steps-post")
@@ -307,7 +307,7 @@ def main(fast: bool = False, out_dir=None, seed: int = 0) -> dict:
     fast : bool
         Fewer steps when training to convergence (everything else is instant).
     out_dir : path-like, optional
-        Folder for the plots (default ``examples/out/seed000_softmax_by_hand``).
+        Folder for the plots (default ``examples/out/softmax_by_hand``).
     seed : int
         Seed of the one Generator that draws the random starts.
     """

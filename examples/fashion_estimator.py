@@ -1,13 +1,13 @@
-"""Seeds 002/003, part two: Fashion-MNIST softmax regression with the estimator.
+"""Fashion-MNIST softmax regression with the estimator (part two of two).
 
-Read ``../shared/seeds/003_*.txt`` first: after writing softmax regression
-by hand it rebuilds it from a framework's ready-made linear layer, loss and
-optimizer. softmaxlab's ready-made version is the scikit-learn-style
-``SoftmaxRegression``: the same Linear layer, fused softmax cross-entropy and
-plain SGD as ``seed002_fashion_from_scratch.py``, behind ``fit`` /
-``partial_fit`` / ``predict``.
+After writing softmax regression by hand (``fashion_from_scratch.py``), the
+same model is rebuilt from ready-made parts. softmaxlab's ready-made version
+is the scikit-learn-style ``SoftmaxRegression``: the same Linear layer, fused
+softmax cross-entropy and plain SGD as ``fashion_from_scratch.py``, behind
+``fit`` / ``partial_fit`` / ``predict``.
 
-Settings as in the seeds: batch 256, lr 0.1, 5 epochs, no momentum, no L2.
+Settings of the classic 5-epoch recipe: batch 256, lr 0.1, 5 epochs, no
+momentum, no L2.
 Each ``partial_fit`` call is one epoch, so the loss, train accuracy and test
 accuracy can be printed after every epoch. The labels given to the estimator
 are the class *names* ("Ankle boot", ...), so ``predict`` returns names.
@@ -16,7 +16,7 @@ Data: the Debian package ``dataset-fashion-mnist``
 (``sudo apt-get install dataset-fashion-mnist``) or ``$SOFTMAXLAB_DATA``.
 Without it the script says so and exits with status 3.
 
-Run: ``python examples/seed003_fashion_estimator.py [--fast] [--out DIR]``.
+Run: ``python examples/fashion_estimator.py [--fast] [--out DIR]``.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from softmaxlab.data import Preprocessor, load_dataset
 
 __all__ = ["EXIT_NO_DATA", "NAME", "main"]
 
-NAME = "seed003_fashion_estimator"
+NAME = "fashion_estimator"
 BATCH_SIZE, LR, EPOCHS = 256, 0.1, 5
 
 
@@ -44,7 +44,7 @@ def main(fast: bool = False, out_dir=None, seed: int = 0) -> dict:
     fast : bool
         12 000 training images, 2 epochs (for tests); otherwise all 60 000, 5 epochs.
     out_dir : path-like, optional
-        Folder for the figure (default ``examples/out/seed003_fashion_estimator``).
+        Folder for the figure (default ``examples/out/fashion_estimator``).
     seed : int
         ``random_state`` of the estimator (initialisation and shuffling).
 
@@ -72,7 +72,8 @@ def main(fast: bool = False, out_dir=None, seed: int = 0) -> dict:
     for epoch in range(1, epochs + 1):
         clf.partial_fit(X_train, y_train, classes=names)
         # loss_ is the epoch's mean training loss; history_.train_acc is the
-        # accuracy counted batch by batch during the epoch, as the seeds do.
+        # accuracy counted batch by batch during the epoch, as the classic
+        # recipe reports it.
         test_acc = clf.score(X_test, y_test)
         history["loss"].append(float(clf.loss_))
         history["train_acc"].append(float(clf.history_.train_acc[-1]))

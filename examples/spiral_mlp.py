@@ -1,21 +1,20 @@
-"""Seed 001 with softmaxlab: why a linear model fails on a spiral and an MLP does not.
+"""Why a linear model fails on a spiral and an MLP does not, with softmaxlab.
 
-Read ``../shared/seeds/001_*.txt`` first. This script repeats its pipeline
-with softmaxlab:
+The whole pipeline of a small classification project, with softmaxlab:
 
 - the 3-class spiral with string labels ``c1``, ``c2``, ``c3``
   (``load_dataset('spiral')``);
 - a stratified 70/15/15 train/validation/test split, label encoding, class
   weights ``1 / count`` and standardisation fitted on the training split;
 - a "linear model" of two Linear layers with no activation between them
-  (trained like the seed: Adam, lr 0.01, 10 full-batch epochs), which is one
+  (Adam, lr 0.01, 10 full-batch epochs), which is one
   linear map in disguise, and an MLP with 100 ReLU units trained by plain
   full-batch gradient descent (lr 1.0, 1000 epochs);
 - per-class precision, recall and F1 as JSON, decision-boundary plots of both
   models, and plots of sigmoid, tanh, ReLU and leaky ReLU with the
   derivatives their ``backward`` uses.
 
-Run: ``python examples/seed001_spiral_mlp.py [--fast] [--out DIR]``.
+Run: ``python examples/spiral_mlp.py [--fast] [--out DIR]``.
 """
 from __future__ import annotations
 
@@ -32,7 +31,7 @@ import softmaxlab as sl
 from softmaxlab.data import Preprocessor, load_dataset, split_dataset
 from softmaxlab.gradcheck import check_model
 
-NAME = "seed001_spiral_mlp"
+NAME = "spiral_mlp"
 HIDDEN = 100
 
 
@@ -126,7 +125,7 @@ def main(fast: bool = False, out_dir=None, seed: int = 1024) -> dict:
     fast : bool
         Train the MLP for 300 epochs instead of 1000.
     out_dir : path-like, optional
-        Folder for plots and JSON (default ``examples/out/seed001_spiral_mlp``).
+        Folder for plots and JSON (default ``examples/out/spiral_mlp``).
     seed : int
         Seed of the one Generator used for data, split and initialisation.
     """
