@@ -19,7 +19,6 @@ from array_api_compat import (
     is_numpy_array,
     is_numpy_namespace,
     is_torch_array,
-    is_torch_namespace,
 )
 
 __all__ = [
