@@ -66,7 +66,7 @@ def check_not_learning(history: History, n_classes: int, lr: float | None = None
     frozen = min(losses) >= log_c - tol and max(losses) - min(losses) <= tol
     if not (at_chance or frozen):
         return False
-    lr_text = f" (lr={lr:g})" if lr is not None else ""
+    lr_text = f" than the current {lr:g}" if lr is not None else ""
     warnings.warn(
         f"The training loss has stayed at {losses[-1]:.3f} (chance level: log({n_classes}) = "
         f"{log_c:.3f}) for the first {NOT_LEARNING_EPOCHS} epochs: the model is not learning. Check that the inputs are scaled (e.g. pixels divided by 255, features "
