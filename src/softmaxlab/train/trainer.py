@@ -1,31 +1,24 @@
 """The training loop: epochs of shuffled minibatches, history, early stopping,
 a divergence guard and callback hooks. It never prints or draws. One epoch's
 pass over its batches is in ``_epoch.py`` (the reference engine) or in the
-private NumPy fast path ``softmaxlab._kernels``; the checkpoint state is in
-``_state.py``."""
+private NumPy fast path ``softmaxlab._kernels``; validating the data and
+evaluating in chunks in ``data.py``; the checkpoint state in ``_state.py``."""
 from __future__ import annotations
 
 import functools
 import math
 import time
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
-from array_api_compat import array_namespace, device, is_numpy_array
+from array_api_compat import array_namespace
 
 from softmaxlab._kernels import FastPath, why_not
-from softmaxlab._validation import (
-    check_batch_size,
-    check_features,
-    check_positive_int,
-    check_sample_weight,
-    is_foreign_array,
-)
-from softmaxlab.backend import BackendError, check_same_device, numpy_dtype
+from softmaxlab._validation import check_batch_size, check_positive_int
 from softmaxlab.nn.outputs import make_loss
 from softmaxlab.train import _epoch, _state
 from softmaxlab.train.callbacks import Callback, EarlyStopping, batch_end_hooks
+from softmaxlab.train.data import TrainingData, evaluate_in_chunks, prepare_data
 from softmaxlab.train.hints import check_not_learning
 from softmaxlab.train.history import COLUMNS, History
 
@@ -33,20 +26,6 @@ __all__ = ["ENGINES", "Trainer", "TrainingData", "TrainingDivergedError"]
 
 #: ``Trainer(engine=...)``: "auto" picks the fast path when it applies.
 ENGINES = ("auto", "reference", "fast")
-
-
-class TrainingData(NamedTuple):
-    """Validated training arrays, from ``Trainer.prepare``: ``X`` (n,
-    n_features) in the model's dtype, namespace and device; ``y`` as the
-    loss's ``check_targets`` returns it; ``sample_weight`` (n,) or None."""
-
-    X: object
-    y: object
-    sample_weight: object
-
-# Rows per chunk when evaluating, so a large validation set never needs one
-# (n, C) and (n, hidden) activation block at once.
-_EVAL_CHUNK = 8192
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -182,38 +161,7 @@ class Trainer:
         -------
         TrainingData
         """
-        self._check_where(X, y, sample_weight, name)
-        dtype = numpy_dtype(self.model.dtype)
-        X = check_features(X, self.model.n_features, dtype=dtype, name=name)
-        y = self.loss.check_targets(y, X.shape[0], self.model.n_outputs,
-                                    name="y" if name == "X" else f"y{name[1:]}")
-        if is_numpy_array(X):
-            # One cast of the whole set, only if the dtype differs: float32 in,
-            # float32 maths; a float64 model gets float64 inputs.
-            X = np.asarray(X, dtype=dtype)
-        sw = check_sample_weight(sample_weight, X.shape[0], dtype)
-        return TrainingData(X, y, sw)
-
-    def _check_where(self, X, y, sample_weight, name):
-        """The data must live in the model's array library, on its device."""
-        W = self.model.linear_layers[0].params["W"]
-        foreign = [a for a in (X, y, sample_weight) if is_foreign_array(a)]
-        if not foreign and is_numpy_array(W):
-            return
-        if foreign and is_numpy_array(W):
-            raise BackendError(
-                f"{name} is a {type(foreign[0]).__module__.split('.')[0]} array but the model's "
-                "parameters are NumPy arrays; move the model first with "
-                "model.to(array_api_compat.array_namespace(X), array_api_compat.device(X)), "
-                "or pass NumPy arrays.")
-        if not is_foreign_array(X):
-            raise BackendError(
-                f"the model's parameters live on {device(W)} ({type(W).__module__.split('.')[0]}) but "
-                f"{name} is not an array of that library; convert it with "
-                f"{type(W).__module__.split('.')[0]}.asarray(..., device=...).")
-        check_same_device(W, X, y if is_foreign_array(y) else None,
-                          sample_weight if is_foreign_array(sample_weight) else None,
-                          names=["the model's parameters", name, "y", "sample_weight"])
+        return prepare_data(self.model, self.loss, X, y, sample_weight, name)
 
     def _prepare(self, X, y, sample_weight):
         if isinstance(X, TrainingData):
@@ -362,18 +310,7 @@ class Trainer:
         return self._evaluate(*self._prepare(X, y, sample_weight))
 
     def _evaluate(self, X, y, sample_weight):
-        n = X.shape[0]
-        loss_sum, w_sum, correct = 0.0, 0.0, 0
-        for s in range(0, n, _EVAL_CHUNK):
-            rows = slice(s, min(s + _EVAL_CHUNK, n))  # no slice past the end (array API)
-            logits = self.model.predict_logits(X[rows, ...])
-            yb = y[rows, ...]
-            swb = None if sample_weight is None else sample_weight[rows]
-            w = yb.shape[0] if swb is None else float(array_namespace(swb).sum(swb))
-            loss_sum += self.loss.value(logits, yb, swb) * w
-            w_sum += w
-            correct += self.loss.count_correct(logits, yb)
-        return loss_sum / max(w_sum, 1e-300), correct / n
+        return evaluate_in_chunks(self.model, self.loss, X, y, sample_weight)
 
     def fit(self, X, y, *, epochs: int, X_val=None, y_val=None, sample_weight=None,
             val_sample_weight=None) -> History:
