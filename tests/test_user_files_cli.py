@@ -201,7 +201,7 @@ TRAIN_REFUSED = [
     ("impute-on-builtin", None, None, ["--data", "digits", "--impute", "mean"], 2,
      ["--impute applies only to data files"]),
     ("latin1", "d.csv", "caf\xe9,b,species\n1,2,setosa\n3,4,virginica\n".encode("latin-1"), [], 1,
-     ["not UTF-8", "save it as a UTF-8"]),
+     ["not UTF-8", "--file-encoding cp1252", "save it as UTF-8"]),
 ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 
@@ -141,7 +142,7 @@ def cmd_evaluate(args) -> int:
 
     m, what = evaluate(args.model, args.data, args.data_dir, args.label_column,
                        header=not args.no_header, delimiter=args.delimiter,
-                       decimal=args.decimal or ".")
+                       decimal=args.decimal or ".", encoding=args.file_encoding)
     if args.json:
         print(json.dumps(m, indent=2))
         return 0
@@ -178,7 +179,8 @@ def cmd_predict(args) -> int:
     from softmaxlab.commands.predict import predict_csv, write_predictions
 
     frame = predict_csv(args.model, args.input, proba=args.proba, header=not args.no_header,
-                        delimiter=args.delimiter, decimal=args.decimal or ".")
+                        delimiter=args.delimiter, decimal=args.decimal or ".",
+                        encoding=args.file_encoding)
     if args.output:
         write_predictions(frame, args.output)
         print(f"wrote {len(frame)} prediction{'' if len(frame) == 1 else 's'} to {args.output}",
@@ -346,6 +348,12 @@ def _handle(args) -> int:
             # Every note about the data is shown, each time (not once per place).
             warnings.simplefilter("always", DataNote)
             return globals()[f"cmd_{args.command}"](args)
+    except BrokenPipeError:
+        # The reader of stdout went away (``softmaxlab predict ... | head``): not
+        # an error of ours. Point stdout at /dev/null so the interpreter's final
+        # flush does not complain, and exit as other tools do when cut short.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (ConfigError, RunExistsError) as exc:  # fixed by choosing other options
         if args.debug:
             raise

@@ -5,7 +5,7 @@ import argparse
 
 from softmaxlab.config import CHOICES, TrainConfig
 
-__all__ = ["D", "Parser", "add_debug", "add_read_options", "batch", "hidden"]
+__all__ = ["D", "Parser", "add_debug", "add_read_options", "batch", "encoding", "hidden"]
 
 D = TrainConfig()
 
@@ -37,6 +37,15 @@ def batch(text: str):
     return value
 
 
+def encoding(text: str) -> str:
+    from softmaxlab.data.sniff import check_encoding
+
+    try:
+        return check_encoding(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_debug(p) -> None:
     p.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
 
@@ -56,6 +65,9 @@ def add_read_options(p, *, label: str | None, training: bool = False) -> None:
       "'|' or another character (default: detected from the first lines)")
     a("--decimal", choices=CHOICES["decimal"], metavar="MARK",
       help="decimal mark of the numbers in a CSV/TSV file: . or , (default .)")
+    a("--file-encoding", type=encoding, metavar="NAME",
+      help="text encoding of a CSV/TSV file, such as cp1252 (Excel on Windows) or latin-1 "
+           "(default: UTF-8, or UTF-16 after its byte-order mark)")
     if training:
         a("--label-separator", metavar="SEP", help="the label column holds a set of labels per "
           "row joined by SEP, such as 'sports|news' with '|' (an empty cell: no labels), and "

@@ -76,6 +76,7 @@ class TrainConfig:
     no_header: bool = False
     delimiter: str | None = None
     decimal: str = "."
+    file_encoding: str | None = None
     categorical: str = "onehot"
     impute: str = "none"
     data_dir: str | None = None
@@ -134,6 +135,13 @@ class TrainConfig:
             if self.delimiter == self.decimal:
                 raise ConfigError(f"--delimiter and --decimal are both {self.decimal!r}; "
                                   "choose different characters")
+        if self.file_encoding is not None:
+            from softmaxlab.data.sniff import check_encoding
+
+            try:
+                self.file_encoding = check_encoding(self.file_encoding)
+            except ValueError as exc:
+                raise ConfigError(f"--file-encoding {exc}") from None
         return self
 
     def _check_label_column(self) -> None:
@@ -202,7 +210,7 @@ class TrainConfig:
         ``momentum`` only to SGD, ``patience`` only with early stopping;
         ``label_column``, ``label_separator``, ``categorical`` only to
         CSV/TSV/Parquet files,
-        ``no_header``, ``delimiter``, ``decimal`` only to CSV/TSV, ``impute``
+        ``no_header``, ``delimiter``, ``decimal``, ``file_encoding`` only to CSV/TSV, ``impute``
         only to data files, ``data_dir`` only to Fashion-MNIST and
         ``test_fraction`` to every dataset but Fashion-MNIST (its own test split).
         """
@@ -224,6 +232,7 @@ class TrainConfig:
             "no_header": (kind == "text", "applies only to CSV and TSV files"),
             "delimiter": (kind == "text", "applies only to CSV and TSV files"),
             "decimal": (kind == "text", "applies only to CSV and TSV files"),
+            "file_encoding": (kind == "text", "applies only to CSV and TSV files"),
             "impute": (kind in ("text", "parquet", "npz"), "applies only to data files (CSV, "
                        "TSV, Parquet, NPZ)"),
             "data_dir": (kind == "fashion-mnist", "applies only to --data fashion-mnist"),

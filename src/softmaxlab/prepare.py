@@ -50,6 +50,7 @@ def load_run_data(cfg: TrainConfig):
     cfg = cfg.normalized()
     return load_dataset(cfg.data, data_dir=cfg.data_dir, label_column=cfg.label_column,
                         header=not cfg.no_header, delimiter=cfg.delimiter, decimal=cfg.decimal,
+                        encoding=cfg.file_encoding,
                         categorical=cfg.categorical, allow_missing=cfg.impute != "none",
                         label_separator=cfg.label_separator,
                         # Cells such as "a|b" without --label-separator are refused, with

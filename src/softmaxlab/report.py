@@ -132,7 +132,7 @@ def _fmt(v, digits=4):
 # The settings table, in three groups; keys a group does not list go to the last.
 _GROUPS = {
     "Data": ("data", "label_column", "label_separator", "no_header", "delimiter", "decimal",
-             "categorical", "impute", "preprocess", "val_fraction", "test_fraction", "data_dir", "seed"),
+             "file_encoding", "categorical", "impute", "preprocess", "val_fraction", "test_fraction", "data_dir", "seed"),
     "Model": ("model", "hidden", "activation", "dropout", "dtype", "class_weight"),
     "Training": ("optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs",
                  "schedule", "early_stopping", "patience", "checkpoint_every"),

@@ -14,7 +14,9 @@ __all__ = ["dumps_toml", "read_toml", "tomllib"]
 
 
 def _toml_key(k: str) -> str:
-    if k and all(c.isalnum() or c in "_-" for c in k):
+    # TOML's bare keys are ASCII letters, digits, "_" and "-" only ("région"
+    # must be quoted, although str.isalnum accepts it).
+    if k and all(c.isascii() and (c.isalnum() or c in "_-") for c in k):
         return k
     return _toml_value(str(k))
 

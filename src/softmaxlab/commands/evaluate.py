@@ -15,7 +15,7 @@ __all__ = ["evaluate", "format_multilabel"]
 
 
 def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header: bool = True,
-             delimiter=None, decimal: str = ".") -> tuple[dict, str]:
+             delimiter=None, decimal: str = ".", encoding=None) -> tuple[dict, str]:
     """Metrics of a saved model; returns (metrics, description of the data used).
 
     Without ``data``, a run folder is evaluated on its own test split
@@ -29,7 +29,8 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
     file_options = [n for n, v, d in (("--label-column", label_column, None),
                                       ("--no-header", header, True),
                                       ("--delimiter", delimiter, None),
-                                      ("--decimal", decimal, "."))
+                                      ("--decimal", decimal, "."),
+                                      ("--file-encoding", encoding, None))
                     if v != d]
     if data is None:
         if file_options:
@@ -58,7 +59,7 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
         X, y_raw, what = s.X_test, np.asarray(ds.classes)[s.y_test], f"test split of {cfg.data}"
     elif data_kind(data) in ("text", "parquet", "npz"):
         rows = read_for_model(pred, data, header=header, delimiter=delimiter, decimal=decimal,
-                              label_column=label_column, need_label=True)
+                              label_column=label_column, need_label=True, encoding=encoding)
         X, y_raw, what = rows.X, rows.y, f"all {plural(len(rows.y), 'row')} of {data}"
         if pred.multilabel:
             return _multilabel(pred, X, y_raw, what)

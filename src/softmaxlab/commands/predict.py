@@ -12,7 +12,7 @@ __all__ = ["predict_csv", "write_predictions"]
 
 
 def predict_csv(model_path, input_csv, proba: bool = False, *, header: bool = True,
-                delimiter=None, decimal: str = "."):
+                delimiter=None, decimal: str = ".", encoding=None):
     """Predictions for the rows of a CSV/TSV (or Parquet, NPZ) file as a pandas
     DataFrame: a ``prediction`` column of original labels, or one probability
     column per class; one row per data row of the file, in order.
@@ -30,7 +30,8 @@ def predict_csv(model_path, input_csv, proba: bool = False, *, header: bool = Tr
     import pandas as pd
 
     pred, _ = resolve_model(model_path)
-    rows = read_for_model(pred, input_csv, header=header, delimiter=delimiter, decimal=decimal)
+    rows = read_for_model(pred, input_csv, header=header, delimiter=delimiter, decimal=decimal,
+                          encoding=encoding)
     what = str(input_csv)
     if proba:
         return pd.DataFrame(pred.predict_proba(rows.X, what).astype(np.float64),

@@ -38,18 +38,19 @@ class ModelRows(NamedTuple):
     label: object
 
 
-def _frame(path: Path, header: bool, delimiter, decimal):
+def _frame(path: Path, header: bool, delimiter, decimal, encoding=None):
     """(frame, column names, line_of, raw) for CSV/TSV, Parquet or NPZ; ``raw``
     (a column's cells as written) only for CSV/TSV, else None."""
     import pandas as pd
 
     suffix = tabular_suffix(path)
     if suffix in TEXT_SUFFIXES:
-        t = read_text_table(path, header=header, delimiter=delimiter, decimal=decimal)
+        t = read_text_table(path, header=header, delimiter=delimiter, decimal=decimal,
+                            encoding=encoding)
         return t.frame, t.names, t.line_of, t.raw
-    if not header or delimiter is not None or decimal != ".":
-        raise ValueError(f"{path}: --no-header, --delimiter and --decimal apply only to CSV and "
-                         "TSV files; leave them unset")
+    if not header or delimiter is not None or decimal != "." or encoding is not None:
+        raise ValueError(f"{path}: --no-header, --delimiter, --decimal and --file-encoding apply only "
+                         "to CSV and TSV files; leave them unset")
     if suffix in (".parquet", ".pq"):
         frame = read_parquet_frame(path)
         frame.columns = [str(c) for c in frame.columns]
@@ -68,12 +69,12 @@ def _frame(path: Path, header: bool, delimiter, decimal):
 
 
 def read_for_model(pred, path, *, header: bool = True, delimiter=None, decimal: str = ".",
-                   label_column=None, need_label: bool = False) -> ModelRows:
+                   label_column=None, need_label: bool = False, encoding=None) -> ModelRows:
     """The rows of ``path`` as ``pred`` (a :class:`~softmaxlab.predictor.Predictor`) needs them.
 
     Parameters
     ----------
-    header, delimiter, decimal
+    header, delimiter, decimal, encoding
         How to read a CSV/TSV file (see ``read_text_table``).
     label_column : str or int, optional
         The label column (``evaluate``); default: the model's label column,
@@ -92,7 +93,7 @@ def read_for_model(pred, path, *, header: bool = True, delimiter=None, decimal: 
         raise ValueError(f"{path}: the model was trained on a file without a header row, so it "
                          "knows its columns only by position; pass --no-header with a file "
                          "whose columns are in the training order")
-    frame, names, line_of, raw = _frame(path, header, delimiter, decimal)
+    frame, names, line_of, raw = _frame(path, header, delimiter, decimal, encoding)
     model_label = pred.info.get("label_column")
     label = None
     if need_label and pred.multilabel:

@@ -22,6 +22,7 @@ from .sniff import (
     DELIMITER_NAMES,
     detect_delimiter,
     encoding_of,
+    not_text,
     excel_separator,
     iter_rows,
     parse_delimiter,
@@ -166,8 +167,9 @@ def _ragged(src: _Source) -> ValueError | None:
     return None
 
 
-def _sniff(path: Path, header: bool, delimiter: str | None) -> tuple[_Source, list]:
-    encoding = encoding_of(path)
+def _sniff(path: Path, header: bool, delimiter: str | None,
+           encoding: str | None) -> tuple[_Source, list]:
+    encoding = encoding_of(path, encoding)
     excel = excel_separator(path, encoding)
     skip = 1 if excel is not None else 0
     delimiter = (parse_delimiter(delimiter) or excel
@@ -195,8 +197,7 @@ def _parse(src: _Source, decimal: str, usecols):
         raise (_ragged(src) or ValueError(f"{src.path}: could not parse as delimited text "
                                           f"({exc}); check quoting")) from None
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{src.path}: not UTF-8 text (byte {exc.start}); save it as a UTF-8 "
-                         "CSV file") from None
+        raise not_text(src.path, src.encoding, exc) from None
 
 
 def _drop_empty_rows(frame, line_of, path):
@@ -219,7 +220,7 @@ def _drop_empty_rows(frame, line_of, path):
 
 
 def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
-                    decimal: str = ".") -> TextTable:
+                    decimal: str = ".", encoding: str | None = None) -> TextTable:
     """Read a CSV/TSV file (``.gz`` allowed) into named columns.
 
     Parameters
@@ -233,6 +234,9 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
         among ``,`` ``;`` tab ``|``.
     decimal : {'.', ','}, default '.'
         The decimal mark of numbers.
+    encoding : str, optional
+        A Python codec name (``cp1252``, ``latin-1``...); default: UTF-8, or
+        UTF-16 after its byte-order mark.
 
     Returns
     -------
@@ -247,7 +251,7 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
         raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()})")
     if not path.is_file():
         raise ValueError(f"{path}: is a directory, not a data file; give the path to a file")
-    src, sample = _sniff(path, header, delimiter)
+    src, sample = _sniff(path, header, delimiter, encoding)
     if not sample:
         raise ValueError(f"{path}: the file is empty; expected a header line naming the columns "
                          "followed by one line per sample")

@@ -187,6 +187,7 @@ def load_dataset(
     allow_missing: bool = False,
     label_separator: str | None = None,
     refuse_label_sets: bool = False,
+    encoding: str | None = None,
     **kwargs,
 ) -> Dataset:
     """Load a built-in dataset by name, or the user's file by path.
@@ -205,7 +206,7 @@ def load_dataset(
         or ``"a,b,c"``) are 0/1 indicator columns of a multilabel dataset.
     seed : int or numpy.random.Generator, default 0
         Seed of the generated datasets (spiral).
-    header, delimiter, decimal, categorical, allow_missing, label_separator, refuse_label_sets
+    header, delimiter, decimal, categorical, allow_missing, label_separator, refuse_label_sets, encoding
         How to read a user's file; see :func:`~softmaxlab.data.load_csv`.
     **kwargs
         Options of the generated datasets: ``n_per_class``, ``n_classes``,
@@ -239,7 +240,8 @@ def load_dataset(
             raise TypeError(f"{raw}: options {sorted(kwargs)} apply only to generated datasets")
         table = load_table(raw, label_column, header=header, delimiter=delimiter,
                            decimal=decimal, categorical=categorical, allow_missing=allow_missing,
-                           label_separator=label_separator, refuse_label_sets=refuse_label_sets)
+                           label_separator=label_separator, refuse_label_sets=refuse_label_sets,
+                           encoding=encoding)
         meta = {"source": str(Path(raw).resolve()), "label_column": table.label_column,
                 "file": table.info}
         if table.labels is not None:
@@ -255,7 +257,8 @@ def load_dataset(
                                ("delimiter", delimiter, None), ("decimal", decimal, "."),
                                ("categorical", categorical, "onehot"),
                                ("allow_missing", allow_missing, False),
-                               ("label_separator", label_separator, None)) if v != d]
+                               ("label_separator", label_separator, None),
+                               ("encoding", encoding, None)) if v != d]
     if given:
         raise ValueError(
             f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} only to data files "

@@ -3,13 +3,15 @@ byte-order mark), its delimiter, and its first rows as Python's csv module
 splits them (for the header checks and for line numbers in messages)."""
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 from pathlib import Path
 
-__all__ = ["DELIMITER_NAMES", "detect_delimiter", "encoding_of", "excel_separator", "iter_rows",
-           "parse_delimiter", "sample_rows", "show_delimiter"]
+__all__ = ["DELIMITER_NAMES", "check_encoding", "detect_delimiter", "encoding_of",
+           "excel_separator", "iter_rows", "not_text", "parse_delimiter", "sample_rows",
+           "show_delimiter"]
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _ALIASES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|", "space": " "}
@@ -31,12 +33,42 @@ def show_delimiter(delimiter: str) -> str:
     return f"{DELIMITER_NAMES.get(delimiter, 'the character')} {delimiter!r}"
 
 
-def encoding_of(path: Path) -> str:
+def encoding_of(path: Path, encoding: str | None = None) -> str:
+    """The text encoding to read ``path`` with: ``encoding`` when the user
+    named one, else UTF-16 after its byte-order mark, else UTF-8 (with or
+    without a byte-order mark). Never guessed from the bytes otherwise: a
+    file that is not UTF-8 is refused (``not_text``) until its encoding is named."""
+    if encoding is not None:
+        return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     with _open_binary(path) as f:
         start = f.read(4)
     if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"
     return "utf-8-sig"  # also reads plain UTF-8; drops a byte-order mark
+
+
+def check_encoding(encoding) -> str:
+    """``encoding`` if Python can decode text with it, else a ValueError
+    that gives some valid names."""
+    try:
+        info = codecs.lookup(encoding) if isinstance(encoding, str) else None
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise ValueError(f"{encoding!r} is not a text encoding Python knows; give a name such "
+                         "as utf-8, cp1252 (Excel on Windows), latin-1 or utf-16")
+    return encoding
+
+
+def not_text(path: Path, encoding: str, exc: UnicodeDecodeError) -> ValueError:
+    """The error for bytes that do not decode, naming ``--file-encoding``."""
+    bad = exc.object[exc.start:exc.start + 1].hex().upper()
+    if encoding in ("utf-8-sig", "utf-16"):
+        return ValueError(f"{path}: not UTF-8 text (a byte 0x{bad} that UTF-8 does not allow); "
+                          "name the file's encoding, for example --file-encoding cp1252 (Excel "
+                          "on Windows) or --file-encoding latin-1, or save it as UTF-8")
+    return ValueError(f"{path}: not {encoding} text (a byte 0x{bad} that {encoding} does not "
+                      "allow); check --file-encoding")
 
 
 def _open_binary(path: Path):
@@ -81,8 +113,7 @@ def sample_rows(path: Path, encoding: str, delimiter: str, skip: int = 0) -> lis
     try:
         return [row for _, row in iter_rows(path, encoding, delimiter, _SAMPLE_ROWS, skip)]
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}); save it as a UTF-8 CSV "
-                         "file") from None
+        raise not_text(path, encoding, exc) from None
     except csv.Error as exc:
         raise ValueError(f"{path}: could not parse as delimited text ({exc}); check quoting") \
             from None

@@ -119,7 +119,7 @@ def _has_missing(v) -> bool:
 def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
              delimiter: str | None = None, decimal: str = ".", categorical: str = "onehot",
              allow_missing: bool = False, label_separator: str | None = None,
-             refuse_label_sets: bool = False) -> Table:
+             refuse_label_sets: bool = False, encoding: str | None = None) -> Table:
     """Read a delimited text file (CSV, TSV; ``.gz`` allowed) into features and labels.
 
     Parameters
@@ -150,6 +150,9 @@ def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
     refuse_label_sets : bool, default False
         With no separator, refuse text labels that look like label sets
         (``a|b``, ``a;b``, ``a,b``), naming ``--label-separator``.
+    encoding : str, optional
+        The file's text encoding (a Python codec name such as ``cp1252``);
+        default UTF-8, or UTF-16 after its byte-order mark.
 
     Returns
     -------
@@ -169,8 +172,11 @@ def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
     """
     path = Path(path)
     require_file(path)
-    t = read_text_table(path, header=header, delimiter=delimiter, decimal=decimal)
+    t = read_text_table(path, header=header, delimiter=delimiter, decimal=decimal,
+                        encoding=encoding)
     info = {"format": "csv", "header": header, "delimiter": t.delimiter}
+    if encoding is not None:
+        info["encoding"] = encoding
     return _build(t.frame, t.names, path, t.line_of, label_column, header,
                   categorical=categorical, allow_missing=allow_missing, decimal=decimal,
                   info=info, label_separator=label_separator,
@@ -247,7 +253,7 @@ def tabular_suffix(path: str | os.PathLike) -> str | None:
 def load_table(path: str | os.PathLike, label_column=None, *, header: bool = True,
                delimiter: str | None = None, decimal: str = ".", categorical: str = "onehot",
                allow_missing: bool = False, label_separator: str | None = None,
-               refuse_label_sets: bool = False) -> Table:
+               refuse_label_sets: bool = False, encoding: str | None = None) -> Table:
     """Read a CSV/TSV, NPZ or Parquet file, chosen by its extension.
 
     Parameters
@@ -258,7 +264,7 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
     label_column : str or int or list, optional
         Label column(s) for CSV/TSV/Parquet (default: the last column). For
         NPZ the labels are always the array ``y``.
-    header, delimiter, decimal
+    header, delimiter, decimal, encoding
         For CSV/TSV only (see :func:`load_csv`); refused for other formats.
     categorical, allow_missing
         See :func:`load_csv` (NPZ has no categorical columns).
@@ -277,9 +283,11 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
     if suffix in TEXT_SUFFIXES:
         return load_csv(path, label_column, header=header, delimiter=delimiter, decimal=decimal,
                         categorical=categorical, allow_missing=allow_missing,
-                        label_separator=label_separator, refuse_label_sets=refuse_label_sets)
+                        label_separator=label_separator, refuse_label_sets=refuse_label_sets,
+                        encoding=encoding)
     text_only = [n for n, v, d in (("header", header, True), ("delimiter", delimiter, None),
-                                   ("decimal", decimal, ".")) if v != d]
+                                   ("decimal", decimal, "."), ("encoding", encoding, None))
+                 if v != d]
     if suffix is not None and text_only:
         raise ValueError(f"{path}: {', '.join(text_only)} appl{'ies' if len(text_only) == 1 else 'y'}"
                          " only to CSV/TSV files; leave it unset")
