@@ -1,6 +1,6 @@
 """Layers as forward/backward pairs: the reference maths.
 
-Contract (DESIGN.md): a layer has ``params`` and ``grads`` (dicts of arrays
+Contract (docs/ENGINE_API.md): a layer has ``params`` and ``grads`` (dicts of arrays
 with the same keys), ``forward(X, training)`` that overwrites one cache with
 exactly what ``backward`` needs, ``backward(dout)`` that fills ``grads`` and
 returns ``dX``, and a cache-free ``apply(X)`` used for prediction. No method
