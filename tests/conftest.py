@@ -36,3 +36,12 @@ def digits_split():
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.15, stratify=y, random_state=0)
     sc = StandardScaler().fit(Xtr)
     return sc.transform(Xtr), sc.transform(Xte), ytr, yte
+
+
+@pytest.fixture
+def no_report(monkeypatch):
+    """CLI runs without drawing the HTML report (seconds per run), for the
+    modules that test what the CLI reads, writes and says, not the report."""
+    import softmaxlab.report
+
+    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)

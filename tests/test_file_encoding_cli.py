@@ -13,12 +13,8 @@ from softmaxlab.cli import main
 N = 60
 
 
-@pytest.fixture(autouse=True)
-def _no_report(monkeypatch):
-    """The report is tested elsewhere; here it would only cost time."""
-    import softmaxlab.report
-
-    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)
+# The HTML report has tests of its own; here it would only cost time.
+pytestmark = pytest.mark.usefixtures("no_report")
 
 
 def table(n=N, seed=0) -> str:

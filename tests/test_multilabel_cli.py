@@ -19,12 +19,8 @@ LABELS = ["a", "b", "c"]
 N = 90
 
 
-@pytest.fixture(autouse=True)
-def _no_report(monkeypatch):
-    """The report has its own test below; elsewhere it would only cost time."""
-    import softmaxlab.report
-
-    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)
+# The HTML report has tests of its own; here it would only cost time.
+pytestmark = pytest.mark.usefixtures("no_report")
 
 
 def data(n=N, seed=0):

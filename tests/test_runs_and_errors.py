@@ -12,11 +12,8 @@ import softmaxlab.rundir
 from softmaxlab.cli import main
 
 
-@pytest.fixture(autouse=True)
-def _no_report(monkeypatch):
-    import softmaxlab.report
-
-    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)
+# The HTML report has tests of its own; here it would only cost time.
+pytestmark = pytest.mark.usefixtures("no_report")
 
 
 def _run(capsys, argv):
