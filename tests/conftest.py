@@ -42,6 +42,6 @@ def digits_split():
 def no_report(monkeypatch):
     """CLI runs without drawing the HTML report (seconds per run), for the
     modules that test what the CLI reads, writes and says, not the report."""
-    import softmaxlab.report
+    import softmaxlab.runs.report
 
-    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)
+    monkeypatch.setattr(softmaxlab.runs.report, "build_report", lambda run_dir: run_dir)

@@ -10,7 +10,7 @@ import pytest
 
 from softmaxlab.cli import main
 from softmaxlab.io import load_model
-from softmaxlab.rundir import LOCK
+from softmaxlab.runs.folder import LOCK
 
 FAST = ["--epochs", "3", "--quiet"]
 
@@ -272,8 +272,8 @@ def test_python_dash_m_entry_point(tmp_path):
 def test_progress_bar_mode_shows_live_loss_and_accuracy(tmp_path):
     import io
 
-    from softmaxlab.config import TrainConfig
-    from softmaxlab.runner import run_training
+    from softmaxlab.cli.config import TrainConfig
+    from softmaxlab.cli.runner import run_training
 
     buf = io.StringIO()
     run_training(TrainConfig(epochs=2), run_dir=tmp_path / "bar", progress_mode="bar",

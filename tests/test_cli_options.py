@@ -9,7 +9,7 @@ import re
 import pytest
 
 from softmaxlab.cli import build_parser, main
-from softmaxlab.config import TrainConfig, load_config, read_toml
+from softmaxlab.cli.config import TrainConfig, load_config, read_toml
 from softmaxlab.io import load_model
 
 
@@ -95,7 +95,7 @@ def test_report_settings_show_only_what_applies(tmp_path, capsys, monkeypatch):
 def test_an_old_config_with_every_setting_still_runs_and_notes_what_it_ignores(tmp_path,
                                                                                capsys):
     old = TrainConfig(epochs=1, optimizer="adam", lr=0.01, hidden=[64]).to_dict()
-    from softmaxlab.config import dumps_toml
+    from softmaxlab.cli.config import dumps_toml
 
     path = tmp_path / "old.toml"
     path.write_text(dumps_toml(old))

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from softmaxlab.config import ConfigError, TrainConfig, dumps_toml, load_config
+from softmaxlab.cli.config import ConfigError, TrainConfig, dumps_toml, load_config
 
 
 def test_defaults_are_valid():

@@ -13,9 +13,9 @@ import pytest
 
 import softmaxlab
 from softmaxlab.cli import main
-from softmaxlab.config import read_toml
+from softmaxlab.cli.config import read_toml
 from softmaxlab.data import ColumnEncoder, DataNote, Preprocessor
-from softmaxlab.predictor import load_predictor
+from softmaxlab.runs.predictor import load_predictor
 
 
 def _frame():

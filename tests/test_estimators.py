@@ -252,7 +252,7 @@ def test_integer_labels_survive_save(tmp_path):
 
 
 def test_load_reads_a_cli_model_as_a_pipeline(tmp_path):
-    predictor = pytest.importorskip("softmaxlab.predictor")
+    predictor = pytest.importorskip("softmaxlab.runs.predictor")
     from softmaxlab.data import Preprocessor
     X = np.random.default_rng(0).normal(size=(50, 4)) * 10 + 3
     pre = Preprocessor("standard").fit(X)

@@ -14,10 +14,10 @@ pytest.importorskip("skl2onnx", reason="needs the onnx extra")
 
 import softmaxlab as sl  # noqa: E402
 from softmaxlab.cli import main  # noqa: E402
-from softmaxlab.config import TrainConfig  # noqa: E402
+from softmaxlab.cli.config import TrainConfig  # noqa: E402
 from softmaxlab.export import to_onnx  # noqa: E402
-from softmaxlab.predictor import load_predictor  # noqa: E402
-from softmaxlab.runner import run_training  # noqa: E402
+from softmaxlab.runs.predictor import load_predictor  # noqa: E402
+from softmaxlab.cli.runner import run_training  # noqa: E402
 
 ATOL = 1e-6
 
@@ -140,7 +140,7 @@ def test_load_of_a_leaky_run_exports_its_leaky_network(leaky_run, flowers):
 def test_cli_binary_run_matches_softmaxlab_predict(tmp_path, capsys):
     import pandas as pd
 
-    from softmaxlab.commands.predict import predict_csv
+    from softmaxlab.cli.commands.predict import predict_csv
 
     rng = np.random.default_rng(3)
     X = rng.standard_normal((160, 3))
@@ -167,7 +167,7 @@ def test_cli_binary_run_matches_softmaxlab_predict(tmp_path, capsys):
 def test_cli_multilabel_run_matches_softmaxlab_predict(tmp_path, capsys):
     """Several 0/1 label columns: the graph gives the label matrix and each
     label's probability, as ``softmaxlab predict`` does."""
-    from softmaxlab.commands.predict import predict_csv
+    from softmaxlab.cli.commands.predict import predict_csv
 
     rng = np.random.default_rng(4)
     X = rng.standard_normal((200, 3))

@@ -17,10 +17,10 @@ pd = pytest.importorskip("pandas")
 
 import softmaxlab as sl  # noqa: E402
 from softmaxlab.cli import main  # noqa: E402
-from softmaxlab.commands.predict import predict_csv  # noqa: E402
-from softmaxlab.config import TrainConfig  # noqa: E402
+from softmaxlab.cli.commands.predict import predict_csv  # noqa: E402
+from softmaxlab.cli.config import TrainConfig  # noqa: E402
 from softmaxlab.export import ExportError, OpsetError, to_onnx  # noqa: E402
-from softmaxlab.runner import run_training  # noqa: E402
+from softmaxlab.cli.runner import run_training  # noqa: E402
 
 ATOL = 1e-6
 COLOURS, SIZES = ["red", "green", "blue"], ["S", "M", "L"]

@@ -70,9 +70,9 @@ def test_sigmoid_outputs_use_their_own_chance_level(losses, accs, n_labels, chan
 
 
 def test_a_multilabel_run_that_explodes_exits_1_with_one_line(tmp_path, capsys, monkeypatch):
-    import softmaxlab.report
+    import softmaxlab.runs.report
 
-    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)
+    monkeypatch.setattr(softmaxlab.runs.report, "build_report", lambda run_dir: run_dir)
     rng = np.random.default_rng(0)
     X = rng.normal(50, 30, size=(120, 4))
     path = tmp_path / "tags.csv"
@@ -130,9 +130,9 @@ def test_readme_divergence_example_exits_1_with_one_line(tmp_path, capsys):
 
 
 def test_scaling_is_suggested_only_when_it_would_help(tmp_path, capsys, monkeypatch):
-    import softmaxlab.report
+    import softmaxlab.runs.report
 
-    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)
+    monkeypatch.setattr(softmaxlab.runs.report, "build_report", lambda run_dir: run_dir)
     code = main(["train", "--data", "spiral", "--model", "mlp", "--lr", "1e6", "--epochs", "3",
                  "--out", str(tmp_path / "div"), "--quiet"])
     err = capsys.readouterr().err
@@ -158,9 +158,9 @@ LEGIT = [
 
 @pytest.mark.parametrize("args", [c[1] for c in LEGIT], ids=[c[0] for c in LEGIT])
 def test_legitimate_runs_never_trip_the_guard(tmp_path, capsys, monkeypatch, args):
-    import softmaxlab.report
+    import softmaxlab.runs.report
 
-    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)
+    monkeypatch.setattr(softmaxlab.runs.report, "build_report", lambda run_dir: run_dir)
     code = main(["train", *args, "--out", str(tmp_path / "run"), "--quiet"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
@@ -171,9 +171,9 @@ def test_legitimate_runs_never_trip_the_guard(tmp_path, capsys, monkeypatch, arg
 def test_legitimate_csv_runs_never_trip_the_guard(tmp_path, capsys, monkeypatch, dataset):
     from sklearn import datasets
 
-    import softmaxlab.report
+    import softmaxlab.runs.report
 
-    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)
+    monkeypatch.setattr(softmaxlab.runs.report, "build_report", lambda run_dir: run_dir)
     frame = getattr(datasets, f"load_{dataset}")(as_frame=True).frame
     frame.to_csv(tmp_path / f"{dataset}.csv", index=False)
     for extra in ([], ["--model", "mlp", "--epochs", "30", "--batch-size", "16"]):
@@ -189,9 +189,9 @@ def test_synthetic_images_like_fashion_settings_never_trip_the_guard(tmp_path, c
                                                                     monkeypatch):
     """Fashion-MNIST's README settings (uint8 pixels, batch 256, lr 0.1) on a
     small generated stand-in: the real files are checked in test_cli_fashion.py."""
-    import softmaxlab.report
+    import softmaxlab.runs.report
 
-    monkeypatch.setattr(softmaxlab.report, "build_report", lambda run_dir: run_dir)
+    monkeypatch.setattr(softmaxlab.runs.report, "build_report", lambda run_dir: run_dir)
     rng = np.random.default_rng(0)
     y = np.arange(1000) % 10
     proto = rng.integers(0, 256, size=(10, 784))

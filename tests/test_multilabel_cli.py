@@ -138,7 +138,7 @@ def test_label_separator_none_reads_a_pipe_as_part_of_a_class_name(tmp_path, cap
     # A single-label model file records no label layout, as every file written
     # before multilabel existed: it loads and predicts one class per row.
     from softmaxlab.io import load_model
-    from softmaxlab.predictor import load_predictor
+    from softmaxlab.runs.predictor import load_predictor
 
     assert "labels" not in load_model(tmp_path / "run" / "model.npz").meta
     pred = load_predictor(tmp_path / "run" / "model.npz")
@@ -296,20 +296,20 @@ X1, Y1 = data(12, seed=7)
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """Two runs on the same data: 0/1 columns, and one column of label sets."""
-    import softmaxlab.report
+    import softmaxlab.runs.report
 
     d = tmp_path_factory.mktemp("multilabel")
     (d / "cols.csv").write_text(COLUMNS_CSV)
     (d / "sets.csv").write_text(SETS_CSV)
-    keep = softmaxlab.report.build_report
-    softmaxlab.report.build_report = lambda run_dir: run_dir
+    keep = softmaxlab.runs.report.build_report
+    softmaxlab.runs.report.build_report = lambda run_dir: run_dir
     try:
         for name, extra in (("cols", ["--label-column", "a,b,c"]),
                             ("sets", ["--label-column", "tags", "--label-separator", "|"])):
             assert main(["train", "--data", str(d / f"{name}.csv"), *EPOCHS, "--quiet",
                          "--out", str(d / name), *extra]) == 0
     finally:
-        softmaxlab.report.build_report = keep
+        softmaxlab.runs.report.build_report = keep
     return d
 
 
@@ -417,7 +417,7 @@ def test_evaluate_files(trained, tmp_path, capsys, run_name, content, args, stat
 
 def test_predict_ignores_the_label_columns_and_records_the_layout(trained, tmp_path, capsys):
     from softmaxlab.io import load_model
-    from softmaxlab.config import read_toml
+    from softmaxlab.cli.config import read_toml
 
     new = tmp_path / "new.csv"
     new.write_text(NEW_COLS)

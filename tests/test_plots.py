@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from softmaxlab import plots
+from softmaxlab.runs import plots
 from softmaxlab.train import History
 
 

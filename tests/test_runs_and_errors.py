@@ -8,7 +8,7 @@ import json
 import pytest
 
 import softmaxlab.io
-import softmaxlab.rundir
+import softmaxlab.runs.folder
 from softmaxlab.cli import main
 
 
@@ -82,7 +82,7 @@ def _failing_write(monkeypatch, name, err=errno.ENOSPC):
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(softmaxlab.io, "atomic_write", write)
-    monkeypatch.setattr(softmaxlab.rundir, "atomic_write", write)
+    monkeypatch.setattr(softmaxlab.runs.folder, "atomic_write", write)
 
 
 @pytest.mark.parametrize("name, err, words, complete, missing", [

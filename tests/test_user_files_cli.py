@@ -225,17 +225,17 @@ def trained(tmp_path_factory):
     d = tmp_path_factory.mktemp("trained")
     write(d / "train.csv", COMMA)
     write(d / "cat.csv", text(rows(color=True, missing=3), header=COLUMNS + ["color", "species"]))
-    import softmaxlab.report
+    import softmaxlab.runs.report
 
-    keep = softmaxlab.report.build_report
-    softmaxlab.report.build_report = lambda run_dir: run_dir
+    keep = softmaxlab.runs.report.build_report
+    softmaxlab.runs.report.build_report = lambda run_dir: run_dir
     try:
         for name, extra in (("plain", []), ("cat", ["--impute", "mean"])):
             data = d / ("train.csv" if name == "plain" else "cat.csv")
             assert main(["train", "--data", str(data), "--epochs", "30", "--batch-size", "8",
                          "--out", str(d / name), "--quiet", *extra]) == 0
     finally:
-        softmaxlab.report.build_report = keep
+        softmaxlab.runs.report.build_report = keep
     return d
 
 

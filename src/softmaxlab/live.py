@@ -4,7 +4,7 @@ epoch. A softmaxlab ``Callback``: give it to ``Trainer(callbacks=[...])`` or
 to an estimator's ``set_callbacks``. IPython is optional: without it (or
 outside a notebook kernel) the callback writes lines.
 
-The figure is ``softmaxlab.plots.learning_curves`` of the run's ``History``,
+The figure is ``softmaxlab.runs.plots.learning_curves`` of the run's ``History``,
 drawn by the callback between epochs; the training loop itself never draws.
 """
 from __future__ import annotations
@@ -100,7 +100,7 @@ class LivePlot(Callback):
         if not self._notebook():
             print(format_row(row), file=self.stream or sys.stdout, flush=True)
             return
-        from softmaxlab.plots import learning_curves, to_png
+        from softmaxlab.runs.plots import learning_curves, to_png
 
         fig = learning_curves(history)
         png = to_png(fig, dpi=self.dpi)

@@ -27,7 +27,7 @@ def from_cli_model(loaded, path) -> Pipeline:
     ``Preprocessor.transform`` (``step.func.__self__`` is that object), so a
     raw row is encoded and scaled exactly as ``softmaxlab predict`` does it.
     """
-    from softmaxlab.predictor import read_preprocessing
+    from softmaxlab.runs.predictor import read_preprocessing
 
     meta, model = loaded.meta, loaded.model
     try:

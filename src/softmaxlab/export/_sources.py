@@ -69,7 +69,7 @@ def _encoding(encoder, n_features, names) -> tuple[list[GraphInput], list, dict]
 
 def _from_file(path: Path) -> Plan:
     from softmaxlab.io import load_model
-    from softmaxlab.rundir import MODEL
+    from softmaxlab.runs.folder import MODEL
 
     if path.is_dir():
         if not (path / MODEL).is_file():
@@ -82,7 +82,7 @@ def _from_file(path: Path) -> Plan:
     kind = loaded.meta.get("kind")
     spec = spec_from_sequential(loaded.model)
     if kind == "softmaxlab.cli-model":
-        from softmaxlab.predictor import load_predictor
+        from softmaxlab.runs.predictor import load_predictor
 
         pred = load_predictor(path)
         classes = np.asarray(pred.classes)

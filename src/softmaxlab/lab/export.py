@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from softmaxlab import __version__
-from softmaxlab.config import dumps_toml
+from softmaxlab.cli.config import dumps_toml
 from softmaxlab.io import save_bundle
 from softmaxlab.metrics import classification_metrics
-from softmaxlab.predictor import Predictor
-from softmaxlab.rundir import (
+from softmaxlab.runs.predictor import Predictor
+from softmaxlab.runs.folder import (
     CONFIG,
     HISTORY,
     METRICS,
@@ -74,7 +74,7 @@ def save_run_folder(session, root="runs") -> Path:
     ValueError
         Before the first epoch (there is no history to report yet).
     """
-    from softmaxlab.report import build_report
+    from softmaxlab.runs.report import build_report
 
     with session.lock:
         trainer, sp = session.trainer, session.splits

@@ -9,7 +9,7 @@ import sys
 import threading
 import webbrowser
 
-from softmaxlab.config import ConfigError
+from softmaxlab.cli.config import ConfigError
 
 __all__ = ["DEFAULT_PORT", "bind", "exposure_warning", "serve", "url_for"]
 

@@ -1,7 +1,7 @@
 """A trainer's checkpoint state: everything needed to resume training
 bit-identically (weights, optimizer buffers, schedule, the Generator's state,
 history, counters, early stopping), as JSON-able scalars plus named arrays
-that ``rundir.py`` writes to one ``.npz``."""
+that ``runs/folder.py`` writes to one ``.npz``."""
 from __future__ import annotations
 
 from softmaxlab.backend import to_numpy

@@ -5,9 +5,9 @@ import json
 import os
 from pathlib import Path
 
-from softmaxlab.config import read_toml
-from softmaxlab.progress import format_seconds
-from softmaxlab.rundir import CHECKPOINT, CONFIG, HISTORY, LOCK, METRICS
+from softmaxlab.cli.config import read_toml
+from softmaxlab.cli.progress import format_seconds
+from softmaxlab.runs.folder import CHECKPOINT, CONFIG, HISTORY, LOCK, METRICS
 
 __all__ = ["COLUMNS", "format_runs", "list_runs"]
 

@@ -11,13 +11,13 @@ import numpy as np
 from softmaxlab import __version__
 from softmaxlab.backend import from_numpy, resolve_backend, to_numpy
 from softmaxlab.class_weight import balanced_class_weight, label_class_weight
-from softmaxlab.config import TrainConfig
+from softmaxlab.cli.config import TrainConfig
 from softmaxlab.data import ColumnEncoder, Preprocessor, load_dataset, split_dataset
 from softmaxlab.data.names import plural
 from softmaxlab.metrics import classification_metrics, multilabel_metrics
 from softmaxlab.nn import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, mlp, softmax_regression
 from softmaxlab.optim import make_optimizer, make_schedule
-from softmaxlab.predictor import Predictor
+from softmaxlab.runs.predictor import Predictor
 from softmaxlab.train import Trainer
 from softmaxlab.train.guards import ExplosionGuard
 

@@ -70,7 +70,7 @@ def _frame(path: Path, header: bool, delimiter, decimal, encoding=None):
 
 def read_for_model(pred, path, *, header: bool = True, delimiter=None, decimal: str = ".",
                    label_column=None, need_label: bool = False, encoding=None) -> ModelRows:
-    """The rows of ``path`` as ``pred`` (a :class:`~softmaxlab.predictor.Predictor`) needs them.
+    """The rows of ``path`` as ``pred`` (a :class:`~softmaxlab.runs.predictor.Predictor`) needs them.
 
     Parameters
     ----------

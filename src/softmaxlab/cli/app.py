@@ -1,7 +1,7 @@
 """The ``softmaxlab`` command: train, evaluate, predict, report, runs, gradcheck, datasets,
 export, lab.
 
-Parsing and printing only; the work is in runner.py, commands/ and report.py.
+Parsing and printing only; the work is in runner.py, commands/ and softmaxlab.runs.report.
 Each subcommand is a pair: ``_add_<name>(sub)`` declares its options (every
 one with a help line) and ``cmd_<name>(args)`` runs it and returns the exit
 status. User errors print one line on stderr and exit with 2 (bad usage or
@@ -16,8 +16,8 @@ import sys
 import warnings
 
 from softmaxlab import __version__
-from softmaxlab.cli_args import D, Parser, add_debug, add_read_options, batch, hidden
-from softmaxlab.config import CHOICES, ConfigError
+from softmaxlab.cli.args import D, Parser, add_debug, add_read_options, batch, hidden
+from softmaxlab.cli.config import CHOICES, ConfigError
 
 
 def _add_train(sub):
@@ -91,13 +91,13 @@ def _add_export(sub):
 
 
 def cmd_train(args) -> int:
-    from softmaxlab.commands.train import (
+    from softmaxlab.cli.commands.train import (
         check_data_name,
         config_from_args,
         given_settings,
         summary_line,
     )
-    from softmaxlab.runner import run_training
+    from softmaxlab.cli.runner import run_training
 
     mode = "quiet" if args.quiet else None
     if args.resume:
@@ -138,7 +138,7 @@ def _add_evaluate(sub):
 
 
 def cmd_evaluate(args) -> int:
-    from softmaxlab.commands import evaluate
+    from softmaxlab.cli.commands import evaluate
 
     m, what = evaluate(args.model, args.data, args.data_dir, args.label_column,
                        header=not args.no_header, delimiter=args.delimiter,
@@ -147,7 +147,7 @@ def cmd_evaluate(args) -> int:
         print(json.dumps(m, indent=2))
         return 0
     if m.get("task") == "multilabel":
-        from softmaxlab.commands.evaluate import format_multilabel
+        from softmaxlab.cli.commands.evaluate import format_multilabel
 
         print(format_multilabel(m, what))
         return 0
@@ -176,7 +176,7 @@ def _add_predict(sub):
 
 
 def cmd_predict(args) -> int:
-    from softmaxlab.commands.predict import predict_csv, write_predictions
+    from softmaxlab.cli.commands.predict import predict_csv, write_predictions
 
     frame = predict_csv(args.model, args.input, proba=args.proba, header=not args.no_header,
                         delimiter=args.delimiter, decimal=args.decimal or ".",
@@ -197,7 +197,7 @@ def _add_report(sub):
 
 
 def cmd_report(args) -> int:
-    from softmaxlab.report import build_report
+    from softmaxlab.runs.report import build_report
 
     print(build_report(args.run_dir))
     return 0
@@ -212,7 +212,7 @@ def _add_runs(sub):
 
 
 def cmd_runs(args) -> int:
-    from softmaxlab.commands.runs import format_runs, list_runs
+    from softmaxlab.cli.commands.runs import format_runs, list_runs
 
     runs = list_runs(args.dir)
     if args.json:
@@ -240,7 +240,7 @@ def _add_gradcheck(sub):
 
 
 def cmd_gradcheck(args) -> int:
-    from softmaxlab.commands import gradcheck
+    from softmaxlab.cli.commands import gradcheck
 
     errors = gradcheck(args.model, args.hidden, args.activation, seed=args.seed)
     arch = "softmax" if args.model == "softmax" else (
@@ -339,7 +339,7 @@ def cmd_export(args) -> int:
 def _handle(args) -> int:
     from softmaxlab.data import DataNote
     from softmaxlab.io import ModelFormatError
-    from softmaxlab.rundir import RunExistsError, RunLockedError, RunWriteError
+    from softmaxlab.runs.folder import RunExistsError, RunLockedError, RunWriteError
     from softmaxlab.train import TrainingDivergedError
 
     prog = f"softmaxlab {args.command}"

@@ -17,7 +17,7 @@ from pathlib import Path
 from softmaxlab.backend import BACKENDS
 from softmaxlab.nn import ACTIVATIONS
 from softmaxlab.optim import OPTIMIZERS, SCHEDULES
-from softmaxlab.tomlfile import dumps_toml, read_toml, tomllib
+from softmaxlab.runs.toml import dumps_toml, read_toml, tomllib
 
 __all__ = ["CHOICES", "ConfigError", "TrainConfig", "data_kind", "dumps_toml", "load_config",
            "read_toml"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from softmaxlab.config import CHOICES, TrainConfig
+from softmaxlab.cli.config import CHOICES, TrainConfig
 
 __all__ = ["D", "Parser", "add_debug", "add_read_options", "batch", "encoding", "hidden"]
 

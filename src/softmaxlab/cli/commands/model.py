@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from softmaxlab.predictor import Predictor, load_predictor
-from softmaxlab.rundir import MODEL
+from softmaxlab.runs.predictor import Predictor, load_predictor
+from softmaxlab.runs.folder import MODEL
 
 __all__ = ["resolve_model"]
 

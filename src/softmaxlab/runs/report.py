@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from softmaxlab import plots
-from softmaxlab.config import read_toml
+from softmaxlab.runs import plots
+from softmaxlab.cli.config import read_toml
 from softmaxlab.io import load_bundle
 from softmaxlab.data.names import plural
-from softmaxlab.predictor import load_predictor
-from softmaxlab.progress import format_seconds
-from softmaxlab.rundir import (
+from softmaxlab.runs.predictor import load_predictor
+from softmaxlab.cli.progress import format_seconds
+from softmaxlab.runs.folder import (
     CONFIG,
     HISTORY,
     METRICS,
@@ -153,7 +153,7 @@ def _setting(key, value) -> str:
 def _settings(cfg: dict, file_info: dict) -> str:
     """Only the settings that apply to this run (older config.toml files hold
     every setting; ``TrainConfig.inapplicable`` says which to leave out)."""
-    from softmaxlab.config import ConfigError, TrainConfig
+    from softmaxlab.cli.config import ConfigError, TrainConfig
 
     try:
         skip = TrainConfig().updated(**{k: v for k, v in cfg.items()

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from softmaxlab import __version__
-from softmaxlab.config import ConfigError, TrainConfig, load_config
+from softmaxlab.cli.config import ConfigError, TrainConfig, load_config
 from softmaxlab.data.names import plural
 from softmaxlab.io import save_bundle
-from softmaxlab.prepare import (
+from softmaxlab.cli.prepare import (
     Prepared,
     describe_data,
     fit_arrays,
@@ -22,8 +22,8 @@ from softmaxlab.prepare import (
     prepare,
     split_metrics,
 )
-from softmaxlab.progress import Progress
-from softmaxlab.rundir import (
+from softmaxlab.cli.progress import Progress
+from softmaxlab.runs.folder import (
     CHECKPOINT,
     CONFIG,
     HISTORY,
@@ -229,7 +229,7 @@ def _finish(run_dir: Path, p: Prepared, status, error, notes, report) -> RunResu
         else:
             (run_dir / PREDICTIONS).unlink(missing_ok=True)
     if report:
-        from softmaxlab.report import build_report
+        from softmaxlab.runs.report import build_report
 
         with writing(run_dir, "report.html"):
             build_report(run_dir)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from softmaxlab.config import ConfigError, TrainConfig, load_config
-from softmaxlab.progress import format_seconds
+from softmaxlab.cli.config import ConfigError, TrainConfig, load_config
+from softmaxlab.cli.progress import format_seconds
 
 __all__ = ["check_data_name", "config_from_args", "given_settings", "summary_line"]
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmaxlab.commands.model import resolve_model
-from softmaxlab.commands.read import read_for_model
-from softmaxlab.config import ConfigError, data_kind, load_config
+from softmaxlab.cli.commands.model import resolve_model
+from softmaxlab.cli.commands.read import read_for_model
+from softmaxlab.cli.config import ConfigError, data_kind, load_config
 from softmaxlab.data import encode_labels, load_dataset, split_dataset
 from softmaxlab.data.names import plural
 from softmaxlab.metrics import classification_metrics, multilabel_metrics
-from softmaxlab.rundir import CONFIG
+from softmaxlab.runs.folder import CONFIG
 
 __all__ = ["evaluate", "format_multilabel"]
 
@@ -23,7 +23,7 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
     its columns are matched to the model's by name (by position with
     ``header=False``); the label column defaults to the model's.
     """
-    from softmaxlab.runner import load_run_data
+    from softmaxlab.cli.runner import load_run_data
 
     pred, run_dir = resolve_model(model_path)
     file_options = [n for n, v, d in (("--label-column", label_column, None),

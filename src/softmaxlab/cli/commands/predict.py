@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from softmaxlab.commands.model import resolve_model
-from softmaxlab.commands.read import read_for_model
+from softmaxlab.cli.commands.model import resolve_model
+from softmaxlab.cli.commands.read import read_for_model
 
 __all__ = ["predict_csv", "write_predictions"]
 
@@ -57,7 +57,7 @@ def label_frame(pred, Y):
 
 def write_predictions(frame, output) -> None:
     """Write to a CSV file, with our words when that fails."""
-    from softmaxlab.rundir import os_error_words
+    from softmaxlab.runs.folder import os_error_words
 
     output = Path(output)
     if not output.parent.is_dir():
