@@ -1,6 +1,8 @@
-"""``python -m softmaxlab``: the same entry point as the ``softmaxlab`` command."""
-import sys
+"""``python -m softmaxlab``: the command line, as ``python -m softmaxlab.cli``.
 
-from softmaxlab.cli import main
+The library does not import the application: this file only hands over to
+the :mod:`softmaxlab.cli` package's own ``__main__``."""
+import runpy
 
-sys.exit(main())
+if __name__ == "__main__":
+    runpy.run_module("softmaxlab.cli", run_name="__main__", alter_sys=True)

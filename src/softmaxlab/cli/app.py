@@ -254,12 +254,23 @@ def cmd_gradcheck(args) -> int:
     return 0 if ok else 1
 
 
+def _port(text: str) -> int:
+    """``--port``'s type: an integer in 0..65535 (argparse reports the error)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be an integer in 0..65535, got {text!r}")
+    return port
+
+
 def _add_lab(sub):
     p = sub.add_parser("lab", help="open the interactive lab in a browser (needs softmaxlab[lab])",
                        description="Start a local server with an interactive page: train softmax "
                        "regression or an MLP on 2-D data and watch the boundary, the hidden "
                        "units, the curves and one point's gradients, as the engine computes them.")
-    p.add_argument("--port", type=int, help="port to listen on (default 8765 or the next free "
+    p.add_argument("--port", type=_port, help="port to listen on (default 8765 or the next free "
                    "one; 0 picks any free port)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, "
                    "this machine only; anything else prints a warning)")

@@ -7,23 +7,10 @@ import shutil
 import sys
 
 from softmaxlab.train import Callback
+from softmaxlab.train.history import format_seconds
 
 __all__ = ["Progress", "format_epoch", "format_seconds"]
 
-
-def format_seconds(seconds: float) -> str:
-    """A duration as people write it: ``0.004 s``, ``0.03 s``, ``4.20 s``, ``6 min 21 s``."""
-    if seconds < 0.01:
-        return f"{seconds:.1g} s" if seconds > 0 else "0 s"
-    if seconds < 10:
-        return f"{seconds:.2f} s"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
 
 
 def _loss(v: float) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from softmaxlab import __version__
-from softmaxlab.cli.config import dumps_toml
+from softmaxlab.runs.toml import dumps_toml
 from softmaxlab.io import save_bundle
 from softmaxlab.metrics import classification_metrics
 from softmaxlab.runs.predictor import Predictor

@@ -9,7 +9,6 @@ import sys
 import threading
 import webbrowser
 
-from softmaxlab.cli.config import ConfigError
 
 __all__ = ["DEFAULT_PORT", "bind", "exposure_warning", "serve", "url_for"]
 
@@ -41,13 +40,13 @@ def bind(host: str, port: int | None) -> socket.socket:
 
     Raises
     ------
-    ConfigError
+    ValueError
         Bad port number.
     OSError
         Nothing could be bound; the message names the address and the fix.
     """
     if port is not None and not 0 <= port <= 65535:
-        raise ConfigError(f"--port must be in 0..65535, got {port}")
+        raise ValueError(f"the port must be in 0..65535, got {port}")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     ports = [port] if port is not None else range(DEFAULT_PORT, DEFAULT_PORT + _PORT_TRIES)
     last = None

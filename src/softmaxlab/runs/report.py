@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from softmaxlab.runs import plots
-from softmaxlab.cli.config import read_toml
+from softmaxlab.runs.toml import read_toml
 from softmaxlab.io import load_bundle
 from softmaxlab.data.names import plural
 from softmaxlab.runs.predictor import load_predictor
-from softmaxlab.cli.progress import format_seconds
+from softmaxlab.train.history import format_seconds
 from softmaxlab.runs.folder import (
     CONFIG,
     HISTORY,
@@ -151,16 +151,9 @@ def _setting(key, value) -> str:
 
 
 def _settings(cfg: dict, file_info: dict) -> str:
-    """Only the settings that apply to this run (older config.toml files hold
-    every setting; ``TrainConfig.inapplicable`` says which to leave out)."""
-    from softmaxlab.cli.config import ConfigError, TrainConfig
-
-    try:
-        skip = TrainConfig().updated(**{k: v for k, v in cfg.items()
-                                        if k in TrainConfig.__dataclass_fields__}).inapplicable()
-    except (ConfigError, TypeError):
-        skip = {}
-    shown = {k: v for k, v in cfg.items() if k not in skip}
+    """The settings as config.toml records them (the command line writes only
+    the settings that apply to the run)."""
+    shown = dict(cfg)
     shown.setdefault("class_weight", "none")
     if "delimiter" not in shown and file_info.get("delimiter") and "no_header" in shown:
         shown["delimiter"] = f"detected: {_setting('delimiter', file_info['delimiter'])}"

@@ -80,3 +80,17 @@ class History:
         table = self.to_frame().to_html(max_rows=20, float_format=lambda v: f"{v:.4g}",
                                         border=0, classes="softmaxlab-history")
         return f"<div><p><b>History</b> ({html.escape(', '.join(notes))})</p>{table}</div>"
+
+def format_seconds(seconds: float) -> str:
+    """A duration as people write it: ``0.004 s``, ``0.03 s``, ``4.20 s``, ``6 min 21 s``."""
+    if seconds < 0.01:
+        return f"{seconds:.1g} s" if seconds > 0 else "0 s"
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
