@@ -3,7 +3,10 @@ forward and backward passes.
 
 The engine (``softmaxlab.nn``, ``softmaxlab.optim``, ``softmaxlab.train``,
 ``softmaxlab.gradcheck``, ``softmaxlab.io``) needs only NumPy. The
-scikit-learn estimators are imported lazily on first use.
+scikit-learn estimators are imported lazily on first use. Importing
+softmaxlab changes no interpreter-wide state (no import hooks, warning
+filters or plotting backends) and imports none of matplotlib, torch, onnx,
+skl2onnx, starlette or dask.
 """
 from importlib import import_module
 
@@ -28,12 +31,6 @@ from softmaxlab.optim import SGD, Adam
 from softmaxlab.train import Callback, EarlyStopping, History, Trainer, TrainingDivergedError
 
 __version__ = "0.1.0"
-
-# skl2onnx learns to convert our estimators once it and softmaxlab.estimators
-# are both imported; this imports neither (see softmaxlab/export/_hook.py).
-from softmaxlab.export._hook import install as _install_skl2onnx_hook  # noqa: E402
-
-_install_skl2onnx_hook()
 
 # Heavy (scikit-learn) names, resolved on first access.
 _LAZY = {

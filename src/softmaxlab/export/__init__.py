@@ -13,12 +13,14 @@ the (n, L) int64 indicator matrix) and ``probabilities`` (float32, (n, C);
 (n, L) for multilabel). See docs/export.md.
 
 Needs the optional extra: ``pip install softmaxlab[onnx]`` (onnx, skl2onnx
-and onnxruntime). Importing this package does not import them.
+and onnxruntime).
 
-Once skl2onnx and ``softmaxlab.estimators`` are both imported (in either
-order, after ``import softmaxlab``), skl2onnx converts our estimators in any
-pipeline: ``skl2onnx.to_onnx(pipe, X[:1])`` with its ``zipmap`` and ``nocl``
-options (see ``softmaxlab.export._hook`` for how, at no import cost).
+Importing this package registers softmaxlab's classifiers with skl2onnx
+(through its public ``update_registered_converter``) when skl2onnx is
+installed, so that after ``import softmaxlab.export``,
+``skl2onnx.to_onnx(pipe, X[:1])`` converts pipelines ending in our
+estimators, with its ``zipmap`` and ``nocl`` options. ``import softmaxlab``
+alone registers nothing and imports neither.
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def _require_extra() -> None:
 
 
 def register_skl2onnx() -> None:
-    """Register softmaxlab's classifiers with skl2onnx now (normally automatic).
+    """Register softmaxlab's classifiers with skl2onnx (done by ``import softmaxlab.export``).
 
     Raises
     ------
@@ -238,3 +240,19 @@ def describe_inputs(onx, most: int = 8) -> list[str]:
         unseen = "; an unseen category counts as none" if i["type"] == "string" else ""
         lines.append(f"{i['name']}: {what} {shown}{missing}{unseen}")
     return lines
+
+
+def _register_when_installed() -> None:
+    # The registration is what importing this package is for: a user who
+    # imports it wants skl2onnx to see our estimators. Without the extra,
+    # nothing happens here and to_onnx names the extra when called.
+    try:
+        import skl2onnx  # noqa: F401
+    except ImportError:
+        return
+    from softmaxlab.export._skl2onnx import register
+
+    register()
+
+
+_register_when_installed()
