@@ -11,7 +11,7 @@ import numpy as np
 
 from .columns import NUMERIC
 from .names import plural
-from .tabular import Table, require_file
+from .table import Table, require_file
 
 __all__ = ["load_npz"]
 

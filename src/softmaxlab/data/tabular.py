@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
@@ -19,56 +18,13 @@ from .label_columns import read_labels, resolve_label_columns
 from .label_sets import NO_SEPARATOR
 from .names import plural
 from .csv_reader import TEXT_SUFFIXES, read_text_table
+from .npz import load_npz
+from .table import Table, require_file
 
 __all__ = ["TABULAR_SUFFIXES", "Table", "load_csv", "load_npz", "load_parquet", "load_table",
            "read_parquet_frame", "require_file", "tabular_suffix"]
 
 TABULAR_SUFFIXES = (*TEXT_SUFFIXES, ".npz", ".parquet", ".pq")
-
-
-class Table(NamedTuple):
-    """Features and labels read from a file.
-
-    Attributes
-    ----------
-    X : ndarray of shape (n_samples, n_features) or pandas.DataFrame
-        float64 (NaN where a value is missing, only when missing values are
-        allowed); a DataFrame with one column per feature, numeric columns
-        float64 and categorical ones str, when the file has text features.
-    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        int64 or str labels as found in the file; for several labels per
-        row (see ``labels``) the 0/1 indicator matrix, int8.
-    feature_names : list of str, length n_features
-    label_column : str or int or list
-        Name of the label column (``'y'`` for NPZ; its position with
-        ``header=False``); a list for several indicator columns.
-    kinds : tuple of {'numeric', 'categorical'}
-        One per feature.
-    info : dict
-        JSON-able facts about the file: ``format``, ``header``, ``delimiter``,
-        ``columns`` (every column in file order), ``label_position`` (a list
-        for several label columns).
-    labels : dict or None
-        For a multilabel file: ``kind`` (``"columns"``: 0/1 indicator
-        columns, or ``"separator"``: one column of label sets), ``names``
-        (the labels, in the order of ``y``'s columns), and ``columns`` (the
-        indicator columns) or ``column`` and ``separator``. None otherwise.
-    """
-
-    X: object
-    y: np.ndarray
-    feature_names: list
-    label_column: object
-    kinds: tuple = ()
-    info: dict | None = None
-    labels: dict | None = None
-
-
-def require_file(path: Path) -> None:
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()})")
-    if not path.is_file():
-        raise ValueError(f"{path}: is a directory, not a data file; give the path to a file")
 
 
 def _build(frame, names, path, line_of, label_column, header, *, categorical, allow_missing,
@@ -312,4 +268,3 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
 
 
 # NPZ lives in npz.py (it imports Table from here); re-exported for callers of this module.
-from .npz import load_npz  # noqa: E402
