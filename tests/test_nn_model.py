@@ -103,7 +103,7 @@ def test_from_weights_mlp_and_shape_errors(rng):
 
 def test_builders_validate():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match="valid names"):
+    with pytest.raises(ValueError, match="activation must be one of"):
         mlp(3, [2], 2, activation="swish", rng=rng)
     with pytest.raises(ValueError, match="positive integers"):
         mlp(3, [0], 2, rng=rng)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from array_api_compat import array_namespace, device
 
+from softmaxlab._validation import Interval, Options, Types, validate_params
 from softmaxlab.backend import from_numpy, to_numpy
 from softmaxlab.nn.functional import sigmoid
 from softmaxlab.nn.init import get_initializer
@@ -146,9 +147,8 @@ class Linear(Layer):
 
     def __init__(self, n_in: int, n_out: int, init="glorot", rng=None, dtype=np.float32):
         super().__init__()
-        for name, v in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {v!r}.")
+        validate_params("Linear", {"n_in": [Interval(int, 1)], "n_out": [Interval(int, 1)]},
+                        {"n_in": n_in, "n_out": n_out})
         self.n_in, self.n_out = int(n_in), int(n_out)
         dtype = np.dtype(dtype)
         init_fn = get_initializer(init)
@@ -233,10 +233,8 @@ class LeakyReLU(Layer):
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
-        if not (np.isfinite(negative_slope) and 0 <= negative_slope < 1):
-            raise ValueError(
-                f"LeakyReLU: negative_slope must be in [0, 1), got {negative_slope!r}."
-            )
+        validate_params("LeakyReLU", {"negative_slope": [Interval(float, 0, 1, closed="left")]},
+                        {"negative_slope": negative_slope})
         self.negative_slope = float(negative_slope)
 
     def forward(self, X, training=False):
@@ -309,8 +307,9 @@ class Dropout(Layer):
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None):
         super().__init__()
-        if not (isinstance(p, (int, float, np.floating)) and not isinstance(p, bool) and 0 <= p < 1):
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}.")
+        validate_params("Dropout", {"p": [Interval(float, 0, 1, closed="left")],
+                                    "rng": [Options(None), Types(np.random.Generator)]},
+                        {"p": p, "rng": rng})
         self.p = float(p)
         self.rng = rng
         self._mask = None

@@ -7,7 +7,14 @@ import numpy as np
 
 from array_api_compat import array_namespace, device, is_numpy_array
 
-from softmaxlab._validation import check_logits
+from softmaxlab._validation import (
+    Interval,
+    ListOf,
+    Options,
+    Types,
+    check_logits,
+    validate_params,
+)
 from softmaxlab.backend import from_numpy, numpy_dtype, to_numpy
 from softmaxlab.nn.functional import log_sigmoid, log_softmax, sigmoid, softmax
 from softmaxlab.nn.layers import (
@@ -52,8 +59,7 @@ class Sequential:
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("Sequential needs at least one layer.")
-        if output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}.")
+        validate_params("Sequential", _CONSTRAINTS, {"output": output})
         self.output = output
 
     # ---- training path -------------------------------------------------
@@ -225,9 +231,19 @@ def _copy(a):
     return xp.asarray(a, copy=True)
 
 
+# What the model builders accept (one table; see softmaxlab._validation.params).
+_CONSTRAINTS = {
+    "n_features": [Interval(int, 1)],
+    "n_classes": [Interval(int, 1)],
+    "hidden": [ListOf(Interval(int, 1))],
+    "activation": [Options(*ACTIVATIONS)],
+    "dropout": [Interval(float, 0, 1, closed="left")],
+    "rng": [Options(None), Types(np.random.Generator, what="a numpy.random.Generator")],
+    "output": [Options(*OUTPUTS)],
+}
+
+
 def _check_outputs(n_outputs, output: str) -> None:
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}.")
     # One class makes the softmax identically 1 and the loss identically 0:
     # nothing could ever be learned, so it is a mistake in the labels. (One
     # sigmoid unit is binary classification.)
@@ -259,6 +275,8 @@ def softmax_regression(n_features: int, n_classes: int, *, init="normal", rng=No
     -------
     Sequential mapping (n_samples, n_features) to logits (n_samples, n_classes).
     """
+    validate_params("softmax_regression", _CONSTRAINTS, {
+        "n_features": n_features, "n_classes": n_classes, "rng": rng, "output": output})
     _check_outputs(n_classes, output)
     return Sequential([Linear(n_features, n_classes, init=init, rng=rng, dtype=dtype)], output=output)
 
@@ -295,15 +313,11 @@ def mlp(n_features: int, hidden: Sequence[int], n_classes: int, *, activation: s
     -------
     Sequential mapping (n_samples, n_features) to logits (n_samples, n_classes).
     """
+    hidden = list(hidden) if isinstance(hidden, (list, tuple, range)) else hidden
+    validate_params("mlp", _CONSTRAINTS, {
+        "n_features": n_features, "hidden": hidden, "n_classes": n_classes,
+        "activation": activation, "dropout": dropout, "rng": rng, "output": output})
     _check_outputs(n_classes, output)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation {activation!r}; valid names are {sorted(ACTIVATIONS)}.")
-    hidden = list(hidden)
-    for h in hidden:
-        if not isinstance(h, (int, np.integer)) or h < 1:
-            raise ValueError(f"Hidden layer sizes must be positive integers, got {hidden!r}.")
-    if not (0 <= dropout < 1):
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
     hidden_init = init or _default_init(activation)
     out_init = init or "normal"
     widths = [n_features, *hidden, n_classes]

@@ -1,11 +1,20 @@
 """Adam with bias correction: the reference maths."""
 from __future__ import annotations
 
-import math
-
 from array_api_compat import array_namespace
 
-from softmaxlab.optim.base import Optimizer
+from softmaxlab._validation import validate_params
+from softmaxlab.optim.base import POSITIVE, UNIT, Optimizer
+
+
+class Pair:
+    """Constraint: a tuple or list of two items (the table checks each item)."""
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, (tuple, list)) and len(value) == 2
+
+    def __str__(self) -> str:
+        return "a pair (beta_1, beta_2) such as (0.9, 0.999)"
 
 
 class Adam(Optimizer):
@@ -33,14 +42,14 @@ class Adam(Optimizer):
     PyTorch, which matters for parity when ``v`` is tiny.
     """
 
+    _constraints = {"betas": [Pair()],
+                    "beta_1": [UNIT], "beta_2": [UNIT], "eps": [POSITIVE]}
+
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr, weight_decay)
+        validate_params("Adam", self._constraints, {"betas": betas})
         b1, b2 = betas
-        for name, b in (("beta_1", b1), ("beta_2", b2)):
-            if not (math.isfinite(b) and 0 <= b < 1):
-                raise ValueError(f"Adam: {name} must be in [0, 1), got {b!r}.")
-        if not (math.isfinite(eps) and eps > 0):
-            raise ValueError(f"Adam: eps must be a finite number > 0, got {eps!r}.")
+        validate_params("Adam", self._constraints, {"beta_1": b1, "beta_2": b2, "eps": eps})
         self.betas = (float(b1), float(b2))
         self.eps = float(eps)
         self.m = [array_namespace(p.value).zeros_like(p.value) for p in self.params]

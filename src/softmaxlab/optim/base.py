@@ -7,22 +7,17 @@ array library. Buffers (momentum, Adam's moments) are created with
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from array_api_compat import array_namespace, device, is_numpy_array
 
+from softmaxlab._validation import Interval, validate_params
 from softmaxlab.backend import from_numpy, to_numpy
 from softmaxlab.nn.layers import Parameter
 
-
-def check_lr(lr) -> float:
-    """Validate a learning rate: a finite number > 0."""
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)) \
-            or not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"learning rate must be a finite number > 0, got {lr!r}; try 0.1 for SGD "
-                         "or 0.001 for Adam.")
-    return float(lr)
+POSITIVE = Interval(float, 0, None, closed="neither")
+NON_NEGATIVE = Interval(float, 0, None)
+UNIT = Interval(float, 0, 1, closed="left")  # [0, 1)
+LR_HINT = "lr is the learning rate; try 0.1 for SGD or 0.001 for Adam."
 
 
 class Optimizer:
@@ -38,12 +33,13 @@ class Optimizer:
         is the single place in softmaxlab where L2 regularisation happens.
     """
 
+    _constraints = {"lr": [POSITIVE], "weight_decay": [NON_NEGATIVE]}
+
     def __init__(self, params: list[Parameter], lr: float, weight_decay: float = 0.0):
+        validate_params(type(self).__name__, Optimizer._constraints,
+                        {"lr": lr, "weight_decay": weight_decay}, hints={"lr": LR_HINT})
         self.params = list(params)
-        self.lr = check_lr(lr)
-        if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.floating, np.integer)) \
-                or not (math.isfinite(weight_decay) and weight_decay >= 0):
-            raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}.")
+        self.lr = float(lr)
         self.weight_decay = float(weight_decay)
         self.t = 0  # number of steps taken
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from softmaxlab._validation import Interval, Options, validate_params
+
 __all__ = [
     "SCHEDULES",
     "ConstantLR",
@@ -57,10 +59,9 @@ class StepLR(Schedule):
 
     def __init__(self, optimizer, step_size: int = 10, gamma: float = 0.1):
         super().__init__(optimizer)
-        if not (isinstance(step_size, int) and step_size >= 1):
-            raise ValueError(f"StepLR: step_size must be an integer >= 1, got {step_size!r}.")
-        if not (math.isfinite(gamma) and 0 < gamma <= 1):
-            raise ValueError(f"StepLR: gamma must be in (0, 1], got {gamma!r}.")
+        validate_params("StepLR", {"step_size": [Interval(int, 1)],
+                                   "gamma": [Interval(float, 0, 1, closed="right")]},
+                        {"step_size": step_size, "gamma": gamma})
         self.step_size, self.gamma = step_size, float(gamma)
 
     def step(self, epoch, train_loss=None, val_loss=None, samples_seen=0):
@@ -74,8 +75,9 @@ class CosineLR(Schedule):
 
     def __init__(self, optimizer, total_epochs: int, min_lr: float = 0.0):
         super().__init__(optimizer)
-        if not (isinstance(total_epochs, int) and total_epochs >= 1):
-            raise ValueError(f"CosineLR: total_epochs must be an integer >= 1, got {total_epochs!r}.")
+        validate_params("CosineLR", {"total_epochs": [Interval(int, 1)],
+                                     "min_lr": [Interval(float, 0)]},
+                        {"total_epochs": total_epochs, "min_lr": min_lr})
         self.total_epochs, self.min_lr = total_epochs, float(min_lr)
 
     def step(self, epoch, train_loss=None, val_loss=None, samples_seen=0):
@@ -91,10 +93,9 @@ class InverseScalingLR(Schedule):
 
     def __init__(self, optimizer, power_t: float = 0.5, unit: str = "sample"):
         super().__init__(optimizer)
-        if not (math.isfinite(power_t) and power_t >= 0):
-            raise ValueError(f"InverseScalingLR: power_t must be >= 0, got {power_t!r}.")
-        if unit not in ("sample", "epoch"):
-            raise ValueError(f"InverseScalingLR: unit must be 'sample' or 'epoch', got {unit!r}.")
+        validate_params("InverseScalingLR", {"power_t": [Interval(float, 0)],
+                                             "unit": [Options("sample", "epoch")]},
+                        {"power_t": power_t, "unit": unit})
         self.power_t, self.unit = float(power_t), unit
 
     def step(self, epoch, train_loss=None, val_loss=None, samples_seen=0):
@@ -111,10 +112,10 @@ class ReduceLROnPlateau(Schedule):
     def __init__(self, optimizer, factor: float = 0.1, patience: int = 5,
                  threshold: float = 1e-4, min_lr: float = 0.0):
         super().__init__(optimizer)
-        if not (math.isfinite(factor) and 0 < factor < 1):
-            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor!r}.")
-        if not (isinstance(patience, int) and patience >= 0):
-            raise ValueError(f"ReduceLROnPlateau: patience must be an integer >= 0, got {patience!r}.")
+        validate_params("ReduceLROnPlateau", {
+            "factor": [Interval(float, 0, 1, closed="neither")], "patience": [Interval(int, 0)],
+            "threshold": [Interval(float, 0)], "min_lr": [Interval(float, 0)]},
+            {"factor": factor, "patience": patience, "threshold": threshold, "min_lr": min_lr})
         self.factor, self.patience = float(factor), patience
         self.threshold, self.min_lr = float(threshold), float(min_lr)
         self.best = math.inf

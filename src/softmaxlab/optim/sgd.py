@@ -1,11 +1,10 @@
 """Stochastic gradient descent with optional (Nesterov) momentum: the reference maths."""
 from __future__ import annotations
 
-import math
-
-import numpy as np
 from array_api_compat import array_namespace
 
+from softmaxlab._validation import Interval, Options, validate_params
+from softmaxlab.errors import ParameterError
 from softmaxlab.optim.base import Optimizer
 
 
@@ -33,13 +32,16 @@ class SGD(Optimizer):
     the form ``v = mu * v - lr * g; p += v``.
     """
 
+    _constraints = {"momentum": [Interval(float, 0, 1)], "nesterov": [Options(True, False)]}
+
     def __init__(self, params, lr=0.1, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(params, lr, weight_decay)
-        if isinstance(momentum, bool) or not (isinstance(momentum, (int, float, np.floating))
-                                              and math.isfinite(momentum) and 0 <= momentum <= 1):
-            raise ValueError(f"momentum must be in [0, 1], got {momentum!r}; 0.9 is typical.")
+        validate_params("SGD", self._constraints, {"momentum": momentum, "nesterov": nesterov},
+                        hints={"momentum": "0.9 is typical."})
         if nesterov and momentum == 0:
-            raise ValueError("nesterov=True needs momentum > 0 (e.g. momentum=0.9).")
+            raise ParameterError("SGD: nesterov=True needs momentum > 0, got momentum=0; "
+                                 "set momentum (e.g. 0.9) or nesterov=False.",
+                                 owner="SGD", name="nesterov", value=nesterov)
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.velocity = ([array_namespace(p.value).zeros_like(p.value) for p in self.params]

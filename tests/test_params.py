@@ -1,0 +1,97 @@
+"""The declarative parameter constraints and their one message form,
+and a sweep of bad parameters across the public classes: every message
+names the owner, the parameter and the bad value."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from softmaxlab._validation import Interval, ListOf, Options, Types, describe, validate_params
+from softmaxlab.errors import ParameterError, SoftmaxlabError
+from softmaxlab.nn import Dropout, LeakyReLU, Linear, Sequential, mlp, softmax_regression
+from softmaxlab.optim import SGD, Adam
+from softmaxlab.optim.schedules import CosineLR, InverseScalingLR, ReduceLROnPlateau, StepLR
+
+
+@pytest.mark.parametrize("constraint, good, bad, words", [
+    (Interval(int, 1), [1, 7, np.int64(3)], [0, -1, 1.5, True, "2", None], "a positive integer"),
+    (Interval(int, 0), [0, 5], [-1, 2.0], "an integer >= 0"),
+    (Interval(float, 0, None, closed="neither"), [1e-9, 3, np.float32(0.5)],
+     [0, -1, math.nan, math.inf, "0.1", False], "a finite number > 0"),
+    (Interval(float, 0, 1, closed="left"), [0, 0.999], [1, -0.1, math.nan], "in [0, 1)"),
+    (Interval(float, 0, 1, closed="right"), [1, 0.5], [0, 1.01], "in (0, 1]"),
+    (Options("sample", "epoch"), ["sample"], ["Sample", None, 1], "one of 'sample', 'epoch'"),
+    (Options(None), [None], [0, False, ""], "None"),
+    (Options(True, False), [True, False], [0, 1, "True"], "one of True, False"),
+    (Types(np.random.Generator, what="a numpy.random.Generator"),
+     [np.random.default_rng(0)], [0, np.random.RandomState(0)], "a numpy.random.Generator"),
+    (ListOf(Interval(int, 1)), [[], [3, 4], (5,)], [[0], [2, -1], "12", 3],
+     "a list of positive integers"),
+])
+def test_constraints_accept_refuse_and_describe(constraint, good, bad, words):
+    assert all(constraint.accepts(v) for v in good)
+    assert not any(constraint.accepts(v) for v in bad)
+    assert str(constraint) == words
+
+
+def test_one_message_form_with_hint():
+    table = {"batch_size": [Interval(int, 1), Options("full")]}
+    assert describe(table["batch_size"]) == "a positive integer or 'full'"
+    validate_params("Thing", table, {"batch_size": "full", "other": object()})
+    with pytest.raises(ParameterError) as info:
+        validate_params("Thing", table, {"batch_size": 0}, hints={"batch_size": "try 32."})
+    assert str(info.value) == ("Thing: batch_size must be a positive integer or 'full', "
+                               "got 0. try 32.")
+    err = info.value
+    assert (err.owner, err.name, err.value) == ("Thing", "batch_size", 0)
+    assert isinstance(err, ValueError) and isinstance(err, TypeError)
+    assert isinstance(err, SoftmaxlabError)
+
+
+def _params():
+    return mlp(3, [4], 2, rng=np.random.default_rng(0)).parameters()
+
+
+def _opt():
+    return SGD(_params(), lr=0.1)
+
+
+RNG = np.random.default_rng(0)
+BAD = [
+    (lambda: Linear(0, 3, rng=RNG), "Linear", "n_in", "0"),
+    (lambda: Linear(2, 2.5, rng=RNG), "Linear", "n_out", "2.5"),
+    (lambda: Dropout(1.0), "Dropout", "p", "1.0"),
+    (lambda: Dropout(0.5, rng=7), "Dropout", "rng", "7"),
+    (lambda: LeakyReLU(-0.1), "LeakyReLU", "negative_slope", "-0.1"),
+    (lambda: Sequential([Linear(2, 2, rng=RNG)], output="tanh"), "Sequential", "output", "'tanh'"),
+    (lambda: mlp(3, [4], 2, activation="swish", rng=RNG), "mlp", "activation", "'swish'"),
+    (lambda: mlp(3, [4], 2, dropout=1.5, rng=RNG), "mlp", "dropout", "1.5"),
+    (lambda: mlp(3, [4], 2, rng="seed"), "mlp", "rng", "'seed'"),
+    (lambda: softmax_regression(3, 2, rng=RNG, output="relu"), "softmax_regression", "output",
+     "'relu'"),
+    (lambda: SGD(_params(), lr=-1), "SGD", "lr", "-1"),
+    (lambda: SGD(_params(), momentum=2), "SGD", "momentum", "2"),
+    (lambda: SGD(_params(), nesterov="yes"), "SGD", "nesterov", "'yes'"),
+    (lambda: SGD(_params(), weight_decay=math.nan), "SGD", "weight_decay", "nan"),
+    (lambda: Adam(_params(), betas=(0.9,)), "Adam", "betas", "(0.9,)"),
+    (lambda: Adam(_params(), betas=(0.9, 1.0)), "Adam", "beta_2", "1.0"),
+    (lambda: Adam(_params(), eps=0), "Adam", "eps", "0"),
+    (lambda: StepLR(_opt(), step_size=0), "StepLR", "step_size", "0"),
+    (lambda: StepLR(_opt(), gamma=2.0), "StepLR", "gamma", "2.0"),
+    (lambda: CosineLR(_opt(), total_epochs=2.5), "CosineLR", "total_epochs", "2.5"),
+    (lambda: InverseScalingLR(_opt(), unit="batch"), "InverseScalingLR", "unit", "'batch'"),
+    (lambda: ReduceLROnPlateau(_opt(), patience=-1), "ReduceLROnPlateau", "patience", "-1"),
+]
+
+
+@pytest.mark.parametrize("make, owner, name, shown", BAD,
+                         ids=[f"{o}.{n}" for _, o, n, _ in BAD])
+def test_bad_parameters_name_owner_parameter_and_value(make, owner, name, shown):
+    with pytest.raises(ParameterError) as info:
+        make()
+    message = str(info.value)
+    assert message.startswith(f"{owner}: {name} must be "), message
+    assert f"got {shown}" in message, message
+    assert (info.value.owner, info.value.name) == (owner, name)
