@@ -70,8 +70,13 @@ def _first_non_numeric(arr: np.ndarray) -> str:
     return ""
 
 
-def check_features(X, n_features: int | None = None, dtype=None, name: str = "X") -> np.ndarray:
+def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"):
     """Return X as a 2-D finite numeric array of shape (n_samples, n_features).
+
+    One check for every array library: NumPy input (and anything array-like:
+    lists, DataFrames) becomes a NumPy array; an array of another array-API
+    library (PyTorch, CuPy, array-api-strict) is checked in its own namespace
+    and on its own device, never copied to NumPy.
 
     Parameters
     ----------
@@ -79,9 +84,15 @@ def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"
     n_features : int, optional
         The width the model was built for.
     dtype : numpy dtype, optional
-        Cast to this dtype (once, after the checks).
+        Cast to this dtype (once, after the checks). Without it a NumPy array
+        keeps its dtype, and another library's integer or bool array becomes
+        float32 (its namespace has no implicit promotion later).
     name : str
         Used in messages (``"X"``, ``"X_val"``).
+
+    Returns
+    -------
+    array of shape (n_samples, n_features), in X's namespace and on its device
 
     Raises
     ------
@@ -94,90 +105,68 @@ def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"
         Values whose magnitude exceeds ``safe_input_limit(dtype)``: they would
         overflow to infinity in the first training step.
     """
-    if is_foreign_array(X):
-        return _check_features_xp(X, n_features, dtype, name)
-    X = _as_numeric(X, name)
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric (int, float or bool), got dtype {X.dtype}.")
-    if X.ndim != 2:
-        hint = " Reshape a single feature with X.reshape(-1, 1) or one sample with X.reshape(1, -1)." \
-            if X.ndim == 1 else ""
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}.{hint}")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {X.shape}); need at least one sample and one feature.")
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(
-            f"{name} has {X.shape[1]} features, but the model was built for {n_features}; "
-            "pass the same columns, in the same order, as at fit time."
-        )
-    if X.dtype.kind == "b" or X.dtype.itemsize == 1:  # bool and (u)int8 cannot overflow
-        return np.asarray(X, dtype=dtype) if dtype is not None else X
-    # Two reductions and no temporary: NaN propagates through min and max,
-    # and an infinity is the min or the max, so finite bounds prove the whole
-    # array finite. Only a failing array pays for the per-row counts.
-    lo, hi = float(X.min()), float(X.max())
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        rows = int((~np.isfinite(X)).any(axis=1).sum())
-        raise ValueError(
-            f"{name} contains NaN or infinity in {rows} of {X.shape[0]} rows; "
-            "drop or impute them (e.g. sklearn.impute.SimpleImputer) before training."
-        )
-    target = np.dtype(dtype) if dtype is not None else X.dtype
-    limit = safe_input_limit(target)
-    if max(-lo, hi) > limit:
-        big = np.abs(X.astype(np.float64, copy=False)) > limit
-        rows = int(big.any(axis=1).sum())
-        precision = target.name if target.kind == "f" else "float64"
-        raise NumericalOverflowError(
-            f"{name} has values of magnitude up to {max(-lo, hi):.3g} in {rows} of {X.shape[0]} "
-            f"rows; {precision} training overflows to infinity above about {limit:.2g}. "
-            "Scale the features (e.g. sklearn.preprocessing.StandardScaler, or divide "
-            "pixels by 255)."
-        )
-    if dtype is not None:
-        X = np.asarray(X, dtype=dtype)
-    return X
-
-
-def _check_features_xp(X, n_features, dtype, name):
-    """``check_features`` for an array of another array-API library: the
-    same checks and messages, computed in its namespace on its device."""
+    foreign = is_foreign_array(X)
+    if not foreign:
+        X = _as_numeric(X, name)
     xp = array_namespace(X)
+    kind = numpy_dtype(X.dtype).kind
+    if kind not in "biuf":
+        raise TypeError(f"{name} must be numeric (int, float or bool), got dtype {X.dtype}.")
     shape = tuple(X.shape)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {shape}.")
+    if len(shape) != 2:
+        hint = (" Reshape a single feature with X.reshape(-1, 1) or one sample with "
+                "X.reshape(1, -1).") if len(shape) == 1 else ""
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {shape}.{hint}")
     if shape[0] == 0 or shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {shape}); need at least one sample and one feature.")
     if n_features is not None and shape[1] != n_features:
         raise ValueError(
             f"{name} has {shape[1]} features, but the model was built for {n_features}; "
             "pass the same columns, in the same order, as at fit time.")
-    kind = numpy_dtype(X.dtype).kind
-    if kind not in "biuf":
-        raise TypeError(f"{name} must be numeric (int, float or bool), got dtype {X.dtype}.")
-    target = np.dtype(dtype) if dtype is not None else (numpy_dtype(X.dtype) if kind == "f"
-                                                          else np.dtype(np.float32))
-    if kind == "b" or kind in "iu":
-        X = xp.astype(X, xp_dtype(xp, target))
-    lo, hi = float(xp.min(X)), float(xp.max(X))
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        rows = int(xp.count_nonzero(xp.any(~xp.isfinite(X), axis=1)))
-        raise ValueError(
-            f"{name} contains NaN or infinity in {rows} of {shape[0]} rows; "
-            "drop or impute them (e.g. sklearn.impute.SimpleImputer) before training.")
-    limit = safe_input_limit(target)
-    if max(-lo, hi) > limit:
-        raise NumericalOverflowError(
-            f"{name} has values of magnitude up to {max(-lo, hi):.3g}; {target.name} training "
-            f"overflows to infinity above about {limit:.2g}. Scale the features (e.g. "
-            "sklearn.preprocessing.StandardScaler, or divide pixels by 255).")
+    if dtype is not None:
+        target = np.dtype(dtype)
+    elif kind == "f" or not foreign:
+        target = numpy_dtype(X.dtype)
+    else:
+        target = np.dtype(np.float32)
+    if kind == "f":
+        _check_finite_and_small(X, xp, name, target)
+    # Integers and bools are finite, and even int64's largest value is below
+    # the overflow limit of float32 training, so they need no value check.
     if numpy_dtype(X.dtype) != target:
         X = xp.astype(X, xp_dtype(xp, target))
     return X
 
 
-def check_labels(y, n_samples: int, n_classes: int, name: str = "y") -> np.ndarray:
+def _check_finite_and_small(X, xp, name: str, target: np.dtype) -> None:
+    """Raise unless every value of the float array X is finite and safely
+    below the overflow limit of ``target`` training."""
+    # Two reductions and no temporary: NaN propagates through min and max,
+    # and an infinity is the min or the max, so finite bounds prove the whole
+    # array finite. Only a failing array pays for the per-row counts.
+    lo, hi = float(xp.min(X)), float(xp.max(X))
+    n = X.shape[0]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        rows = int(xp.count_nonzero(xp.any(~xp.isfinite(X), axis=1)))
+        raise ValueError(
+            f"{name} contains NaN or infinity in {rows} of {n} rows; "
+            "drop or impute them (e.g. sklearn.impute.SimpleImputer) before training.")
+    limit = safe_input_limit(target)
+    if max(-lo, hi) > limit:
+        rows = int(xp.count_nonzero(xp.any(xp.abs(X) > limit, axis=1)))
+        precision = target.name if target.kind == "f" else "float64"
+        raise NumericalOverflowError(
+            f"{name} has values of magnitude up to {max(-lo, hi):.3g} in {rows} of {n} rows; "
+            f"{precision} training overflows to infinity above about {limit:.2g}. Scale the "
+            "features (e.g. sklearn.preprocessing.StandardScaler, or divide pixels by 255).")
+
+
+def check_labels(y, n_samples: int, n_classes: int, name: str = "y"):
     """Return integer class indices of shape (n_samples,) in ``[0, n_classes)``.
+
+    One check for every array library (as :func:`check_features`): NumPy
+    input gives ``intp`` indices, another library's array ``int64`` in its
+    own namespace and on its own device.
 
     Parameters
     ----------
@@ -193,50 +182,8 @@ def check_labels(y, n_samples: int, n_classes: int, name: str = "y") -> np.ndarr
         Wrong shape or length, NaN, non-integer values, or indices outside
         ``[0, n_classes)``.
     """
-    if is_foreign_array(y):
-        return _check_labels_xp(y, n_samples, n_classes, name)
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (n_samples,), got shape {y.shape}.")
-    if y.shape[0] != n_samples:
-        raise ValueError(f"{name} has {y.shape[0]} labels but X has {n_samples} rows; they must match.")
-    if y.dtype.kind == "b":
-        y = y.astype(np.int64)
-    if y.dtype.kind not in "iu":
-        encode = ("encode labels with sklearn.preprocessing.LabelEncoder or use the estimators, "
-                  "which accept any labels.")
-        if y.dtype.kind == "f":
-            nan = ~np.isfinite(y)
-            if nan.any():
-                raise ValueError(
-                    f"{name} contains NaN or infinity in {int(nan.sum())} of {n_samples} rows; "
-                    "drop those rows or fill in their labels."
-                )
-            frac = y != np.round(y)
-            if frac.any():
-                raise ValueError(
-                    f"{name} holds non-integer values such as {y[frac][0]!r} "
-                    f"({int(frac.sum())} of {n_samples}): classification needs class labels, "
-                    f"not a continuous target; {encode}"
-                )
-            y = y.astype(np.int64)
-        else:
-            raise ValueError(
-                f"{name} must hold integer class indices 0..{n_classes - 1} here "
-                f"(got dtype {y.dtype}); {encode}"
-            )
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(
-            f"{name} must lie in [0, {n_classes}) for a {n_classes}-class model, "
-            f"got values from {y.min()} to {y.max()}."
-        )
-    return y.astype(np.intp, copy=False)
-
-
-def _check_labels_xp(y, n_samples, n_classes, name):
-    """``check_labels`` for an array of another array-API library."""
+    foreign = is_foreign_array(y)
+    y = y if foreign else np.asarray(y)
     xp = array_namespace(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -244,19 +191,32 @@ def _check_labels_xp(y, n_samples, n_classes, name):
         raise ValueError(f"{name} must be 1-D (n_samples,), got shape {tuple(y.shape)}.")
     if y.shape[0] != n_samples:
         raise ValueError(f"{name} has {y.shape[0]} labels but X has {n_samples} rows; they must match.")
+    encode = ("encode labels with sklearn.preprocessing.LabelEncoder or use the estimators, "
+              "which accept any labels.")
     kind = numpy_dtype(y.dtype).kind
     if kind == "f":
-        if not bool(xp.all(xp.isfinite(y))) or not bool(xp.all(y == xp.round(y))):
-            raise ValueError(f"{name} must hold whole-number class indices 0..{n_classes - 1}, "
-                             "without NaN; encode labels with sklearn.preprocessing.LabelEncoder.")
+        bad = ~xp.isfinite(y)
+        if bool(xp.any(bad)):
+            raise ValueError(
+                f"{name} contains NaN or infinity in {int(xp.count_nonzero(bad))} of {n_samples} "
+                "rows; drop those rows or fill in their labels.")
+        frac = y != xp.round(y)
+        if bool(xp.any(frac)):
+            example = float(to_numpy(y[frac])[0]) if not foreign else "a fraction"
+            raise ValueError(
+                f"{name} holds non-integer values such as {example!r} "
+                f"({int(xp.count_nonzero(frac))} of {n_samples}): classification needs class "
+                f"labels, not a continuous target; {encode}")
     elif kind not in "biu":
         raise ValueError(f"{name} must hold integer class indices 0..{n_classes - 1} here "
-                         f"(got dtype {y.dtype}).")
-    y = xp.astype(y, xp.int64)
-    if y.shape[0] and (int(xp.min(y)) < 0 or int(xp.max(y)) >= n_classes):
-        raise ValueError(
-            f"{name} must lie in [0, {n_classes}) for a {n_classes}-class model, "
-            f"got values from {int(xp.min(y))} to {int(xp.max(y))}.")
+                         f"(got dtype {y.dtype}); {encode}")
+    y = xp.astype(y, xp_dtype(xp, np.intp if not foreign else np.int64))
+    if y.shape[0]:
+        lo, hi = int(xp.min(y)), int(xp.max(y))
+        if lo < 0 or hi >= n_classes:
+            raise ValueError(
+                f"{name} must lie in [0, {n_classes}) for a {n_classes}-class model, "
+                f"got values from {lo} to {hi}.")
     return y
 
 
@@ -305,22 +265,20 @@ def check_logits(logits: np.ndarray) -> np.ndarray:
     )
 
 
-def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray | None:
-    """Return per-sample weights of shape (n_samples,) (finite, >= 0) or None."""
+def check_sample_weight(sample_weight, n_samples: int, dtype):
+    """Return per-sample weights of shape (n_samples,) (finite, >= 0) or None,
+    in the namespace and on the device of ``sample_weight``, cast to ``dtype``."""
     if sample_weight is None:
         return None
     if is_foreign_array(sample_weight):
         xp = array_namespace(sample_weight)
         sw = xp.astype(sample_weight, xp_dtype(xp, numpy_dtype(dtype)))
-        if tuple(sw.shape) != (n_samples,):
-            raise ValueError(f"sample_weight must have shape ({n_samples},), got {tuple(sw.shape)}.")
-        if not bool(xp.all(xp.isfinite(sw))) or bool(xp.any(sw < 0)):
-            raise ValueError("sample_weight must be finite and non-negative.")
-        return sw
-    sw = np.asarray(sample_weight, dtype=numpy_dtype(dtype))
-    if sw.shape != (n_samples,):
-        raise ValueError(f"sample_weight must have shape ({n_samples},), got {sw.shape}.")
-    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
+    else:
+        sw = np.asarray(sample_weight, dtype=numpy_dtype(dtype))
+        xp = array_namespace(sw)
+    if tuple(sw.shape) != (n_samples,):
+        raise ValueError(f"sample_weight must have shape ({n_samples},), got {tuple(sw.shape)}.")
+    if not bool(xp.all(xp.isfinite(sw))) or bool(xp.any(sw < 0)):
         raise ValueError("sample_weight must be finite and non-negative.")
     return sw
 
