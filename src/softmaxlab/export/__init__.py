@@ -28,7 +28,8 @@ from pathlib import Path
 from softmaxlab.export._errors import MIN_OPSET, ExportError, OpsetError
 
 __all__ = ["DEFAULT_OPSET", "MIN_OPSET", "ExportError", "OpsetError", "describe_inputs",
-           "export_file", "register_skl2onnx", "summary", "to_onnx"]
+           "export_file", "initial_types", "onnx_inputs", "register_skl2onnx", "summary",
+           "to_onnx"]
 
 DEFAULT_OPSET = 17
 _EXTRA = ("softmaxlab.export needs the optional packages onnx and skl2onnx (and onnxruntime to run "
@@ -57,8 +58,53 @@ def register_skl2onnx() -> None:
     register()
 
 
-def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_names=None,
-            name: str | None = None):
+def onnx_inputs(X, model) -> dict:
+    """The dict of arrays ``session.run(None, feed)`` needs, from a DataFrame.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame of shape (n_samples, n_columns)
+        With the columns the model was fitted on (any order, more allowed).
+    model : onnx.ModelProto, onnxruntime.InferenceSession, str or path
+        A graph from ``to_onnx`` (or ``skl2onnx.to_onnx`` with one input
+        per column).
+
+    Returns
+    -------
+    dict of str to ndarray
+        Per graph input, its columns: float32 of shape (n_samples, k), NaN
+        where missing; or strings (object) of shape (n_samples, k), ``""``
+        where missing.
+
+    Raises
+    ------
+    ValueError
+        A column is absent, holds text where the model takes numbers, or
+        has a missing value the model does not fill in.
+    """
+    _require_extra()
+    from softmaxlab.export._feed import onnx_inputs as build
+
+    return build(X, model)
+
+
+def initial_types(X) -> list:
+    """skl2onnx's ``initial_types`` for a DataFrame: per column, float32
+    (numbers) or string (text), of shape (n, 1), for
+    ``skl2onnx.to_onnx(pipe, initial_types=initial_types(df))``.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame of shape (n_samples, n_columns)
+    """
+    _require_extra()
+    from softmaxlab.export._feed import initial_types as build
+
+    return build(X)
+
+
+def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, X=None, inputs: str | None = None,
+            classes=None, feature_names=None, name: str | None = None):
     """Export a trained model as ONNX.
 
     Parameters
@@ -73,6 +119,16 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     target_opset : int, default 17
         Opset of the default ONNX domain, from ``MIN_OPSET`` (7) to the newest
         the installed skl2onnx supports.
+    X : pandas.DataFrame of shape (n_samples, n_columns), optional
+        A few rows of the training data (``df.head()``). Required for a
+        pipeline whose first step is a ``ColumnTransformer`` fitted on a
+        DataFrame: its dtypes say which columns are numbers (float32 inputs)
+        and which text (string inputs).
+    inputs : {"columns", "grouped"}, optional
+        For such a pipeline: ``"columns"`` (the default) gives one input per
+        column, named after it, of shape (n, 1); ``"grouped"`` gives ``X``
+        float32 (n, n_numeric) and ``X_categorical`` string (n, n_text).
+        ``onnx_inputs(df, onx)`` builds either from a DataFrame.
     classes : array-like of shape (n_classes,), optional
         Labels of a bare ``Sequential`` (default: the class indices).
     feature_names : list of str, optional
@@ -84,7 +140,8 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     -------
     onnx.ModelProto
         Input ``X``: float32 of shape (n, n_features), the columns in training
-        order (NaN for a missing value where a CLI run imputed). A CLI run
+        order (a ColumnTransformer on a DataFrame: one input per column, see
+        ``inputs``) (NaN for a missing value where a CLI run imputed). A CLI run
         with text columns: ``X`` float32 (n, n_numeric) for its numeric
         columns and ``X_categorical`` string (n, n_text) for its text columns,
         each in file order (``""`` marks a missing cell; an unseen category
@@ -115,11 +172,15 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     from sklearn.pipeline import Pipeline
 
     from softmaxlab.export._graph import check_opset
+    from softmaxlab.export._columns import unconvertible
     from softmaxlab.export._preprocess import step_options
     from softmaxlab.export._skl2onnx import MAX_OPSET, opset_error, register
     from softmaxlab.export._sources import plan_for
 
-    plan = plan_for(model, classes=classes, feature_names=feature_names)
+    if hasattr(target_opset, "shape"):  # to_onnx(pipe, df), as skl2onnx.to_onnx takes it
+        raise TypeError(f"target_opset must be an int, not a {type(target_opset).__name__}; "
+                        "pass a sample DataFrame as X=, e.g. to_onnx(pipe, X=df.head()).")
+    plan = plan_for(model, classes=classes, feature_names=feature_names, X=X, layout=inputs)
     check_opset(plan.spec, target_opset, np.float32, MAX_OPSET)
     register()
     clf = plan.classifier
@@ -136,7 +197,8 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     except (MissingConverter, MissingShapeCalculator, RuntimeError, NotImplementedError) as exc:
         # The preprocessing's operators (Where, for one) may be newer than the network's.
         too_old = opset_error(exc, int(target_opset), MAX_OPSET)
-        raise too_old or ExportError(f"skl2onnx could not convert {plan.source}: {exc}") from exc
+        raise too_old or unconvertible(plan.steps, exc) or ExportError(
+            f"skl2onnx could not convert {plan.source}: {exc}") from exc
     onx.ir_version = max(onx.ir_version, onnx.helper.find_min_ir_version_for(onx.opset_import))
     _describe(onx, plan)
     onnx.checker.check_model(onx, full_check=True)
