@@ -239,3 +239,34 @@ def test_skl2onnx_with_our_initial_types():
     label, proba = session(onx).run(None, onnx_inputs(X, onx))
     np.testing.assert_allclose(proba, pipe.predict_proba(X), rtol=0, atol=ATOL)
     np.testing.assert_array_equal(label, pipe.predict(X))
+
+
+def test_text_fitted_without_column_names_is_refused():
+    X, y = penguins(40, 9, missing=False)
+    pre = ColumnTransformer([("num", StandardScaler(), [0, 2, 4]),
+                             ("cat", OneHotEncoder(handle_unknown="ignore"), [1, 3])])
+    pipe = fit(make_pipeline(pre, sl.SoftmaxRegression(max_iter=5)), X.to_numpy(), y)
+    with pytest.raises(ExportError, match=r"step 'columntransformer.cat' encodes text \(e.g. "
+                                          r"'Biscoe'\), but the pipeline was fitted on an array"):
+        to_onnx(pipe)
+
+
+def test_onnx_inputs_for_skl2onnx_own_guess():
+    """skl2onnx.to_onnx(pipe, df) types columns as float64, int64 and string
+    (no metadata): onnx_inputs follows the graph's input types, from the
+    model or from a session."""
+    X, y = penguins(50, 10, missing=False)
+    pre = ColumnTransformer([("num", StandardScaler(), NUMERIC),
+                             ("cat", OneHotEncoder(handle_unknown="ignore"), TEXT)])
+    pipe = fit(make_pipeline(pre, sl.MLPClassifier((6,), max_iter=20, random_state=0)), X, y)
+    onx = skl2onnx.to_onnx(pipe, X.head(), options={id(pipe[-1]): {"zipmap": False}})
+    sess = session(onx)
+    feed = onnx_inputs(X, sess)
+    assert {k: v.dtype for k, v in feed.items()} == {
+        "bill_length_mm": np.float64, "island": object, "flipper_length_mm": np.float64,
+        "sex": object, "year": np.int64}
+    assert {k: v.dtype for k, v in onnx_inputs(X, onx).items()} == \
+        {k: v.dtype for k, v in feed.items()}
+    label, proba = sess.run(None, feed)
+    np.testing.assert_allclose(proba, pipe.predict_proba(X), rtol=0, atol=ATOL)
+    np.testing.assert_array_equal(label, pipe.predict(X))

@@ -316,3 +316,15 @@ def unconvertible(steps, exc: Exception) -> ExportError | None:
                                "register a converter for it with "
                                "skl2onnx.update_registered_converter.")
     return None
+
+
+def text_step(steps) -> tuple[str, object] | None:
+    """(name, a category) of the first encoder that learned text categories, or None."""
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+    for path, t in step_paths(steps):
+        if isinstance(t, (OneHotEncoder, OrdinalEncoder)) and hasattr(t, "categories_"):
+            text = [v for c in t.categories_ for v in c if isinstance(v, str)]
+            if text:
+                return path, text[0]
+    return None

@@ -11,6 +11,10 @@ from softmaxlab.export._columns import FLOAT, TEXT, column_kinds
 
 __all__ = ["initial_types", "onnx_inputs"]
 
+_NUMBERS = (FLOAT, "float64", "int64")
+_SESSION_TYPES = {"tensor(float)": FLOAT, "tensor(double)": "float64", "tensor(int64)": "int64",
+                  "tensor(string)": TEXT}
+
 
 def initial_types(X) -> list:
     """skl2onnx's ``initial_types`` for a DataFrame: one (n, 1) input per
@@ -38,29 +42,31 @@ def _described(model) -> list[dict]:
 
     if isinstance(model, onnx.ModelProto):
         meta = {p.key: p.value for p in model.metadata_props}
-        graph = [(v.name, v.type.tensor_type.elem_type) for v in model.graph.input
-                 if v.name not in {t.name for t in model.graph.initializer}]
+        weights = {t.name for t in model.graph.initializer}  # inputs too before IR version 4
+        graph = [(v.name, onnx.helper.tensor_dtype_to_np_dtype(v.type.tensor_type.elem_type))
+                 for v in model.graph.input if v.name not in weights]
+        graph = [(name, TEXT if kind == object else kind.name) for name, kind in graph]
     elif hasattr(model, "get_modelmeta") and hasattr(model, "get_inputs"):  # an InferenceSession
         meta = model.get_modelmeta().custom_metadata_map
-        graph = [(v.name, onnx.TensorProto.STRING if v.type == "tensor(string)" else
-                  onnx.TensorProto.FLOAT) for v in model.get_inputs()]
+        graph = [(v.name, _SESSION_TYPES.get(v.type, v.type)) for v in model.get_inputs()]
     else:
         return _described(onnx.load(str(model)))
     if "inputs" in meta:
         return json.loads(meta["inputs"])
-    return [{"name": name, "type": TEXT if kind == onnx.TensorProto.STRING else FLOAT,
-             "columns": [name], "missing": None} for name, kind in graph]
+    # skl2onnx's own guess from a DataFrame gives float64 and int64 inputs too.
+    return [{"name": name, "type": kind, "columns": [name],
+             "missing": None} for name, kind in graph]
 
 
 def _numbers(frame, graph_input) -> np.ndarray:
-    out = frame.to_numpy(dtype=np.float32, na_value=np.nan)
+    out = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     if graph_input["missing"] is None and np.isnan(out).any():
         col = int(np.flatnonzero(np.isnan(out).any(axis=0))[0])
         rows = np.flatnonzero(np.isnan(out[:, col]))
         raise ValueError(f"column {frame.columns[col]!r} has {len(rows)} missing values (first at "
                          f"row {rows[0]}), which the model does not fill in (it was fitted "
                          "without an imputer there): fill them in first.")
-    return out
+    return out.astype(graph_input["type"])
 
 
 def _text(frame) -> np.ndarray:
@@ -115,14 +121,17 @@ def onnx_inputs(X, model) -> dict:
             raise ValueError(f"X lacks the columns {absent} of input {graph_input['name']!r}; "
                              f"the model takes {[c for i in described for c in i['columns']]}.")
         frame = X[list(columns)]
-        if graph_input["type"] == FLOAT:
+        if graph_input["type"] in _NUMBERS:
             text = [c for c in columns if kinds[c] == TEXT]
             if text:
                 raise ValueError(f"columns {text} hold text, but input {graph_input['name']!r} "
                                  "takes numbers: give the columns in the training data's types.")
             feed[graph_input["name"]] = _numbers(frame, graph_input)
-        else:
+        elif graph_input["type"] == TEXT:
             feed[graph_input["name"]] = _text(frame)
+        else:
+            raise ValueError(f"input {graph_input['name']!r} takes {graph_input['type']}, which "
+                             "onnx_inputs cannot build from a DataFrame.")
     return feed
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from softmaxlab.export._columns import column_kinds, frame_inputs, reads_frame
+from softmaxlab.export._columns import column_kinds, frame_inputs, reads_frame, text_step
 from softmaxlab.export._encoding import GraphInput, plain_inputs, steps_from_encoder
 from softmaxlab.export._graph import ExportError, NetSpec, spec_from_sequential
 from softmaxlab.export._models import NetworkClassifier, is_ours, spec_of
@@ -195,6 +195,12 @@ def plan_for(model, classes=None, feature_names=None, X=None, layout=None) -> Pl
         if encoder is None and reads_frame(steps):
             return _from_frame(last, steps, f"Pipeline({kinds})", X, layout)
         plan = _from_estimator(last, steps, f"Pipeline({kinds})", encoder)
+        text = text_step(steps)
+        if text is not None:  # one float32 X cannot carry it
+            raise ExportError(f"pipeline step {text[0]!r} encodes text (e.g. {text[1]!r}), but the "
+                              "pipeline was fitted on an array without column names: fit it on a "
+                              "pandas DataFrame, with a ColumnTransformer selecting the columns by "
+                              "name, and export it with to_onnx(pipe, X=df.head()).")
     elif is_ours(model):
         plan = _from_estimator(model, [], type(model).__name__)
     else:
