@@ -21,7 +21,14 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler  # noqa: E402
 
 import softmaxlab as sl  # noqa: E402
-from softmaxlab.export import ExportError, initial_types, onnx_inputs, to_onnx  # noqa: E402
+from softmaxlab.export import (  # noqa: E402
+    ExportError,
+    describe_inputs,
+    initial_types,
+    onnx_inputs,
+    summary,
+    to_onnx,
+)
 
 ATOL = 1e-6
 NUMERIC = ["bill_length_mm", "flipper_length_mm", "year"]
@@ -270,3 +277,22 @@ def test_onnx_inputs_for_skl2onnx_own_guess():
     label, proba = sess.run(None, feed)
     np.testing.assert_allclose(proba, pipe.predict_proba(X), rtol=0, atol=ATOL)
     np.testing.assert_array_equal(label, pipe.predict(X))
+
+
+def test_summary_and_inputs_described(trained, tmp_path):
+    X, pipe = trained
+    onx = to_onnx(pipe, X=X.head())
+    assert summary(onx) == ("opset 17, inputs one per column (3 float32, 2 string), [N, 1] each, "
+                            "outputs label string [N], probabilities float32 [N, 3]")
+    assert describe_inputs(onx) == [
+        "numbers, one input each, float32 [N, 1]: bill_length_mm, flipper_length_mm, year; NaN "
+        "where a value is missing",
+        'text, one input each, string [N, 1]: island, sex; "" where a value is missing in sex; '
+        "an unseen category counts as none"]
+    grouped = to_onnx(pipe, X=X.head(), inputs="grouped")
+    assert summary(grouped).startswith("opset 17, inputs X float32 [N, 3], X_categorical string "
+                                       "[N, 2], outputs")
+    # onnx_inputs reads a saved file too.
+    path = tmp_path / "penguins.onnx"
+    path.write_bytes(grouped.SerializeToString())
+    assert list(onnx_inputs(X, str(path))) == ["X", "X_categorical"]

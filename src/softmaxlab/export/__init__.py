@@ -26,6 +26,7 @@ import json
 from pathlib import Path
 
 from softmaxlab.export._errors import MIN_OPSET, ExportError, OpsetError
+from softmaxlab.export._summary import describe_inputs, summary
 
 __all__ = ["DEFAULT_OPSET", "MIN_OPSET", "ExportError", "OpsetError", "describe_inputs",
            "export_file", "initial_types", "onnx_inputs", "register_skl2onnx", "summary",
@@ -172,7 +173,7 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, X=None, inputs: str | N
     from sklearn.pipeline import Pipeline
 
     from softmaxlab.export._graph import check_opset
-    from softmaxlab.export._columns import unconvertible
+    from softmaxlab.export._steps import unconvertible
     from softmaxlab.export._preprocess import step_options
     from softmaxlab.export._skl2onnx import MAX_OPSET, opset_error, register
     from softmaxlab.export._sources import plan_for
@@ -256,47 +257,3 @@ def export_file(source, output=None, target_opset: int = DEFAULT_OPSET) -> tuple
         output = (src / "model.onnx") if src.is_dir() else src.with_suffix(".onnx")
     data = onx.SerializeToString()
     return atomic_write(output, lambda f: f.write(data)), onx
-
-
-def summary(onx) -> str:
-    """One line: opset, and each input and output with its type and shape."""
-    import onnx
-
-    def show(v):
-        if not v.type.HasField("tensor_type"):  # e.g. skl2onnx's ZipMap output
-            return f"{v.name} {v.type.WhichOneof('value').removesuffix('_type')}"
-        t = v.type.tensor_type
-        dims = ", ".join(d.dim_param or (str(d.dim_value) if d.HasField("dim_value") else "N")
-                         for d in t.shape.dim)
-        kind = onnx.helper.tensor_dtype_to_np_dtype(t.elem_type)
-        kind = "string" if kind.kind == "O" else kind.name
-        return f"{v.name} {kind} [{dims}]"
-
-    opset = next(o.version for o in onx.opset_import if o.domain in ("", "ai.onnx"))
-    # Before IR version 4 the initializers are listed among the inputs too.
-    weights = {t.name for t in onx.graph.initializer}
-    inputs = [v for v in onx.graph.input if v.name not in weights]
-    return (f"opset {opset}, input{'s' if len(inputs) > 1 else ''} "
-            f"{', '.join(show(v) for v in inputs)}, "
-            f"outputs {', '.join(show(v) for v in onx.graph.output)}")
-
-
-def describe_inputs(onx, most: int = 8) -> list[str]:
-    """What goes into each input, one line each, from the ``inputs``
-    metadata: its columns (the first ``most`` of them) and what marks a
-    missing value. Empty for a graph whose inputs take neither text nor
-    missing values (its one ``X`` holds the ``feature_names`` columns)."""
-    meta = {p.key: p.value for p in onx.metadata_props}
-    inputs = json.loads(meta.get("inputs", "[]"))
-    if not any(i["type"] == "string" or i["missing"] is not None for i in inputs):
-        return []
-    lines = []
-    for i in inputs:
-        cols = i["columns"] or []
-        shown = ", ".join(cols[:most]) + (f", ... ({len(cols)} columns)" if len(cols) > most else "")
-        what = "the text columns" if i["type"] == "string" else "the numeric columns"
-        missing = {None: "", "NaN": "; NaN where a value is missing",
-                   "": '; "" where a value is missing'}[i["missing"]]
-        unseen = "; an unseen category counts as none" if i["type"] == "string" else ""
-        lines.append(f"{i['name']}: {what} {shown}{missing}{unseen}")
-    return lines

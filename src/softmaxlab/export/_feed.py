@@ -45,7 +45,7 @@ def _described(model) -> list[dict]:
         weights = {t.name for t in model.graph.initializer}  # inputs too before IR version 4
         graph = [(v.name, onnx.helper.tensor_dtype_to_np_dtype(v.type.tensor_type.elem_type))
                  for v in model.graph.input if v.name not in weights]
-        graph = [(name, TEXT if kind == object else kind.name) for name, kind in graph]
+        graph = [(name, TEXT if kind.kind == "O" else kind.name) for name, kind in graph]
     elif hasattr(model, "get_modelmeta") and hasattr(model, "get_inputs"):  # an InferenceSession
         meta = model.get_modelmeta().custom_metadata_map
         graph = [(v.name, _SESSION_TYPES.get(v.type, v.type)) for v in model.get_inputs()]

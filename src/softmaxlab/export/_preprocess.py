@@ -23,7 +23,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, RobustScaler, StandardScaler
 
 from softmaxlab.data import ColumnEncoder, Preprocessor
-from softmaxlab.export._columns import step_paths
+from softmaxlab.export._steps import step_paths
 from softmaxlab.export._encoding import cli_encoder
 from softmaxlab.export._graph import ExportError
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from softmaxlab.export._columns import column_kinds, frame_inputs, reads_frame, text_step
+from softmaxlab.export._columns import column_kinds, frame_inputs, reads_frame
+from softmaxlab.export._steps import text_step
 from softmaxlab.export._encoding import GraphInput, plain_inputs, steps_from_encoder
 from softmaxlab.export._graph import ExportError, NetSpec, spec_from_sequential
 from softmaxlab.export._models import NetworkClassifier, is_ours, spec_of
