@@ -296,3 +296,15 @@ def test_summary_and_inputs_described(trained, tmp_path):
     path = tmp_path / "penguins.onnx"
     path.write_bytes(grouped.SerializeToString())
     assert list(onnx_inputs(X, str(path))) == ["X", "X_categorical"]
+
+
+def test_steps_after_the_column_transformer_scale_in_float64():
+    """``year`` (2007-2009) passed through and scaled after the
+    ColumnTransformer: scaled in float32, its mean's rounding alone moved
+    these probabilities by 1.3e-6; the graph scales in float64 (1.8e-7)."""
+    X, y = penguins(90, 12, missing=False)
+    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), TEXT)],
+                            remainder="passthrough")
+    pipe = fit(make_pipeline(pre, StandardScaler(),
+                             sl.MLPClassifier((16,), max_iter=60, random_state=0)), X, y)
+    assert_same(to_onnx(pipe, X=X.head()), pipe, X)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from softmaxlab.export._columns import column_kinds, frame_inputs, reads_frame
-from softmaxlab.export._steps import text_step
+from softmaxlab.export._steps import in_float64, text_step
 from softmaxlab.export._encoding import GraphInput, plain_inputs, steps_from_encoder
 from softmaxlab.export._graph import ExportError, NetSpec, spec_from_sequential
 from softmaxlab.export._models import NetworkClassifier, is_ours, spec_of
@@ -136,7 +136,12 @@ def _from_frame(est, steps, source, X, layout) -> Plan:
                           "numbers and which text. Pass X= a few rows of the training data, "
                           "e.g. to_onnx(pipe, X=df.head()).")
     inputs, ct = frame_inputs(name, ct, X, layout or "columns")
-    return Plan(inputs, [(name, ct), *steps[1:]], est, spec_of(est), np.asarray(est.classes_),
+    rest = steps[1:]
+    if rest:  # the steps after it compute in float64 too, as scikit-learn does
+        from sklearn.pipeline import Pipeline
+
+        rest = in_float64(Pipeline(rest)).steps
+    return Plan(inputs, [(name, ct), *rest], est, spec_of(est), np.asarray(est.classes_),
                 names, source)
 
 
