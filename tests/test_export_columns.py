@@ -308,3 +308,18 @@ def test_steps_after_the_column_transformer_scale_in_float64():
     pipe = fit(make_pipeline(pre, StandardScaler(),
                              sl.MLPClassifier((16,), max_iter=60, random_state=0)), X, y)
     assert_same(to_onnx(pipe, X=X.head()), pipe, X)
+
+
+def test_nullable_numbers():
+    """pandas' nullable Int64 and boolean columns (pd.NA where missing) are
+    float32 inputs; skl2onnx's own guess refuses them (IntegerArray)."""
+    X, y = penguins(60, 13)
+    X = X.astype({"year": "Int64"})
+    X.loc[[4, 9], "year"] = pd.NA
+    X["tagged"] = pd.array(np.arange(60) % 3 == 0, dtype="boolean")
+    pipe = fit(mixed_pipe(numeric=[*NUMERIC, "tagged"]), X, y)
+    onx = to_onnx(pipe, X=X.head())
+    assert onnx_inputs(X, onx)["year"].dtype == np.float32
+    assert_same(onx, pipe, X)
+    with pytest.raises(NotImplementedError, match="IntegerArray"):
+        skl2onnx.to_onnx(pipe, X.head())

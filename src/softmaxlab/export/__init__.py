@@ -7,9 +7,11 @@ ending in one, whatever ``softmaxlab.load`` returns, a bare
 ``softmaxlab.nn.Sequential``, or the path of a ``model.npz`` / run folder.
 The graph has one input ``X`` (float32, shape (n, n_features), any n; a CLI
 run with text columns has ``X`` for its numeric columns and a string input
-``X_categorical`` for its text columns) and two outputs: ``label`` (the
-values of ``classes_``, int64 or string, shape (n,); for multilabel networks
-the (n, L) int64 indicator matrix) and ``probabilities`` (float32, (n, C);
+``X_categorical`` for its text columns; a pipeline whose ColumnTransformer
+reads a DataFrame, exported with ``X=`` a sample of it, has one (n, 1) input
+per column, float32 or string, and ``onnx_inputs(df, model)`` builds them)
+and two outputs: ``label`` (the values of ``classes_``, int64 or string,
+shape (n,); for multilabel networks the (n, L) int64 indicator matrix) and ``probabilities`` (float32, (n, C);
 (n, L) for multilabel). See docs/export.md.
 
 Needs the optional extra: ``pip install softmaxlab[onnx]`` (onnx, skl2onnx
