@@ -323,3 +323,18 @@ def test_nullable_numbers():
     assert_same(onx, pipe, X)
     with pytest.raises(NotImplementedError, match="IntegerArray"):
         skl2onnx.to_onnx(pipe, X.head())
+
+
+def test_column_names_that_are_not_identifiers():
+    """skl2onnx renames inputs that are not identifiers or clash with an
+    output; the metadata, and so onnx_inputs, follow the graph's names."""
+    X, y = penguins(50, 14, missing=False)
+    X = X.rename(columns={"bill_length_mm": "bill length (mm)", "island": "label"})
+    pre = ColumnTransformer([("num", StandardScaler(), ["bill length (mm)", "year"]),
+                             ("cat", OneHotEncoder(handle_unknown="ignore"), ["label", "sex"])])
+    pipe = fit(make_pipeline(pre, sl.MLPClassifier((6,), max_iter=20, random_state=0)), X, y)
+    onx = to_onnx(pipe, X=X.head())
+    assert [v.name for v in onx.graph.input] == ["bill_length__mm_", "label1",
+                                                 "flipper_length_mm", "sex", "year"]
+    assert list(onnx_inputs(X, onx)) == [v.name for v in onx.graph.input]
+    assert_same(onx, pipe, X)

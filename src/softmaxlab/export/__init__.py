@@ -24,6 +24,7 @@ options (see ``softmaxlab.export._hook`` for how, at no import cost).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -203,6 +204,12 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, X=None, inputs: str | N
         raise too_old or unconvertible(plan.steps, exc) or ExportError(
             f"skl2onnx could not convert {plan.source}: {exc}") from exc
     onx.ir_version = max(onx.ir_version, onnx.helper.find_min_ir_version_for(onx.opset_import))
+    # skl2onnx renames an input that is not a plain identifier or clashes
+    # with an output ("bill length (mm)" -> "bill_length__mm_", "label" ->
+    # "label1"); the metadata gives the names the graph has, in the same order.
+    weights = {t.name for t in onx.graph.initializer}
+    names = [v.name for v in onx.graph.input if v.name not in weights]
+    plan.inputs = [dataclasses.replace(i, name=n) for i, n in zip(plan.inputs, names, strict=True)]
     _describe(onx, plan)
     onnx.checker.check_model(onx, full_check=True)
     return onx
