@@ -4,6 +4,7 @@ column or grouped inputs, ``onnx_inputs`` building the feed, and the steps
 that are refused by name."""
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -338,3 +339,14 @@ def test_column_names_that_are_not_identifiers():
                                                  "flipper_length_mm", "sex", "year"]
     assert list(onnx_inputs(X, onx)) == [v.name for v in onx.graph.input]
     assert_same(onx, pipe, X)
+
+
+def test_unresolved_column_callable_is_named(trained):
+    X, pipe = trained
+    pre = copy.copy(pipe[0])  # a fitted selection left as a callable, which fit never does
+    name, encoder, _ = pre.transformers_[1]
+    pre.transformers_ = [pre.transformers_[0], (name, encoder, lambda frame: TEXT)]
+    odd = make_pipeline(pre, pipe[-1])
+    with pytest.raises(ExportError, match=r"'columntransformer.cat' selects its columns with a "
+                                          "callable that was never resolved"):
+        to_onnx(odd, X=X)

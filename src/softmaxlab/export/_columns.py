@@ -97,8 +97,9 @@ def column_kinds(X, names=None) -> dict:
 def _positions(columns, names, path) -> list[int]:
     """A fitted ColumnTransformer's column selection as positions in ``names``."""
     if callable(columns):
-        raise ExportError(f"pipeline step {path!r} selects its columns with a callable that was never resolved; "
-                          "fit the pipeline before exporting it, or select the columns by name.")
+        raise ExportError(f"pipeline step {path!r} selects its columns with a callable that was "
+                          "never resolved; fit the pipeline before exporting it, or select the "
+                          "columns by name.")
     if isinstance(columns, slice):
         if all(isinstance(v, (int, type(None))) for v in (columns.start, columns.stop)):
             return list(range(len(names)))[columns]
