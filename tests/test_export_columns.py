@@ -24,6 +24,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 import softmaxlab as sl  # noqa: E402
 from softmaxlab.export import (  # noqa: E402
     ExportError,
+    OpsetError,
     describe_inputs,
     initial_types,
     onnx_inputs,
@@ -350,3 +351,16 @@ def test_unresolved_column_callable_is_named(trained):
     with pytest.raises(ExportError, match=r"'columntransformer.cat' selects its columns with a "
                                           "callable that was never resolved"):
         to_onnx(odd, X=X)
+
+
+def test_opsets(trained):
+    """The oldest and newest opsets run; a text imputer needs Where (opset 9)."""
+    X, pipe = trained
+    for opset in (7, 22):
+        assert_same(to_onnx(pipe, opset, X=X.head()), pipe, X)
+    text = make_pipeline(SimpleImputer(strategy="most_frequent"),
+                         OneHotEncoder(handle_unknown="ignore"))
+    imputing = fit(mixed_pipe(text), X, pipe.classes_[np.arange(len(X)) % 3])
+    with pytest.raises(OpsetError, match=r"target_opset=8 is too old .*Where \(opset 9 or later\)"):
+        to_onnx(imputing, 8, X=X.head())
+    assert_same(to_onnx(imputing, 9, X=X.head()), imputing, X)
