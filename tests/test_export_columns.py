@@ -153,15 +153,20 @@ def test_column_selector_and_unused_columns():
     assert_same(onx, pipe, X)
 
 
-def test_numeric_passthrough_and_integer_categories():
+@pytest.mark.parametrize("year_dtype", ["int64", "category"])
+def test_numeric_passthrough_and_integer_categories(year_dtype):
     X, y = penguins(60, 4, missing=False)
+    X = X.astype({"year": year_dtype})  # categories 2007-2009: a float32 input, one-hot encoded
     pre = ColumnTransformer([("year", OneHotEncoder(handle_unknown="ignore"), ["year"]),
                              ("cat", OneHotEncoder(handle_unknown="ignore"), TEXT)],
                             remainder="passthrough")
     pipe = fit(make_pipeline(pre, StandardScaler(),
                              sl.MLPClassifier((6,), max_iter=20, random_state=0)), X, y)
     onx = to_onnx(pipe, X=X.head())
+    assert onnx_inputs(X, onx)["year"].dtype == np.float32
     assert_same(onx, pipe, X)
+    unseen = X.head(3).astype({"year": "int64"}).assign(year=[2007, 2010, 2009])
+    assert_same(onx, pipe, unseen.astype({"year": year_dtype}))
 
 
 def test_no_sample_names_the_argument(trained):
