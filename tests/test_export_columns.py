@@ -217,8 +217,8 @@ def test_onnx_inputs_refuses_what_the_model_cannot_take():
     onx = to_onnx(pipe, X=X)
     missing = X.copy()
     missing.loc[7, "flipper_length_mm"] = np.nan
-    with pytest.raises(ValueError, match=r"'flipper_length_mm' has 1 missing values \(first at "
-                                         r"row 7\), which the model does not fill in"):
+    with pytest.raises(ValueError, match=r"'flipper_length_mm' has 1 missing values \(the first "
+                                         r"at index 7\), which the model does not fill in"):
         onnx_inputs(missing, onx)
     with pytest.raises(ValueError, match=r"X lacks the columns \['year'\]"):
         onnx_inputs(X.drop(columns="year"), onx)

@@ -63,9 +63,11 @@ def _numbers(frame, graph_input) -> np.ndarray:
     if graph_input["missing"] is None and np.isnan(out).any():
         col = int(np.flatnonzero(np.isnan(out).any(axis=0))[0])
         rows = np.flatnonzero(np.isnan(out[:, col]))
-        raise ValueError(f"column {frame.columns[col]!r} has {len(rows)} missing values (first at "
-                         f"row {rows[0]}), which the model does not fill in (it was fitted "
-                         "without an imputer there): fill them in first.")
+        first = frame.index[rows[0]]
+        first = first.item() if isinstance(first, np.generic) else first  # 7, not np.int64(7)
+        raise ValueError(f"column {frame.columns[col]!r} has {len(rows)} missing values (the "
+                         f"first at index {first!r}), which the model does not "
+                         "fill in (it was fitted without an imputer there): fill them in first.")
     return out.astype(graph_input["type"])
 
 
@@ -115,11 +117,11 @@ def onnx_inputs(X, model) -> dict:
         if columns is None:
             raise ValueError(f"input {graph_input['name']!r} of this model has no column names "
                              "(it was fitted on an array): pass the array itself, as float32.")
-        kinds = column_kinds(X, columns) if _has(X, columns) else None
-        if kinds is None:
-            absent = [c for c in columns if c not in X.columns]
+        absent = [c for c in columns if c not in _frame(X).columns]
+        if absent:
             raise ValueError(f"X lacks the columns {absent} of input {graph_input['name']!r}; "
                              f"the model takes {[c for i in described for c in i['columns']]}.")
+        kinds = column_kinds(X, columns)
         frame = X[list(columns)]
         if graph_input["type"] in _NUMBERS:
             text = [c for c in columns if kinds[c] == TEXT]
@@ -135,10 +137,10 @@ def onnx_inputs(X, model) -> dict:
     return feed
 
 
-def _has(X, columns) -> bool:
+def _frame(X):
     import pandas as pd
 
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"X must be a pandas DataFrame with the model's columns, not a "
                         f"{type(X).__name__}.")
-    return all(c in X.columns for c in columns)
+    return X
