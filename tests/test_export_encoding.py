@@ -19,7 +19,7 @@ import softmaxlab as sl  # noqa: E402
 from softmaxlab.cli import main  # noqa: E402
 from softmaxlab.cli.commands.predict import predict_csv  # noqa: E402
 from softmaxlab.cli.config import TrainConfig  # noqa: E402
-from softmaxlab.export import ExportError, OpsetError, to_onnx  # noqa: E402
+from softmaxlab.export import ExportError, OpsetError, onnx_inputs, to_onnx  # noqa: E402
 from softmaxlab.cli.runner import run_training  # noqa: E402
 
 ATOL = 1e-6
@@ -78,7 +78,13 @@ def feed(onx, frame) -> dict:
 
 def run_graph(onx, frame):
     sess = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
-    return sess.run(None, feed(onx, frame))
+    inputs = feed(onx, frame)
+    built = onnx_inputs(frame, sess)  # the library's helper builds the same arrays
+    assert list(built) == list(inputs)
+    for name, array in inputs.items():
+        np.testing.assert_array_equal(built[name], array)
+        assert built[name].dtype == array.dtype
+    return sess.run(None, inputs)
 
 
 def softmaxlab_predict(run, csv):

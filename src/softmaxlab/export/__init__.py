@@ -7,9 +7,11 @@ ending in one, whatever ``softmaxlab.load`` returns, a bare
 ``softmaxlab.nn.Sequential``, or the path of a ``model.npz`` / run folder.
 The graph has one input ``X`` (float32, shape (n, n_features), any n; a CLI
 run with text columns has ``X`` for its numeric columns and a string input
-``X_categorical`` for its text columns) and two outputs: ``label`` (the
-values of ``classes_``, int64 or string, shape (n,); for multilabel networks
-the (n, L) int64 indicator matrix) and ``probabilities`` (float32, (n, C);
+``X_categorical`` for its text columns; a pipeline whose ColumnTransformer
+reads a DataFrame, exported with ``X=`` a sample of it, has one (n, 1) input
+per column, float32 or string, and ``onnx_inputs(df, model)`` builds them)
+and two outputs: ``label`` (the values of ``classes_``, int64 or string,
+shape (n,); for multilabel networks the (n, L) int64 indicator matrix) and ``probabilities`` (float32, (n, C);
 (n, L) for multilabel). See docs/export.md.
 
 Needs the optional extra: ``pip install softmaxlab[onnx]`` (onnx, skl2onnx
@@ -24,13 +26,16 @@ alone registers nothing and imports neither.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 from softmaxlab.export._errors import MIN_OPSET, ExportError, OpsetError
+from softmaxlab.export._summary import describe_inputs, summary
 
 __all__ = ["DEFAULT_OPSET", "MIN_OPSET", "ExportError", "OpsetError", "describe_inputs",
-           "export_file", "register_skl2onnx", "summary", "to_onnx"]
+           "export_file", "initial_types", "onnx_inputs", "register_skl2onnx", "summary",
+           "to_onnx"]
 
 DEFAULT_OPSET = 17
 _EXTRA = ("softmaxlab.export needs the optional packages onnx and skl2onnx (and onnxruntime to run "
@@ -59,8 +64,53 @@ def register_skl2onnx() -> None:
     register()
 
 
-def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_names=None,
-            name: str | None = None):
+def onnx_inputs(X, model) -> dict:
+    """The dict of arrays ``session.run(None, feed)`` needs, from a DataFrame.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame of shape (n_samples, n_columns)
+        With the columns the model was fitted on (any order, more allowed).
+    model : onnx.ModelProto, onnxruntime.InferenceSession, str or path
+        A graph from ``to_onnx`` (or ``skl2onnx.to_onnx`` with one input
+        per column).
+
+    Returns
+    -------
+    dict of str to ndarray
+        Per graph input, its columns: float32 of shape (n_samples, k), NaN
+        where missing; or strings (object) of shape (n_samples, k), ``""``
+        where missing.
+
+    Raises
+    ------
+    ValueError
+        A column is absent, holds text where the model takes numbers, or
+        has a missing value the model does not fill in.
+    """
+    _require_extra()
+    from softmaxlab.export._feed import onnx_inputs as build
+
+    return build(X, model)
+
+
+def initial_types(X) -> list:
+    """skl2onnx's ``initial_types`` for a DataFrame: per column, float32
+    (numbers) or string (text), of shape (n, 1), for
+    ``skl2onnx.to_onnx(pipe, initial_types=initial_types(df))``.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame of shape (n_samples, n_columns)
+    """
+    _require_extra()
+    from softmaxlab.export._feed import initial_types as build
+
+    return build(X)
+
+
+def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, X=None, inputs: str | None = None,
+            classes=None, feature_names=None, name: str | None = None):
     """Export a trained model as ONNX.
 
     Parameters
@@ -75,6 +125,16 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     target_opset : int, default 17
         Opset of the default ONNX domain, from ``MIN_OPSET`` (7) to the newest
         the installed skl2onnx supports.
+    X : pandas.DataFrame of shape (n_samples, n_columns), optional
+        A few rows of the training data (``df.head()``). Required for a
+        pipeline whose first step is a ``ColumnTransformer`` fitted on a
+        DataFrame: its dtypes say which columns are numbers (float32 inputs)
+        and which text (string inputs).
+    inputs : {"columns", "grouped"}, optional
+        For such a pipeline: ``"columns"`` (the default) gives one input per
+        column, named after it, of shape (n, 1); ``"grouped"`` gives ``X``
+        float32 (n, n_numeric) and ``X_categorical`` string (n, n_text).
+        ``onnx_inputs(df, onx)`` builds either from a DataFrame.
     classes : array-like of shape (n_classes,), optional
         Labels of a bare ``Sequential`` (default: the class indices).
     feature_names : list of str, optional
@@ -86,7 +146,8 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     -------
     onnx.ModelProto
         Input ``X``: float32 of shape (n, n_features), the columns in training
-        order (NaN for a missing value where a CLI run imputed). A CLI run
+        order (a ColumnTransformer on a DataFrame: one input per column, see
+        ``inputs``) (NaN for a missing value where a CLI run imputed). A CLI run
         with text columns: ``X`` float32 (n, n_numeric) for its numeric
         columns and ``X_categorical`` string (n, n_text) for its text columns,
         each in file order (``""`` marks a missing cell; an unseen category
@@ -117,11 +178,15 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     from sklearn.pipeline import Pipeline
 
     from softmaxlab.export._graph import check_opset
+    from softmaxlab.export._steps import unconvertible
     from softmaxlab.export._preprocess import step_options
     from softmaxlab.export._skl2onnx import MAX_OPSET, opset_error, register
     from softmaxlab.export._sources import plan_for
 
-    plan = plan_for(model, classes=classes, feature_names=feature_names)
+    if hasattr(target_opset, "shape"):  # to_onnx(pipe, df), as skl2onnx.to_onnx takes it
+        raise TypeError(f"target_opset must be an int, not a {type(target_opset).__name__}; "
+                        "pass a sample DataFrame as X=, e.g. to_onnx(pipe, X=df.head()).")
+    plan = plan_for(model, classes=classes, feature_names=feature_names, X=X, layout=inputs)
     check_opset(plan.spec, target_opset, np.float32, MAX_OPSET)
     register()
     clf = plan.classifier
@@ -138,8 +203,15 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, classes=None, feature_n
     except (MissingConverter, MissingShapeCalculator, RuntimeError, NotImplementedError) as exc:
         # The preprocessing's operators (Where, for one) may be newer than the network's.
         too_old = opset_error(exc, int(target_opset), MAX_OPSET)
-        raise too_old or ExportError(f"skl2onnx could not convert {plan.source}: {exc}") from exc
+        raise too_old or unconvertible(plan.steps, exc) or ExportError(
+            f"skl2onnx could not convert {plan.source}: {exc}") from exc
     onx.ir_version = max(onx.ir_version, onnx.helper.find_min_ir_version_for(onx.opset_import))
+    # skl2onnx renames an input that is not a plain identifier or clashes
+    # with an output ("bill length (mm)" -> "bill_length__mm_", "label" ->
+    # "label1"); the metadata gives the names the graph has, in the same order.
+    weights = {t.name for t in onx.graph.initializer}
+    names = [v.name for v in onx.graph.input if v.name not in weights]
+    plan.inputs = [dataclasses.replace(i, name=n) for i, n in zip(plan.inputs, names, strict=True)]
     _describe(onx, plan)
     onnx.checker.check_model(onx, full_check=True)
     return onx
@@ -196,50 +268,6 @@ def export_file(source, output=None, target_opset: int = DEFAULT_OPSET) -> tuple
         output = (src / "model.onnx") if src.is_dir() else src.with_suffix(".onnx")
     data = onx.SerializeToString()
     return atomic_write(output, lambda f: f.write(data)), onx
-
-
-def summary(onx) -> str:
-    """One line: opset, and each input and output with its type and shape."""
-    import onnx
-
-    def show(v):
-        if not v.type.HasField("tensor_type"):  # e.g. skl2onnx's ZipMap output
-            return f"{v.name} {v.type.WhichOneof('value').removesuffix('_type')}"
-        t = v.type.tensor_type
-        dims = ", ".join(d.dim_param or (str(d.dim_value) if d.HasField("dim_value") else "N")
-                         for d in t.shape.dim)
-        kind = onnx.helper.tensor_dtype_to_np_dtype(t.elem_type)
-        kind = "string" if kind.kind == "O" else kind.name
-        return f"{v.name} {kind} [{dims}]"
-
-    opset = next(o.version for o in onx.opset_import if o.domain in ("", "ai.onnx"))
-    # Before IR version 4 the initializers are listed among the inputs too.
-    weights = {t.name for t in onx.graph.initializer}
-    inputs = [v for v in onx.graph.input if v.name not in weights]
-    return (f"opset {opset}, input{'s' if len(inputs) > 1 else ''} "
-            f"{', '.join(show(v) for v in inputs)}, "
-            f"outputs {', '.join(show(v) for v in onx.graph.output)}")
-
-
-def describe_inputs(onx, most: int = 8) -> list[str]:
-    """What goes into each input, one line each, from the ``inputs``
-    metadata: its columns (the first ``most`` of them) and what marks a
-    missing value. Empty for a graph whose inputs take neither text nor
-    missing values (its one ``X`` holds the ``feature_names`` columns)."""
-    meta = {p.key: p.value for p in onx.metadata_props}
-    inputs = json.loads(meta.get("inputs", "[]"))
-    if not any(i["type"] == "string" or i["missing"] is not None for i in inputs):
-        return []
-    lines = []
-    for i in inputs:
-        cols = i["columns"] or []
-        shown = ", ".join(cols[:most]) + (f", ... ({len(cols)} columns)" if len(cols) > most else "")
-        what = "the text columns" if i["type"] == "string" else "the numeric columns"
-        missing = {None: "", "NaN": "; NaN where a value is missing",
-                   "": '; "" where a value is missing'}[i["missing"]]
-        unseen = "; an unseen category counts as none" if i["type"] == "string" else ""
-        lines.append(f"{i['name']}: {what} {shown}{missing}{unseen}")
-    return lines
 
 
 def _register_when_installed() -> None:

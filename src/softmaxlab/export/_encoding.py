@@ -44,7 +44,8 @@ class GraphInput:
     Attributes
     ----------
     name : str
-        ``"X"`` or ``"X_categorical"``.
+        ``"X"`` or ``"X_categorical"``; for a pipeline on a DataFrame with
+        one input per column, the column's name as the graph has it.
     dtype : {"float32", "string"}
     width : int
         Number of columns.

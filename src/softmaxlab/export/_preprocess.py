@@ -23,6 +23,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, RobustScaler, StandardScaler
 
 from softmaxlab.data import ColumnEncoder, Preprocessor
+from softmaxlab.export._steps import step_paths
 from softmaxlab.export._encoding import cli_encoder
 from softmaxlab.export._graph import ExportError
 
@@ -122,8 +123,9 @@ def _flatten(pipe: Pipeline, prefix: str = "") -> list[tuple[str, object]]:
 
 
 def step_options(steps) -> dict:
-    """skl2onnx options for the steps: true division for the scalers (the
+    """skl2onnx options for the steps (those inside ColumnTransformers and
+    nested pipelines too): true division for the scalers (the
     default multiplies by a rounded 1/scale, one float32 rounding more than
     ``(x - mean) / scale`` as scikit-learn and the CLI compute it)."""
-    return {id(s): {"div": "div"} for _, s in steps
+    return {id(s): {"div": "div"} for _, s in step_paths(steps)
             if isinstance(s, (StandardScaler, MaxAbsScaler, RobustScaler))}

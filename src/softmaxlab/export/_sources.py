@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from softmaxlab.export._columns import column_kinds, frame_inputs, reads_frame
+from softmaxlab.export._steps import in_float64, text_step
 from softmaxlab.export._encoding import GraphInput, plain_inputs, steps_from_encoder
 from softmaxlab.export._graph import ExportError, NetSpec, spec_from_sequential
 from softmaxlab.export._models import NetworkClassifier, is_ours, spec_of
@@ -122,8 +124,46 @@ def _from_estimator(est, steps, source, encoder=None) -> Plan:
                 extra)
 
 
-def plan_for(model, classes=None, feature_names=None) -> Plan:
+def _from_frame(est, steps, source, X, layout) -> Plan:
+    """A pipeline whose ColumnTransformer reads a DataFrame: its columns as
+    the graph's inputs (``softmaxlab.export._columns``)."""
+    name, ct = steps[0]
+    names = _names(ct.feature_names_in_)
+    if X is None:
+        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        raise ExportError(f"pipeline step {name!r} is a ColumnTransformer fitted on a DataFrame "
+                          f"(columns {shown}): to_onnx reads from a sample which columns hold "
+                          "numbers and which text. Pass X= a few rows of the training data, "
+                          "e.g. to_onnx(pipe, X=df.head()).")
+    inputs, ct = frame_inputs(name, ct, X, layout or "columns")
+    rest = steps[1:]
+    if rest:  # the steps after it compute in float64 too, as scikit-learn does
+        from sklearn.pipeline import Pipeline
+
+        rest = in_float64(Pipeline(rest)).steps
+    return Plan(inputs, [(name, ct), *rest], est, spec_of(est), np.asarray(est.classes_),
+                names, source)
+
+
+def _check_sample(X, layout, names) -> None:
+    """X and inputs= given for a model with one numeric input X."""
+    if layout is not None:
+        raise ExportError(f"inputs={layout!r} is for a pipeline whose first step is a "
+                          "ColumnTransformer fitted on a DataFrame; this model has one float32 "
+                          "input X. Leave inputs= out.")
+    if X is not None and names is not None:
+        text = [c for c, k in column_kinds(X, names).items() if k != "float32"]
+        if text:
+            raise ExportError(f"X has text in columns {text}, but this model takes numbers only "
+                              "(one float32 input X); give a sample of its training data.")
+
+
+def plan_for(model, classes=None, feature_names=None, X=None, layout=None) -> Plan:
     """Resolve ``to_onnx``'s ``model`` argument.
+
+    ``X`` (a sample DataFrame) and ``layout`` (``"columns"`` or
+    ``"grouped"``) are for pipelines that read a DataFrame through a
+    ColumnTransformer.
 
     Raises
     ------
@@ -136,6 +176,9 @@ def plan_for(model, classes=None, feature_names=None) -> Plan:
     if (classes is not None or feature_names is not None) and not isinstance(model, Sequential):
         raise TypeError("classes= and feature_names= are for a bare Sequential network; an "
                         "estimator, pipeline or model file carries its own.")
+    if (X is not None or layout is not None) and not (isinstance(model, Pipeline) or is_ours(model)):
+        raise TypeError("X= and inputs= are for an estimator or Pipeline fitted on a DataFrame; "
+                        "a network or model file has its own inputs.")
     if isinstance(model, (str, os.PathLike)):
         return _from_file(Path(model))
     if isinstance(model, Sequential):
@@ -155,9 +198,20 @@ def plan_for(model, classes=None, feature_names=None) -> Plan:
                               "SoftmaxRegression (use skl2onnx.to_onnx for others).")
         kinds = ", ".join((["ColumnEncoder"] if encoder is not None else [])
                           + [type(s).__name__ for _, s in steps] + [type(last).__name__])
-        return _from_estimator(last, steps, f"Pipeline({kinds})", encoder)
-    if is_ours(model):
-        return _from_estimator(model, [], type(model).__name__)
-    raise TypeError(f"to_onnx cannot export a {type(model).__name__}; give a fitted "
-                    "MLPClassifier or SoftmaxRegression, a Pipeline ending in one, a "
-                    "softmaxlab.nn.Sequential, or the path of a model file or run folder.")
+        if encoder is None and reads_frame(steps):
+            return _from_frame(last, steps, f"Pipeline({kinds})", X, layout)
+        plan = _from_estimator(last, steps, f"Pipeline({kinds})", encoder)
+        text = text_step(steps)
+        if text is not None:  # one float32 X cannot carry it
+            raise ExportError(f"pipeline step {text[0]!r} encodes text (e.g. {text[1]!r}), but the "
+                              "pipeline was fitted on an array without column names: fit it on a "
+                              "pandas DataFrame, with a ColumnTransformer selecting the columns by "
+                              "name, and export it with to_onnx(pipe, X=df.head()).")
+    elif is_ours(model):
+        plan = _from_estimator(model, [], type(model).__name__)
+    else:
+        raise TypeError(f"to_onnx cannot export a {type(model).__name__}; give a fitted "
+                        "MLPClassifier or SoftmaxRegression, a Pipeline ending in one, a "
+                        "softmaxlab.nn.Sequential, or the path of a model file or run folder.")
+    _check_sample(X, layout, plan.feature_names)
+    return plan
