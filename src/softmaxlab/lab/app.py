@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from softmaxlab.lab import datasets, export
 from softmaxlab.lab.errors import LabError
-from softmaxlab.lab.jobs import RunFolderQuota, checkpoint
+from softmaxlab.lab.jobs import RunFolderQuota
 from softmaxlab.lab.params import LANGUAGES, LabParamError, choices
 from softmaxlab.lab.security import Guard, allowed_hosts
 from softmaxlab.lab.session import LabBusyError, SessionStore
@@ -172,7 +172,7 @@ async def update_settings(request: Request, session):
 
 def _control_state(session) -> dict:
     return {"playing": session.playing, "speed": session.speed, "epoch": session.trainer.epoch,
-            "batch": session.batch_steps, "operation": session.job.name}
+            "batch": session.batch_steps, "operation": session.job.status()}
 
 
 async def control(request: Request, session):
@@ -219,7 +219,7 @@ async def _long(request: Request, session, name: str, work):
     event loop, one per session (409 otherwise), at most ``LONG_SLOTS`` at once
     on the server, cancelled when the client goes away."""
     cancel = session.job.begin(name)
-    check = checkpoint(cancel, name)
+    check = session.job.checker(cancel, name)
     try:
         async with request.app.state.long_slots:
             check()

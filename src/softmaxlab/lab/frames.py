@@ -9,7 +9,7 @@ import numpy as np
 
 from softmaxlab.lab import views
 from softmaxlab.lab.features import FEATURES
-from softmaxlab.lab.onestep import gradient_check, inspect_point
+from softmaxlab.lab.onestep import GRADCHECK_ENTRIES, gradient_check, inspect_point
 from softmaxlab.lab.update import optimizer_step
 from softmaxlab.nn import Linear, SoftmaxCrossEntropy
 
@@ -58,7 +58,7 @@ class FramesMixin:
         with self.lock:
             out = {"type": "frame", "epoch": self.trainer.epoch, "batch": self.batch_steps,
                    "batches_per_epoch": self.batches_per_epoch(), "playing": self.playing,
-                   "speed": self.speed, "operation": self.job.name,
+                   "speed": self.speed, "operation": self.job.status(),
                    "data_version": self.data_version, "stats": views.curves_row(self._stats()),
                    "curves": views.curves(self.trainer.history, self.start),
                    "message": self.message, "boundary": None, "hidden": [],
@@ -72,7 +72,8 @@ class FramesMixin:
                     if self.inspected is not None:
                         out["inspect"] = self._inspect(self.inspected)
             except (FloatingPointError, ValueError) as exc:  # overflowing logits
-                out["message"] = {"level": "error", "code": "overflow", "params": {},
+                out["message"] = {"level": "error", "code": "overflow",
+                                  "params": {"detail": str(exc)},
                                   "text": f"The model's outputs overflow ({exc}); lower the "
                                           "learning rate and press Reset."}
             return out
@@ -121,6 +122,7 @@ class FramesMixin:
             model, epoch = self.model.copy(), self.trainer.epoch
             X, y = self.X_train, self.splits.y_train
             version = self.data_version, id(self.model)
+        self.job.total = sum(min(p.value.size, GRADCHECK_ENTRIES) for p in model.parameters())
         result = gradient_check(model, X, y, interrupt=check)
         result["epoch"] = epoch
         with self.lock:

@@ -30,6 +30,7 @@ class Job:
         self._lock = threading.Lock()
         self.name: str | None = None
         self.cancel = threading.Event()
+        self.done, self.total = 0, None  # progress: pieces done, of how many (None: unknown)
 
     def begin(self, name: str) -> threading.Event:
         """Take the slot for ``name``; its cancellation flag is returned.
@@ -45,6 +46,7 @@ class Job:
                                "wait for it to finish or cancel it", status=409,
                                operation=self.name)
             self.name, self.cancel = name, threading.Event()
+            self.done, self.total = 0, None
             return self.cancel
 
     def ensure_free(self) -> None:
@@ -59,21 +61,27 @@ class Job:
         with self._lock:
             self.name = None
 
+    def status(self) -> dict | None:
+        """``{"kind", "done", "total"}`` of the running operation, or None."""
+        name = self.name
+        return None if name is None else {"kind": name, "done": self.done, "total": self.total}
+
+    def checker(self, cancel: threading.Event, operation: str):
+        """The ``check()`` a long operation calls between its pieces: raises
+        ``cancelled`` once ``cancel`` is set, counts progress, and yields the GIL."""
+        def check():
+            if cancel.is_set():
+                raise LabError("cancelled", f"{operation.replace('_', ' ')} was cancelled",
+                               status=409, operation=operation)
+            self.done += 1
+            time.sleep(0)
+        return check
+
     def stop(self) -> str | None:
         """Cancel the running operation; its name, or None."""
         with self._lock:
             self.cancel.set()
             return self.name
-
-
-def checkpoint(cancel: threading.Event, operation: str):
-    """The ``check()`` a long operation calls between its pieces."""
-    def check():
-        if cancel.is_set():
-            raise LabError("cancelled", f"{operation.replace('_', ' ')} was cancelled",
-                           status=409, operation=operation)
-        time.sleep(0)
-    return check
 
 
 class RunFolderQuota:

@@ -96,7 +96,8 @@ def inspect_point(model, x: np.ndarray, y: int) -> dict:
     }
 
 
-def gradient_check(model, X: np.ndarray, y: np.ndarray, interrupt=None) -> dict:
+def gradient_check(model, X: np.ndarray, y: np.ndarray, interrupt=None,
+                   entries: int = GRADCHECK_ENTRIES) -> dict:
     """The whole-model gradient check of the lab's Check gradients button.
 
     ``softmaxlab.gradcheck.compare_model_gradients`` on the first
@@ -116,6 +117,8 @@ def gradient_check(model, X: np.ndarray, y: np.ndarray, interrupt=None) -> dict:
     y : ndarray of shape (n,), class indices
     interrupt : callable, optional
         Called between entries; raises to cancel.
+    entries : int, default GRADCHECK_ENTRIES
+        Entries compared per parameter.
 
     Returns
     -------
@@ -125,10 +128,12 @@ def gradient_check(model, X: np.ndarray, y: np.ndarray, interrupt=None) -> dict:
         ``n_points``, ``n_params``, ``n_checked``, ``errors`` (name ->
         relative error), ``parameters`` (per parameter: name, shape,
         checked, error, norms, abs_error, passed, measurable), ``method``
-        and ``summary`` (one English sentence).
+        (``"relative_norm_sampled"``: per parameter, ``||g - n|| / max(||g||,
+        ||n||)`` over sampled entries, g from backprop, n from central
+        differences) and ``summary`` (one English sentence).
     """
     Xs, ys = X[:GRADCHECK_POINTS], y[:GRADCHECK_POINTS]
-    checks = compare_model_gradients(model, Xs, ys, entries=GRADCHECK_ENTRIES,
+    checks = compare_model_gradients(model, Xs, ys, entries=entries,
                                      rng=np.random.default_rng(0), interrupt=interrupt)
     measured = [c.error for c in checks if c.measurable] or [0.0]
     passed = all(c.passed for c in checks)
@@ -146,6 +151,5 @@ def gradient_check(model, X: np.ndarray, y: np.ndarray, interrupt=None) -> dict:
         "n_params": n_params, "n_checked": n_checked,
         "errors": {c.name: c.error for c in checks},
         "parameters": [c.to_dict() for c in checks],
-        "method": "relative error ||g - n|| / max(||g||, ||n||) per parameter over sampled "
-                  "entries, g from backprop, n from central differences",
+        "method": "relative_norm_sampled",
         "summary": summary})

@@ -124,7 +124,7 @@ class TrainingMixin:
                 return False
         if self.trainer.epoch >= MAX_EPOCHS:
             self.playing = False
-            self.message = {"level": "info", "code": "epoch_limit", "params": {"limit": MAX_EPOCHS},
+            self.message = {"level": "info", "code": "epoch_limit", "params": {"max_epochs": MAX_EPOCHS},
                             "text": f"Stopped at {MAX_EPOCHS} epochs, the lab's limit for one "
                                     "run; press Reset to train again."}
             return False
@@ -152,7 +152,7 @@ class TrainingMixin:
     def _diverged(self, exc) -> None:
         self.playing = False
         self.message = {"level": "error", "code": "diverged", "text": str(exc),
-                        "params": {"epoch": exc.epoch, "lr": exc.lr}}
+                        "params": {"epoch": exc.epoch, "lr": exc.lr, "detail": str(exc)}}
 
     # ---- one minibatch ----------------------------------------------------------------
     def batches_per_epoch(self) -> int:
