@@ -65,7 +65,8 @@
   }
 
   function writeUrl() {
-    if (!state.settings) return;
+    // Not before the address's own settings were sent: they must not be overwritten by the defaults.
+    if (!state.settings || !state.urlRestored) return;
     UrlState.write(state.settings, state.choices.defaults, {
       lang: state.lang, showVal: state.showVal, discrete: state.discrete,
       speed: state.frame ? state.frame.speed : null, stepUnit: state.stepUnit });
@@ -424,8 +425,11 @@
       showSettings(s.settings);
       if (s.data && s.frame) { onData(s.data); drawFrame(s.frame); }
       if (Object.keys(url.settings).length || url.speed) await restoreUrl(url);
+      state.urlRestored = true;
+      writeUrl();
       if (lang.unknown) banner(t("lang.unknown", { value: lang.unknown, values: I18n.LANGS.join(", ") }));
       connect();
+      document.body.dataset.ready = "1";  // the address's settings are applied (tests wait for it)
     } catch (e) { report(e); }
   }
 

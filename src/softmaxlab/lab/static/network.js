@@ -129,7 +129,11 @@ const Network = (() => {
   function draw(net, frame, spec, handlers) {
     const key = `${spec.allFeatures.join()}|${spec.features.join()}|${spec.hidden.map((h) => `${h.units} ${h.name}`).join("-")}` +
       `|${spec.classes}|${I18n.lang}|${net.parentElement.clientWidth}`;
-    if (net.dataset.key !== key) { build(net, spec, handlers); net.dataset.key = key; }
+    if (net.dataset.key !== key) {
+      build(net, spec, handlers);
+      net.dataset.key = key;
+      net.dataset.builds = Number(net.dataset.builds || 0) + 1;
+    }
     const cols = net.querySelectorAll(".layer");
     let dead = 0;
     spec.hidden.forEach((h, i) => {

@@ -9,7 +9,14 @@ const Update = (() => {
   const t = (k, p) => I18n.t(k, p);
   let chosen = null;  // [j, k]: the entry of W worked out in full
 
-  const f = (v) => OneStep.fmt(v);
+  // Four significant digits, so the worked lines can be checked by hand.
+  function f(v) {
+    if (v === null || v === undefined || Number.isNaN(v)) return "–";
+    const a = Math.abs(v);
+    if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(3);
+    return String(Number(v.toPrecision(4)));
+  }
+  const paren = (v) => (v < 0 ? `(${f(v)})` : f(v));  // 0.5 − (−0.1), not 0.5 − -0.1
   const at = (M, j, k) => (M && M[j] ? M[j][k] : undefined);
 
   // The entry to work out: the one the learner clicked, else the largest |∂L/∂W| of the point.
@@ -28,14 +35,14 @@ const Update = (() => {
     const W = at(u.W, j, k), g = at(part.grad_W, j, k), step = at(part.step_W, j, k), nw = at(part.W_new, j, k);
     if (u.optimizer === "adam") {
       const m = at(part.m_hat_W, j, k), v = at(part.v_hat_W, j, k);
-      return `m̂ = ${f(m)}, v̂ = ${f(v)}; ${t("up.step")} = lr·m̂/(√v̂ + ε) = ${f(u.lr)} × ${f(m)} / (${f(Math.sqrt(v))} + ε) = ${f(step)}; ` +
-        `W ← ${f(W)} − ${f(step)} = <b>${f(nw)}</b>`;
+      return `m̂ = ${f(m)}, v̂ = ${f(v)}; ${t("up.step")} = lr·m̂/(√v̂ + ε) = ${f(u.lr)} × ${paren(m)} / (${f(Math.sqrt(v))} + ε) = ${f(step)}; ` +
+        `W ← ${f(W)} − ${paren(step)} = <b>${f(nw)}</b>`;
     }
     if (u.optimizer === "momentum") {
       const v = at(part.velocity_W, j, k);
-      return `v ← 0.9·v + ∂L/∂W = ${f(v)} (∂L/∂W = ${f(g)}); W ← W − lr·v = ${f(W)} − ${f(u.lr)} × ${f(v)} = <b>${f(nw)}</b>`;
+      return `v ← 0.9·v + ∂L/∂W = ${f(v)} (∂L/∂W = ${f(g)}); W ← W − lr·v = ${f(W)} − ${f(u.lr)} × ${paren(v)} = <b>${f(nw)}</b>`;
     }
-    return `W ← W − lr·∂L/∂W = ${f(W)} − ${f(u.lr)} × ${f(g)} = <b>${f(nw)}</b>`;
+    return `W ← W − lr·∂L/∂W = ${f(W)} − ${f(u.lr)} × ${paren(g)} = <b>${f(nw)}</b>`;
   }
 
   const FORMULA = {
