@@ -232,6 +232,11 @@ def validate(current: LabSettings, changes: dict) -> LabSettings:
         raise LabParamError(unknown[0], f"unknown setting {_short(unknown[0])}; valid ones are "
                             f"{', '.join(RULES)}", "unknown_setting", valid=list(RULES))
     checked = {}
+    if "dataset" in changes and "noise" not in changes:
+        # A new generator starts at its own good noise, as the page's menu does.
+        changes = {**changes, "noise": NOISE_DEFAULTS.get(changes["dataset"], current.noise)} \
+            if isinstance(changes["dataset"], str) and changes["dataset"] != current.dataset \
+            else changes
     for k, v in changes.items():
         try:
             checked[k] = RULES[k].check(k, v)
