@@ -8,7 +8,7 @@
 
 const Network = (() => {
   const t = (k, p) => I18n.t(k, p);
-  const MAX_EDGES = 600;  // per pair of columns: the strongest are drawn
+  const MAX_EDGES = 400;  // per pair of columns: the strongest are drawn
   const DEAD = 1e-9;  // a unit whose largest |h| over the plane is below this is constant 0
   const GAP = 34;  // px between columns, room for the edges
   const H = 330;  // px, the tallest a column may be
@@ -31,35 +31,43 @@ const Network = (() => {
   const isDead = (h, j) => h.scale[j] < DEAD;
 
   // Build the columns (when the architecture changes) and return them.
+  // Unit pictures shrink (down to 7 px) until every column fits the panel.
   function build(net, spec, handlers) {
     const width = net.parentElement.clientWidth - 8;
-    const cols = [{ kind: "input", n: spec.features.length }, ...spec.hidden.map((h) => ({ kind: "hidden", n: h.units })),
+    const cols = [{ kind: "input", n: spec.allFeatures.length }, ...spec.hidden.map((h) => ({ kind: "hidden", n: h.units })),
       { kind: "out", n: spec.classes }];
-    let sizes = cols.map((c) => Math.min(c.kind === "input" ? 30 : 40, Math.floor(H / shape(c.n).rows) - 4));
-    const total = (s) => cols.reduce((a, c, i) => a + shape(c.n).cols * (s[i] + 4), 0) + GAP * (cols.length - 1) + 44;
-    const f = Math.min(1, width / total(sizes));
-    if (f < 1) sizes = sizes.map((s) => Math.max(9, Math.floor(s * f)));
+    const gap = cols.length > 5 ? 16 : cols.length > 3 ? 24 : GAP;
+    const natural = cols.map((c) => Math.min(c.kind === "input" ? 30 : 40, Math.floor(H / shape(c.n).rows) - 4));
+    const colWidth = (c, u) => Math.max(c.kind === "input" ? u + 46 : shape(c.n).cols * (u + 4), 46);
+    let sizes = natural;
+    for (let f = 1; f > 0.05; f -= 0.05) {
+      sizes = natural.map((u) => Math.max(7, Math.floor(u * f)));
+      const total = cols.reduce((a, c, i) => a + colWidth(c, sizes[i]), 0) + gap * (cols.length - 1);
+      if (total <= width) break;
+    }
+    const widths = cols.map((c, i) => colWidth(c, sizes[i]));
+    net.classList.toggle("compact", cols.length > 5);
     const grid = (n, u, inner) => `<div class="units" style="--u:${u}px;--cols:${shape(n).cols}">${inner}</div>`;
     const html = [];
-    html.push(`<div class="layer input"><div class="ltitle">${t("net.input")}</div>` +
+    html.push(`<div class="layer input" style="width:${widths[0]}px"><div class="ltitle">${t("net.input")}</div>` +
       grid(spec.allFeatures.length, sizes[0], spec.allFeatures.map((name) =>
         `<button class="feature${spec.features.includes(name) ? " on" : ""}" data-feature="${name}"` +
         ` title="${t("net.feature.title", { name: featureLabel(name) })}"><canvas></canvas>` +
         `<span>${featureLabel(name)}</span></button>`).join("")) +
       `<div class="lsub">${t("net.features", { n: spec.features.length })}</div></div>`);
     spec.hidden.forEach((h, i) => {
-      html.push(`<div class="layer hidden" data-layer="${i}"><div class="ltitle">${t("net.layer", { i: i + 1, act: actName(h) })}</div>` +
+      html.push(`<div class="layer hidden" data-layer="${i}" style="width:${widths[i + 1]}px"><div class="ltitle">${t("net.layer", { i: i + 1, act: actName(h) })}</div>` +
         grid(h.units, sizes[i + 1], Array.from({ length: h.units }, (_, j) => `<canvas data-j="${j}"></canvas>`).join("")) +
-        `<div class="lsub">${t("net.units", { n: h.units })}</div>` +
+        `<div class="lsub" title="${t("net.units", { n: h.units })}">${cols.length > 5 ? h.units : t("net.units", { n: h.units })}</div>` +
         `<div class="pm-row"><button class="pm" data-units="-1" data-layer="${i}" title="${t("net.unit_minus")}">&minus;</button>` +
         `<button class="pm" data-units="1" data-layer="${i}" title="${t("net.unit_plus")}">+</button></div></div>`);
     });
-    html.push(`<div class="layer out"><div class="ltitle">${t("net.output")}</div>` +
+    html.push(`<div class="layer out" style="width:${widths[widths.length - 1]}px"><div class="ltitle">${t("net.output")}</div>` +
       grid(spec.classes, sizes[sizes.length - 1], Array.from({ length: spec.classes }, (_, k) => `<canvas data-k="${k}"></canvas>`).join("")) +
       `<div class="lsub">softmax</div></div>`);
     net.innerHTML = `<canvas class="edges" aria-hidden="true"></canvas>${html.join("")}` +
       (spec.hidden.length ? "" : `<p class="hint netnote">${t("net.softmax_note")}</p>`);
-    net.style.setProperty("--gap", `${GAP}px`);
+    net.style.setProperty("--gap", `${gap}px`);
     for (const b of net.querySelectorAll("[data-feature]")) {
       b.addEventListener("click", () => handlers.toggleFeature(b.dataset.feature));
       const c = b.querySelector("canvas");

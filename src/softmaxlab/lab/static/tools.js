@@ -17,7 +17,7 @@ const LongOps = (() => {
     const rows = params.map((p) => `<tr><td><code>${esc(p.name)}</code></td>` +
       `<td>${p.shape ? p.shape.join(" × ") : "–"}</td><td>${p.checked ?? "–"}</td>` +
       `<td>${exp(p.norm_analytic)}</td><td>${exp(p.norm_numeric)}</td><td>${exp(p.error)}</td>` +
-      `<td class="${p.passed ? "good" : "bad"}">${p.passed ? t("gc.ok") : t("gc.fail")}</td></tr>`).join("");
+      `<td class="${p.passed ? "good" : "bad"}">${!p.passed ? t("gc.fail") : p.measurable === false ? t("gc.tiny") : t("gc.ok")}</td></tr>`).join("");
     el.innerHTML = `<p class="verdict ${res.passed ? "good" : "bad"}">` +
       t(res.passed ? "gc.pass" : "gc.failed", { error: exp(res.max_error), tolerance: exp(res.tolerance, 0) }) + "</p>" +
       `<p class="hint">${t("gc.compared", { checked: res.n_checked ?? res.n_params, n_params: res.n_params,
