@@ -144,6 +144,14 @@ def test_mlp_learns_the_spiral_on_the_page(browser, lab_url, tmp_path):
     wait_for(lambda: d.find_element("id", "inspect").is_displayed(), 10, "the one-step panel")
     assert float(d.find_element("id", "inspect-loss").text) >= 0
     assert "δ into 1. Linear 2→16" in d.find_element("id", "inspect").text
+    # The whole update: Adam's m̂, v̂ and step, for the point and the minibatch mean.
+    update = d.find_element("css selector", "#inspect .update-view").text
+    assert "m̂ =" in update and "v̂ =" in update and "mean over the minibatch" in update
+    # Hovering a hidden unit shows its map in the big plot.
+    plane = boundary_pixels(d)
+    ActionChains(d).move_to_element(d.find_element("css selector", "#network .layer.hidden canvas")).perform()
+    wait_for(lambda: d.find_element("id", "plane-note").is_displayed(), 5, "the unit's map")
+    assert "unit 1" in d.find_element("id", "plane-note").text and boundary_pixels(d) != plane
     d.find_element("id", "gradcheck").click()
     wait_for(lambda: "PASS" in d.find_element("id", "gradcheck-result").text, 20, "gradcheck")
     # The download link serves the model file (checked from the page itself).
@@ -170,6 +178,13 @@ def test_linear_model_stays_near_chance_on_the_page(browser, lab_url, tmp_path):
     acc = number(d, "val-acc")
     # Chance is 1/3 for three classes; the MLP above passes 0.95.
     assert acc is not None and acc < 0.5
+    # The output layer's inputs are the features themselves: x₁, x₂, not h₁, h₂.
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(d).move_to_element_with_offset(d.find_element("id", "boundary"), 40, -60).click().perform()
+    wait_for(lambda: d.find_element("id", "inspect").is_displayed(), 10, "the one-step panel")
+    rows = d.find_element("css selector", "#inspect .grad tbody").text
+    assert "x₁" in rows and "x₂" in rows and "h" not in rows
     d.save_screenshot(str(tmp_path / "lab-linear-spiral.png"))
     print(f"screenshot: {tmp_path / 'lab-linear-spiral.png'}")
 

@@ -53,7 +53,7 @@ const Update = (() => {
 
   // Columns of the table for one part (point or batch mean).
   function cols(u) {
-    const c = [["grad", "∂L/∂"]];
+    const c = [["grad", "∂L/∂θ"]];
     if (u.optimizer === "momentum") c.push(["velocity", "v"]);
     if (u.optimizer === "adam") c.push(["m_hat", "m̂"], ["v_hat", "v̂"]);
     c.push(["step", t("up.step")], ["new", t("up.new")]);
