@@ -60,7 +60,7 @@ class LabError(Exception):
                  params: dict | None = None, **more):
         super().__init__(message)
         self.code, self.status, self.field = code, status, field
-        self.params = {k: shown(v) if k in ("value", "kept") else v
+        self.params = {k: shown(v) if k in ("value", "kept", "speed", "unit", "action") else v
                        for k, v in {**(params or {}), **more}.items()}
 
     def body(self) -> dict:
