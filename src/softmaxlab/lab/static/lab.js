@@ -36,33 +36,10 @@
     markFields();
   }
 
-  // ---- settings -------------------------------------------------------------------
-  const SHOW = {
-    n_points: (v) => v, noise: (v) => Number(v).toFixed(2), n_classes: (v) => v,
-    val_fraction: (v) => `${Math.round(v * 100)} %`,
-  };
-
-  function showSettings(s, force = false) {
-    state.settings = s;
-    for (const el of document.querySelectorAll("[data-setting]")) {
-      const k = el.dataset.setting;
-      if (!(k in s) || (el === document.activeElement && !force)) continue;
-      el.value = Array.isArray(s[k]) ? s[k].join(",") : s[k];
-      const out = $(`${k}-out`);
-      if (out) out.textContent = SHOW[k](s[k]);
-    }
-    $(`model-${s.model}`).checked = true;
-    document.body.classList.toggle("softmax", s.model === "softmax");
-    for (const b of document.querySelectorAll("[data-dataset]")) {
-      b.classList.toggle("active", b.dataset.dataset === s.dataset);
-    }
-    const multi = state.choices.multiclass.includes(s.dataset);
-    $("classes-row").classList.toggle("disabled", !multi);
-    $("n_classes").disabled = !multi;
-    document.querySelector(".generated").classList.toggle("disabled", s.dataset === "csv");
-    $("layer-count").textContent = t("net.layer_count", { n: s.hidden.length });
-    writeUrl();
-  }
+  // ---- settings (settings.js) and the address ---------------------------------------
+  const Panel = SettingsPanel.create({ state, api, $, banner, report, markFields, control, writeUrl,
+                                       clearGradcheck, redrawPlane, switchLanguage });
+  const { showSettings, restoreUrl, wireSettings, netHandlers, featureIds } = Panel;
 
   function writeUrl() {
     // Not before the address's own settings were sent: they must not be overwritten by the defaults.
@@ -71,97 +48,6 @@
       lang: state.lang, showVal: state.showVal, discrete: state.discrete,
       speed: state.frame ? state.frame.speed : null, stepUnit: state.stepUnit });
   }
-
-  async function send(changes) {
-    try {
-      const r = await api("settings", { body: changes });
-      banner(null);
-      for (const k of Object.keys(changes)) state.invalid.delete(k);
-      markFields();
-      showSettings(r.settings);
-      if (r.reset) clearGradcheck();
-      return true;
-    } catch (e) { report(e); return false; }
-  }
-
-  // The address's settings, sent at once; a refused one is reported and
-  // dropped, and the others are sent again, so one bad value loses only itself.
-  async function restoreUrl(url) {
-    let changes = { ...url.settings };
-    let first = null;
-    for (let i = 0; i < 16 && Object.keys(changes).length; i++) {
-      try {
-        const r = await api("settings", { body: changes });
-        showSettings(r.settings);
-        break;
-      } catch (e) {
-        if (!first) first = e;
-        if (!e.field || !(e.field in changes)) break;
-        state.invalid.add(e.field);
-        delete changes[e.field];
-      }
-    }
-    if (first) report(first);
-    if (url.speed) await control("speed", { speed: url.speed });
-  }
-
-  function wireSettings() {
-    for (const el of document.querySelectorAll("[data-setting]")) {
-      const k = el.dataset.setting;
-      el.addEventListener("input", () => {
-        const out = $(`${k}-out`);
-        if (out) out.textContent = SHOW[k](el.value);
-      });
-      el.addEventListener("change", () => send({ [k]: el.value }));
-      if (el.tagName === "INPUT" && el.type === "text") {
-        el.addEventListener("keydown", (e) => { if (e.key === "Enter") el.blur(); });
-      }
-    }
-    for (const r of document.querySelectorAll('input[name="model"]')) {
-      r.addEventListener("change", () => send({ model: r.value }));
-    }
-    for (const b of document.querySelectorAll("[data-dataset]")) {
-      Draw.icon(b.querySelector("canvas"), b.dataset.dataset);
-      b.addEventListener("click", () => {
-        const d = b.dataset.dataset;
-        if (d === "csv") {
-          $("upload-box").open = true;
-          if (state.hasUpload) send({ dataset: "csv" }); else $("csv-file").focus();
-          return;
-        }
-        const noise = state.choices.noise_defaults[d];
-        send(d === state.settings.dataset ? { dataset: d } : { dataset: d, noise });
-      });
-    }
-    $("new-seed").addEventListener("click", () => send({ seed: (state.settings.seed + 1) % 2147483647 }));
-    const rules = state.choices.rules.hidden;
-    $("layer-plus").addEventListener("click", () => {
-      const h = state.settings.hidden;
-      if (h.length < rules.max_layers) send({ hidden: [...h, h[h.length - 1]] });
-    });
-    $("layer-minus").addEventListener("click", () => {
-      const h = state.settings.hidden;
-      if (h.length > 1) send({ hidden: h.slice(0, -1) });
-    });
-    $("show-val").addEventListener("change", (e) => { state.showVal = e.target.checked; redrawPlane(); writeUrl(); });
-    $("discrete").addEventListener("change", (e) => { state.discrete = e.target.checked; redrawPlane(); writeUrl(); });
-    $("lang").addEventListener("change", (e) => switchLanguage(e.target.value));
-  }
-
-  const netHandlers = {
-    toggleFeature(name) {
-      const all = featureIds(), cur = state.settings.features || ["x1", "x2"];
-      const next = cur.includes(name) ? cur.filter((f) => f !== name) : [...cur, name];
-      send({ features: all.filter((f) => next.includes(f)) });
-    },
-    changeUnits(layer, delta) {
-      const h = [...state.settings.hidden], max = state.choices.rules.hidden.max_width;
-      h[layer] = Math.max(1, Math.min(max, h[layer] + delta));
-      send({ hidden: h });
-    },
-    hover(what) { state.hover = what; redrawPlane(); },
-  };
-  const featureIds = () => (state.choices.features || []).map((f) => f.id || f);
 
   // ---- controls -------------------------------------------------------------------
   async function control(action, extra = {}) {
@@ -293,34 +179,6 @@
     $("edge-note").textContent = [r.total > r.drawn ? t("key.edges_some", { drawn: r.drawn, total: r.total }) :
       r.total ? t("key.edges_all") : "", r.dead ? t("key.dead", { n: r.dead }) : ""].filter(Boolean).join(" · ");
   }
-
-  const Charts = (() => {
-    let loss = null, acc = null;
-    const make = (el, title, yRange) => new uPlot({
-      width: 214, height: 150, title,
-      scales: { x: { time: false },
-                y: { range: yRange || ((u, lo, hi) => [0, Math.max(0.1, (hi || 0) * 1.08)]) } },
-      series: [{ label: t("chart.epoch") },
-        { label: t("legend.training"), stroke: "#374151", width: 1.6 },
-        { label: t("legend.validation"), stroke: "#e8833a", width: 1.6, dash: [5, 3] }],
-      axes: [{ size: 30, font: "11px system-ui" }, { size: 42, font: "11px system-ui" }],
-      legend: { show: true, live: false },
-      cursor: { show: false },
-    }, [[], [], []], $(el));
-    let last = null;
-    return {
-      update(c) {
-        last = c;
-        if (!loss) { loss = make("loss-chart", t("chart.loss"), null); acc = make("acc-chart", t("chart.accuracy"), [0, 1.02]); }
-        loss.setData([c.epoch, c.train_loss, c.val_loss]);
-        acc.setData([c.epoch, c.train_acc, c.val_acc]);
-      },
-      relabel() {  // a new language: the charts are made again
-        if (loss) { loss.destroy(); acc.destroy(); loss = acc = null; }
-        if (last) this.update(last);
-      },
-    };
-  })();
 
   // ---- one step, upload, long operations ----------------------------------------------
   function showInspect(info) {
