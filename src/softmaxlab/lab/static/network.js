@@ -46,23 +46,25 @@ const Network = (() => {
       if (total <= width) break;
     }
     const widths = cols.map((c, i) => colWidth(c, sizes[i]));
+    // Many columns: fixed widths, titles wrap; few: titles keep one line.
     net.classList.toggle("compact", cols.length > 5);
+    const dim = cols.length > 5 ? "width" : "min-width";
     const grid = (n, u, inner) => `<div class="units" style="--u:${u}px;--cols:${shape(n).cols}">${inner}</div>`;
     const html = [];
-    html.push(`<div class="layer input" style="width:${widths[0]}px"><div class="ltitle">${t("net.input")}</div>` +
+    html.push(`<div class="layer input" style="${dim}:${widths[0]}px"><div class="ltitle">${t("net.input")}</div>` +
       grid(spec.allFeatures.length, sizes[0], spec.allFeatures.map((name) =>
         `<button class="feature${spec.features.includes(name) ? " on" : ""}" data-feature="${name}"` +
         ` title="${t("net.feature.title", { name: featureLabel(name) })}"><canvas></canvas>` +
         `<span>${featureLabel(name)}</span></button>`).join("")) +
       `<div class="lsub">${t("net.features", { n: spec.features.length })}</div></div>`);
     spec.hidden.forEach((h, i) => {
-      html.push(`<div class="layer hidden" data-layer="${i}" style="width:${widths[i + 1]}px"><div class="ltitle">${t("net.layer", { i: i + 1, act: actName(h) })}</div>` +
+      html.push(`<div class="layer hidden" data-layer="${i}" style="${dim}:${widths[i + 1]}px"><div class="ltitle">${t("net.layer", { i: i + 1, act: actName(h) })}</div>` +
         grid(h.units, sizes[i + 1], Array.from({ length: h.units }, (_, j) => `<canvas data-j="${j}"></canvas>`).join("")) +
         `<div class="lsub" title="${t("net.units", { n: h.units })}">${cols.length > 5 ? h.units : t("net.units", { n: h.units })}</div>` +
         `<div class="pm-row"><button class="pm" data-units="-1" data-layer="${i}" title="${t("net.unit_minus")}">&minus;</button>` +
         `<button class="pm" data-units="1" data-layer="${i}" title="${t("net.unit_plus")}">+</button></div></div>`);
     });
-    html.push(`<div class="layer out" style="width:${widths[widths.length - 1]}px"><div class="ltitle">${t("net.output")}</div>` +
+    html.push(`<div class="layer out" style="${dim}:${widths[widths.length - 1]}px"><div class="ltitle">${t("net.output")}</div>` +
       grid(spec.classes, sizes[sizes.length - 1], Array.from({ length: spec.classes }, (_, k) => `<canvas data-k="${k}"></canvas>`).join("")) +
       `<div class="lsub">softmax</div></div>`);
     net.innerHTML = `<canvas class="edges" aria-hidden="true"></canvas>${html.join("")}` +
