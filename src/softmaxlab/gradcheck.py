@@ -178,7 +178,11 @@ class ParamCheck:
     entries (0 when both are zero); ``passed`` is the noise-aware verdict
     ``||g - n|| <= rtol * max(||g||, ||n||) + atol * sqrt(checked)``;
     ``measurable`` is False when both norms are below the noise floor
-    ``atol * sqrt(checked)``, where the comparison can show nothing.
+    ``atol * sqrt(checked)``, where the comparison can show nothing;
+    ``resolved`` is True when the gradient is large enough that the floor is
+    below ``rtol`` of it, so the relative error itself is the verdict (for a
+    smaller gradient a wrong backward still shows, as an error far above the
+    floor, but a relative error of 1e-3 may be rounding).
     """
 
     name: str
@@ -190,6 +194,7 @@ class ParamCheck:
     abs_error: float
     passed: bool
     measurable: bool
+    resolved: bool
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -287,5 +292,6 @@ def compare_model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, *, 
             name=p.name, shape=tuple(p.value.shape), checked=int(len(idx)),
             error=diff / big if big > 0 else 0.0, norm_analytic=float(np.linalg.norm(g)),
             norm_numeric=float(np.linalg.norm(n)), abs_error=diff,
-            passed=bool(diff <= rtol * big + noise), measurable=bool(big > noise)))
+            passed=bool(diff <= rtol * big + noise), measurable=bool(big > noise),
+            resolved=bool(rtol * big > noise)))
     return results
