@@ -300,9 +300,10 @@ def test_a_chinese_browser_gets_a_chinese_page(tmp_path, lab_url):
     opts.add_experimental_option("prefs", {"intl.accept_languages": "zh-TW,zh"})
     d = webdriver.Chrome(service=Service(DRIVER), options=opts)
     try:
-        open_lab(d, lab_url)
+        open_lab(d, lab_url + "&lang=fr")  # a language the lab lacks: said, not guessed
         wait_for(lambda: d.find_element("css selector", ".model h2").text == "模型", 10, "a Chinese page")
         assert d.execute_script("return document.documentElement.lang") == "zh-Hant"
+        assert "fr" in d.find_element("id", "banner").text
     finally:
         d.quit()
 
