@@ -79,8 +79,9 @@ class FramesMixin:
             return out
 
     def inspect(self, x: float, y: float) -> dict:
-        """Select the drawn point nearest (x, y) (raw units) and inspect it."""
-        with self.lock:
+        """Select the drawn point nearest (x, y) (raw units) and inspect it
+        (ahead of Play: a click does not wait for an epoch to finish)."""
+        with self.exclusive():
             d2 = (self.points[:, 0] - x) ** 2 + (self.points[:, 1] - y) ** 2
             self.inspected = int(np.argmin(d2))
             with np.errstate(over="ignore", invalid="ignore"):
@@ -118,7 +119,7 @@ class FramesMixin:
     def gradcheck(self, check) -> dict:
         """The gradient check on a float64 copy taken under the lock; the check
         itself runs without it (``check()`` between entries may cancel)."""
-        with self.lock:
+        with self.exclusive():
             model, epoch = self.model.copy(), self.trainer.epoch
             X, y = self.X_train, self.splits.y_train
             version = self.data_version, id(self.model)
