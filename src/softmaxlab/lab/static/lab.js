@@ -66,7 +66,7 @@
   function wireControls() {
     $("play").addEventListener("click", () => control(state.frame && state.frame.playing ? "pause" : "play"));
     $("step").addEventListener("click", () => control("step", { unit: state.stepUnit }));
-    $("reset").addEventListener("click", () => control("reset"));
+    $("reset").addEventListener("click", () => control("reset").then(clearGradcheck));
     $("step-unit").addEventListener("change", (e) => { state.stepUnit = e.target.value; stepTitle(); writeUrl(); });
     fillSpeeds();
     $("speed").addEventListener("change", () => control("speed", { speed: Number($("speed").value) }));

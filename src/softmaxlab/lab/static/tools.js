@@ -17,12 +17,15 @@ const LongOps = (() => {
     const rows = params.map((p) => `<tr><td><code>${esc(p.name)}</code></td>` +
       `<td>${p.shape ? p.shape.join(" × ") : "–"}</td><td>${p.checked ?? "–"}</td>` +
       `<td>${exp(p.norm_analytic)}</td><td>${exp(p.norm_numeric)}</td><td>${exp(p.error)}</td>` +
-      `<td class="${p.passed ? "good" : "bad"}">${!p.passed ? t("gc.fail") : p.measurable === false ? t("gc.tiny") : t("gc.ok")}</td></tr>`).join("");
+      `<td class="${p.passed ? "good" : "bad"}">${!p.passed ? t("gc.fail") : p.resolved === false ? t("gc.tiny") : t("gc.ok")}</td></tr>`).join("");
     el.innerHTML = `<p class="verdict ${res.passed ? "good" : "bad"}">` +
       t(res.passed ? "gc.pass" : "gc.failed", { error: exp(res.max_error), tolerance: exp(res.tolerance, 0) }) + "</p>" +
       `<p class="hint">${t("gc.compared", { checked: res.n_checked ?? res.n_params, n_params: res.n_params,
         eps: exp(res.eps, 0), n_points: res.n_points, dtype: res.dtype || "float64" })}` +
-      (method ? ` ${t("gc.measure", { method: esc(method) })}` : "") + "</p>" +
+      (method ? ` ${t("gc.measure", { method: esc(method) })}` : "") +
+      (res.atol !== undefined ? ` ${t("gc.rule", { tolerance: exp(res.tolerance, 0), atol: exp(res.atol, 0) })}` : "") +
+      (res.n_small ? ` ${t("gc.small", { n: res.n_small })}` : "") +
+      (res.epoch !== undefined ? ` ${t("gc.epoch", { epoch: res.epoch })}` : "") + "</p>" +
       `<div class="table-scroll"><table class="num-table"><thead><tr><th>${t("gc.col.param")}</th>` +
       `<th>${t("gc.col.shape")}</th><th>${t("gc.col.checked")}</th><th>‖g‖</th><th>‖ĝ‖</th>` +
       `<th>${t("gc.col.error")}</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`;
