@@ -54,6 +54,7 @@ const Network = (() => {
     html.push(`<div class="layer input" style="${dim}:${widths[0]}px"><div class="ltitle">${t("net.input")}</div>` +
       grid(spec.allFeatures.length, sizes[0], spec.allFeatures.map((name) =>
         `<button class="feature${spec.features.includes(name) ? " on" : ""}" data-feature="${name}"` +
+        ` aria-pressed="${spec.features.includes(name)}"` +
         ` title="${t("net.feature.title", { name: featureLabel(name) })}"><canvas></canvas>` +
         `<span>${featureLabel(name)}</span></button>`).join("")) +
       `<div class="lsub">${t("net.features", { n: spec.features.length })}</div></div>`);
