@@ -375,3 +375,26 @@ def test_a_run_stops_at_the_epoch_limit(client, monkeypatch):
     assert f["epoch"] == 7 and f["playing"] is False and "7 epochs" in f["message"]["text"]
     control(client, sid, "step")  # nothing more to train, the message stays
     assert frame(client, sid)["epoch"] == 7 and frame(client, sid)["message"] is not None
+
+
+def test_settings_round_trip_through_a_url(client):
+    # The page keeps its settings in its address as strings and sends them back
+    # through the settings call on load; what comes back reproduces them.
+    from urllib.parse import parse_qsl, urlencode
+
+    sid = new_session(client)
+    url_settings = {"dataset": "xor", "n_points": "300", "noise": "0.1", "seed": "7",
+                    "features": "x1,x2,x1_x2", "model": "softmax", "lr": "0.1",
+                    "optimizer": "sgd", "batch_size": "16", "l2": "0.001", "hidden": "8,8"}
+    query = dict(parse_qsl(urlencode(url_settings)))
+    r = client.post(f"/api/sessions/{sid}/settings", json=query)
+    assert r.status_code == 200, r.text
+    stored = r.json()["settings"]
+    assert stored["features"] == ["x1", "x2", "x1_x2"] and stored["hidden"] == [8, 8]
+    assert stored["n_points"] == 300 and stored["lr"] == 0.1 and stored["noise"] == 0.1
+    other = new_session(client)
+    again = client.post(f"/api/sessions/{other}/settings", json=stored).json()["settings"]
+    assert again == stored
+    bad = client.post(f"/api/sessions/{other}/settings", json={**query, "lr": "fast"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "lr"
+    assert bad.json()["settings"] == stored  # nothing applied, and the page is told what is kept
