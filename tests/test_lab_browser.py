@@ -273,6 +273,11 @@ def test_the_page_speaks_the_language_of_the_url_the_menu_and_the_browser(browse
     assert d.find_element("id", "gradcheck").text == "檢查梯度"
     assert d.execute_script("return document.documentElement.lang") == "zh-Hant"
     d.save_screenshot(str(tmp_path / "lab-zh-Hant.png"))
+    # The browser's language tags, as the page maps them.
+    tags = ["zh-CN", "zh-SG", "zh-Hans", "zh-Hans-CN", "zh", "zh-TW", "zh-HK", "zh-MO", "zh-Hant",
+            "zh_Hant_TW", "en-GB", "fr"]
+    assert d.execute_script("return arguments[0].map(I18n.pick)", tags) == \
+        ["zh-Hans"] * 5 + ["zh-Hant"] * 5 + ["en", None]
     from selenium.webdriver.support.ui import Select
 
     Select(d.find_element("id", "lang")).select_by_value("zh-Hans")
