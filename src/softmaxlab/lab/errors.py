@@ -16,7 +16,8 @@ ERROR_CODES = (
     "bad_speed", "bad_unit", "bad_point", "no_epochs", "export_features", "upload_not_csv",
     "upload_unreadable", "upload_columns", "upload_rows", "upload_one_class", "upload_classes",
     "upload_single_row", "session_gone", "not_found", "method_not_allowed", "busy",
-    "cancelled", "run_folder_limit", "rate_limited", "too_many_sessions", "diverged",
+    "cancelled", "run_folder_limit", "rate_limited", "too_many_sessions", "report_failed",
+    "diverged",
     "epoch_limit", "overflow",
 )
 

@@ -100,8 +100,6 @@ def save_run_folder(session, root="runs", check=None) -> Path:
         ``no_epochs`` before the first epoch (there is no history to report
         yet), ``export_features`` for derived input features.
     """
-    from softmaxlab.report import build_report
-
     check = check or (lambda: None)
     check_exportable(session)
     with session.lock:
@@ -120,12 +118,51 @@ def save_run_folder(session, root="runs", check=None) -> Path:
             raise
     try:
         check()
-        build_report(run_dir)
+        _report_in_subprocess(run_dir, check)
         check()
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
     return run_dir
+
+
+def _report_in_subprocess(run_dir: Path, check) -> None:
+    """``softmaxlab.report.build_report(run_dir)`` in a process of its own.
+
+    Matplotlib draws in C++ without releasing the GIL, for hundreds of
+    milliseconds per figure: in a thread of the server that would stall every
+    other tab's frames. ``check()`` is called while waiting; when it raises
+    (cancelled), the process is killed.
+    """
+    import os
+    import subprocess
+    import sys
+
+    import softmaxlab
+
+    env = dict(os.environ)
+    here = str(Path(softmaxlab.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+    code = "import sys; from softmaxlab.report import build_report; build_report(sys.argv[1])"
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-c", code, str(run_dir)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=0.05)
+                    break
+                except subprocess.TimeoutExpired:
+                    check()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        if proc.returncode != 0:
+            err.seek(0)
+            last = (err.read().decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
+            raise LabError("report_failed", f"the run folder's report could not be built: {last}",
+                           status=500, detail=last)
 
 
 def _write(session, run_dir, pred, settings) -> None:
