@@ -212,3 +212,21 @@ def test_the_cli_takes_a_language(capsys):
     from softmaxlab.lab.server import url_for
 
     assert url_for("127.0.0.1", 8765, "t", "zh-Hans").endswith("?token=t&lang=zh-Hans")
+
+
+def test_a_cancelled_run_folder_is_removed_and_its_report_process_killed(tmp_path):
+    from softmaxlab.lab import export
+    from softmaxlab.lab.errors import LabError
+
+    s = Session("r", LabSettings(n_points=100))
+    s.control("step")
+    calls = []
+
+    def check():
+        calls.append(1)
+        if len(calls) >= 3:  # while the report's process runs
+            raise LabError("cancelled", "cancelled", status=409)
+
+    with pytest.raises(LabError, match="cancelled"):
+        export.save_run_folder(s, tmp_path, check)
+    assert list(tmp_path.iterdir()) == []
