@@ -96,7 +96,10 @@ const Draw = (() => {
 
   const scratch = document.createElement("canvas");
   function blit(ctx, img, x, y, w, h) {
-    scratch.width = img.width; scratch.height = img.height;
+    // Resizing a canvas clears and reallocates it: only when the size changes.
+    if (scratch.width !== img.width || scratch.height !== img.height) {
+      scratch.width = img.width; scratch.height = img.height;
+    }
     scratch.getContext("2d").putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = "high";

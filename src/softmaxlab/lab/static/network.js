@@ -8,7 +8,9 @@
 
 const Network = (() => {
   const t = (k, p) => I18n.t(k, p);
-  const MAX_EDGES = 400;  // per pair of columns: the strongest are drawn
+  // Edges drawn per pair of columns (the strongest): fewer between wide layers,
+  // where more would be a solid mat and slow to draw (software rendering).
+  const maxEdges = (n) => (n > 1024 ? 160 : 400);
   const DEAD = 1e-9;  // a unit whose largest |h| over the plane is below this is constant 0
   const GAP = 34;  // px between columns, room for the edges
   const H = 330;  // px, the tallest a column may be
@@ -90,18 +92,32 @@ const Network = (() => {
     el.addEventListener("mouseleave", () => handlers.hover(null));
   }
 
-  // Centres of the unit pictures, relative to the network's box.
+  // Centres of the unit pictures, relative to the network's box (measured
+  // once per build: the layout does not change between frames).
   function anchors(net) {
+    if (net.anchors) return net.anchors;
     const box = net.getBoundingClientRect();
-    return [...net.querySelectorAll(".layer")].map((col) =>
+    net.anchors = [...net.querySelectorAll(".layer")].map((col) =>
       [...col.querySelectorAll(".units > *")].map((u) => {
         const r = (u.querySelector("canvas") || u).getBoundingClientRect();
         return { l: r.left - box.left, r: r.right - box.left, y: r.top - box.top + r.height / 2,
                  on: !u.classList.contains("feature") || u.classList.contains("on") };
       }));
+    return net.anchors;
+  }
+
+  // The indices of the largest |W| (at most maxEdges), weakest first.
+  function strongest(W) {
+    const abs = Float32Array.from(W, Math.abs);
+    const most = maxEdges(abs.length);
+    const floor = abs.length > most ? abs.slice().sort()[abs.length - most] : 0;
+    const idx = [];
+    for (let e = 0; e < abs.length; e++) if (abs[e] > 0 && abs[e] >= floor) idx.push(e);
+    return idx.sort((a, b) => abs[a] - abs[b]).slice(-most);
   }
 
   // Edges: weights[l] is the l-th Linear layer, W float32 (n_in, n_out) row by row.
+  // Drawn in ten strengths per sign, one path each (thousands of edges stay cheap).
   function edges(net, weights) {
     const cv = net.querySelector("canvas.edges");
     const w = net.scrollWidth, h = net.scrollHeight;
@@ -115,23 +131,26 @@ const Network = (() => {
       const { n_in: nIn, n_out: nOut } = layer;
       if (!src || !dst || src.length !== nIn || dst.length !== nOut) return;
       const W = Draw.floats(layer.W);
-      const order = Array.from(W.keys()).filter((e) => W[e] !== 0);
-      order.sort((a, b) => Math.abs(W[b]) - Math.abs(W[a]));
-      const top = order.slice(0, MAX_EDGES);
-      const max = layer.max_abs || (top.length ? Math.abs(W[top[0]]) : 1);
+      const top = strongest(W);
+      const max = layer.max_abs || (top.length ? Math.abs(W[top[top.length - 1]]) : 1);
       total += W.length;
-      for (let e = top.length - 1; e >= 0; e--) {  // strongest last, on top
-        const v = W[top[e]], i = Math.floor(top[e] / nOut), j = top[e] % nOut;
-        const s = Math.min(1, Math.abs(v) / max);
-        ctx.strokeStyle = Draw.css(v < 0 ? Draw.NEG : Draw.POS, 0.15 + 0.7 * s);
-        ctx.lineWidth = 0.3 + 3.2 * s;
-        ctx.beginPath();
-        ctx.moveTo(src[i].r + 1, src[i].y);
-        const mid = (src[i].r + dst[j].l) / 2;
-        ctx.bezierCurveTo(mid, src[i].y, mid, dst[j].y, dst[j].l - 1, dst[j].y);
-        ctx.stroke();
-      }
       drawn += top.length;
+      for (let level = 0; level < 10; level++) {
+        for (const sign of [-1, 1]) {
+          const s = (level + 0.5) / 10;
+          ctx.strokeStyle = Draw.css(sign < 0 ? Draw.NEG : Draw.POS, 0.15 + 0.7 * s);
+          ctx.lineWidth = 0.3 + 3.2 * s;
+          ctx.beginPath();
+          for (const e of top) {
+            const v = W[e];
+            if ((v < 0 ? -1 : 1) !== sign || Math.min(9, Math.floor((10 * Math.abs(v)) / max)) !== level) continue;
+            const i = Math.floor(e / nOut), j = e % nOut, mid = (src[i].r + dst[j].l) / 2;
+            ctx.moveTo(src[i].r + 1, src[i].y);
+            ctx.bezierCurveTo(mid, src[i].y, mid, dst[j].y, dst[j].l - 1, dst[j].y);
+          }
+          ctx.stroke();
+        }
+      }
     });
     return { drawn, total };
   }
@@ -142,6 +161,7 @@ const Network = (() => {
       `|${spec.classes}|${I18n.lang}|${net.parentElement.clientWidth}`;
     if (net.dataset.key !== key) {
       build(net, spec, handlers);
+      net.anchors = null;
       net.dataset.key = key;
       net.dataset.builds = Number(net.dataset.builds || 0) + 1;
     }
@@ -150,8 +170,9 @@ const Network = (() => {
     spec.hidden.forEach((h, i) => {
       const values = Draw.bytes(h.values, true);
       const relu = /relu/i.test(actName(h)) && !/leaky/i.test(actName(h));
-      cols[i + 1].querySelectorAll("canvas").forEach((c, j) => {
-        const size = parseFloat(getComputedStyle(c.parentElement).getPropertyValue("--u"));
+      const units = cols[i + 1].querySelector(".units");
+      const size = parseFloat(getComputedStyle(units).getPropertyValue("--u"));
+      units.querySelectorAll("canvas").forEach((c, j) => {
         if (isDead(h, j)) {
           dead += 1;
           Draw.deadThumb(c, size);
