@@ -19,7 +19,15 @@ from starlette.staticfiles import StaticFiles
 from softmaxlab.lab import datasets, export
 from softmaxlab.lab.errors import LabError
 from softmaxlab.lab.jobs import RunFolderQuota
-from softmaxlab.lab.params import LANGUAGES, LabParamError, choices
+from softmaxlab.lab.params import LANGUAGES, choices
+from softmaxlab.lab.requests import (
+    MAX_JSON_BYTES,
+    api,
+    error_response,
+    json_object,
+    read_body,
+    read_json,
+)
 from softmaxlab.lab.security import Guard, allowed_hosts
 from softmaxlab.lab.session import LabBusyError, SessionStore
 from softmaxlab.lab.stream import stream
@@ -27,7 +35,6 @@ from softmaxlab.lab.stream import stream
 __all__ = ["MAX_JSON_BYTES", "create_app"]
 
 STATIC = Path(__file__).parent / "static"
-MAX_JSON_BYTES = 64 * 1024
 LONG_SLOTS = 2  # long operations running at once on the server (2 CPUs: one left for frames)
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -41,82 +48,6 @@ _HEADERS = {
                                "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
                                "form-action 'none'",
 }
-
-
-def _error(exc: LabError, extra: dict | None = None) -> JSONResponse:
-    headers = {"Cache-Control": "no-store"}
-    if "retry_after" in exc.params:
-        headers["Retry-After"] = str(exc.params["retry_after"])
-    return JSONResponse({**exc.body(), **(extra or {})}, status_code=exc.status, headers=headers)
-
-
-def _too_large(limit: int, upload: bool) -> LabError:
-    if upload:
-        return LabError("upload_too_large", f"the upload is larger than {limit // 2**20} MiB, the "
-                        "lab's limit; keep a sample of the rows", status=413, field="upload",
-                        limit_bytes=limit)
-    return LabError("body_too_large", f"the request body is larger than {limit // 1024} kB, the "
-                    "limit for the lab's JSON requests", status=413, limit_bytes=limit)
-
-
-async def _body(request: Request, limit: int, upload: bool = False) -> bytes:
-    """The request body, refused past ``limit`` bytes (checked on the declared
-    length and again while reading, so nothing larger is held)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit, upload)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit, upload)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _json(request: Request, empty=None):
-    """The JSON body (``empty`` when there is none), refused with a LabError."""
-    import json
-
-    raw = await _body(request, MAX_JSON_BYTES)
-    if not raw.strip():
-        return {} if empty is None else empty
-    try:
-        return json.loads(raw)
-    except RecursionError:
-        raise LabError("too_deep", "the request body is nested too deeply") from None
-    except (ValueError, UnicodeDecodeError):
-        raise LabError("bad_json", "the request body is not valid JSON") from None
-
-
-def _object(body, example: str) -> dict:
-    if not isinstance(body, dict):
-        raise LabError("not_object", f"expected a JSON object such as {example}")
-    return body
-
-
-def _api(handler):
-    """Turn the lab's refusals into JSON errors the page shows (never a 500)."""
-    async def wrapped(request: Request):
-        store: SessionStore = request.app.state.store
-        session = None
-        if "sid" in request.path_params:
-            try:
-                session = store.get(request.path_params["sid"])
-            except KeyError:
-                return _error(LabError("session_gone", "this lab session has ended (the server "
-                                       "was restarted or too many tabs were opened); reload the "
-                                       "page", status=404))
-        try:
-            return await handler(request, session)
-        except LabParamError as exc:
-            extra = {"settings": session.settings.to_dict()} if session is not None else None
-            return _error(exc, extra)
-        except LabError as exc:
-            return _error(exc)
-        except RecursionError:
-            return _error(LabError("too_deep", "the request is nested too deeply"))
-    return wrapped
 
 
 # ---- handlers ---------------------------------------------------------------------
@@ -164,7 +95,7 @@ async def close_session(request: Request, session):
 
 
 async def update_settings(request: Request, session):
-    changes = _object(await _json(request), '{"lr": 0.01}')
+    changes = json_object(await read_json(request), '{"lr": 0.01}')
     result = await run_in_threadpool(session.update, changes)
     session.wake.set()
     return JSONResponse(result)
@@ -176,7 +107,7 @@ def _control_state(session) -> dict:
 
 
 async def control(request: Request, session):
-    body = _object(await _json(request), '{"action": "play"}')
+    body = json_object(await read_json(request), '{"action": "play"}')
     action = body.get("action")
     if action == "pause":  # no worker thread and no lock: Pause answers at once
         session.control("pause")
@@ -187,7 +118,7 @@ async def control(request: Request, session):
 
 
 async def upload(request: Request, session):
-    content = await _body(request, datasets.MAX_UPLOAD_BYTES, upload=True)
+    content = await read_body(request, datasets.MAX_UPLOAD_BYTES, upload=True)
     name = request.query_params.get("filename", "upload.csv")
     label = request.query_params.get("label_column")
     ds = await run_in_threadpool(datasets.read_upload, content, name, label)
@@ -201,7 +132,7 @@ async def upload(request: Request, session):
 async def inspect(request: Request, session):
     import math
 
-    body = await _json(request)
+    body = await read_json(request)
     try:
         x, y = float(body["x"]), float(body["y"])
         if isinstance(body["x"], bool) or isinstance(body["y"], bool):
@@ -272,7 +203,7 @@ async def _not_found(request: Request, exc):
         err = LabError("method_not_allowed", f"{request.method} is not allowed here", status=405)
     else:
         err = LabError("not_found", "no such page or call in the lab", status=404)
-    return _error(err)
+    return error_response(err)
 
 
 def create_app(token: str, host: str = "127.0.0.1", port: int = 8765, *, runs_dir="runs",
@@ -293,19 +224,19 @@ def create_app(token: str, host: str = "127.0.0.1", port: int = 8765, *, runs_di
     sid = "/api/sessions/{sid}"
     routes = [
         Route("/", index),
-        Route("/api/choices", _api(get_choices)),
-        Route("/api/sessions", _api(create_session), methods=["POST"]),
-        Route(f"{sid}/close", _api(close_session), methods=["POST"]),
-        Route(f"{sid}/settings", _api(update_settings), methods=["POST"]),
-        Route(f"{sid}/control", _api(control), methods=["POST"]),
-        Route(f"{sid}/upload", _api(upload), methods=["POST"]),
-        Route(f"{sid}/inspect", _api(inspect), methods=["POST"]),
-        Route(f"{sid}/gradcheck", _api(gradcheck), methods=["POST"]),
-        Route(f"{sid}/cancel", _api(cancel), methods=["POST"]),
-        Route(f"{sid}/frame", _api(frame)),
-        Route(f"{sid}/data", _api(data)),
-        Route(f"{sid}/model.npz", _api(model_npz)),
-        Route(f"{sid}/run-folder", _api(run_folder), methods=["POST"]),
+        Route("/api/choices", api(get_choices)),
+        Route("/api/sessions", api(create_session), methods=["POST"]),
+        Route(f"{sid}/close", api(close_session), methods=["POST"]),
+        Route(f"{sid}/settings", api(update_settings), methods=["POST"]),
+        Route(f"{sid}/control", api(control), methods=["POST"]),
+        Route(f"{sid}/upload", api(upload), methods=["POST"]),
+        Route(f"{sid}/inspect", api(inspect), methods=["POST"]),
+        Route(f"{sid}/gradcheck", api(gradcheck), methods=["POST"]),
+        Route(f"{sid}/cancel", api(cancel), methods=["POST"]),
+        Route(f"{sid}/frame", api(frame)),
+        Route(f"{sid}/data", api(data)),
+        Route(f"{sid}/model.npz", api(model_npz)),
+        Route(f"{sid}/run-folder", api(run_folder), methods=["POST"]),
         WebSocketRoute(f"{sid}/stream", stream),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
