@@ -97,7 +97,10 @@ class TrainingMixin:
             elif action == "step":
                 self.playing = False
                 self.interrupt.clear()
-                self._step_batch() if unit == "batch" else self._train(1)
+                if unit == "batch":
+                    self._step_batch()
+                else:
+                    self._train(1)
             else:
                 self._rebuild(self.settings, data=False)
 
