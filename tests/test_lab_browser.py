@@ -257,13 +257,19 @@ def test_settings_travel_in_the_url_and_a_reload_restores_them(browser, lab_url)
 
 def test_a_bad_url_value_shows_the_servers_message_and_the_rest_still_applies(browser, lab_url):
     d = browser
-    open_lab(d, lab_url + "&lr=fast&batch_size=8")
+    open_lab(d, lab_url + "&lr=fast&batch_size=8&hidden=64,64,64,64,64,64")
     banner = d.find_element("id", "banner")
     wait_for(lambda: banner.is_displayed() and "learning rate" in banner.text, 10, "the lr message")
     lr = d.find_element("id", "lr")
     assert "invalid" in lr.get_attribute("class")
     assert lr.get_attribute("value") == "0.03"  # the value the server kept, not "fast"
     wait_for(lambda: d.find_element("id", "batch_size").get_attribute("value") == "8", 10, "batch size")
+    # Six layers of 64 units fit the model panel: nothing overflows sideways.
+    wait_for(lambda: len(d.find_elements("css selector", "#network .layer.hidden")) == 6, 10, "6 layers")
+    widths = d.execute_script("const s = document.querySelector('.network-scroll');"
+                              "return [s.scrollWidth, s.clientWidth, document.documentElement.scrollWidth,"
+                              " window.innerWidth]")
+    assert widths[0] <= widths[1] + 1 and widths[2] <= widths[3], widths
 
 
 def test_the_page_speaks_the_language_of_the_url_the_menu_and_the_browser(browser, lab_url, tmp_path):
