@@ -7,10 +7,14 @@
   const $ = (id) => document.getElementById(id);
   const t = (k, p) => I18n.t(k, p);
   const PLANE = 440;
-  const state = { sid: null, data: null, frame: null, selected: null, settings: null,
+  // The page's state. `invalid`: the settings refused and not yet accepted;
+  // `lang`: the language chosen by ?lang= or the menu (null: the browser's);
+  // `urlRestored`: the address's settings were sent (only then is it rewritten).
+  const state = { sid: null, data: null, frame: null, selected: null, info: null, settings: null,
                   choices: null, frames: 0, ws: null, closing: false, hover: null,
                   showVal: true, discrete: false, stepUnit: "epoch", lang: null,
-                  invalid: new Set(), busy: null, gradcheck: null };
+                  invalid: new Set(), gradcheck: null, saved: null, hasUpload: false,
+                  urlRestored: false };
   const sessionPath = (p) => `/api/sessions/${state.sid}/${p}`;
   const api = (p, o) => Api.call(sessionPath(p), o);
 

@@ -163,7 +163,6 @@ const Network = (() => {
       build(net, spec, handlers);
       net.anchors = null;
       net.dataset.key = key;
-      net.dataset.builds = Number(net.dataset.builds || 0) + 1;
     }
     const cols = net.querySelectorAll(".layer");
     let dead = 0;
