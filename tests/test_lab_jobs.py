@@ -230,3 +230,19 @@ def test_a_cancelled_run_folder_is_removed_and_its_report_process_killed(tmp_pat
     with pytest.raises(LabError, match="cancelled"):
         export.save_run_folder(s, tmp_path, check)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_click_does_not_throw_away_a_step_but_pause_stops_it():
+    s = Session("k", LabSettings(hidden=(32,) * 3, batch_size=1, n_points=300))
+    t, _ = in_thread(lambda: s.control("step"))
+    while not s.trainer.samples_seen:
+        t.join(0.01)
+    s.inspect(0.0, 0.0)  # waits for the step instead of cutting it short
+    t.join(30)
+    assert s.trainer.epoch == 1
+    t, _ = in_thread(lambda: s.control("step"))
+    while s.trainer.samples_seen <= 240:
+        t.join(0.01)
+    s.control("pause")
+    t.join(30)
+    assert s.trainer.epoch == 1 and not t.is_alive()

@@ -38,7 +38,9 @@ class _Interrupter(Callback):
 
     def on_batch_end(self, trainer, batch, logs):
         s = self.session
-        if s.interrupt.is_set() or s.waiting or s.closed:
+        # Pause stops any training; a waiting request stops Play's frames only
+        # (a Step the user asked for is not thrown away for a click).
+        if s.interrupt.is_set() or s.closed or (s.waiting and s.in_frame):
             raise Preempted
 
 
@@ -50,6 +52,7 @@ class TrainingMixin:
         self.waiting = 0  # requests waiting for the lock to change the session
         self._waiting_lock = threading.Lock()
         self.batch_cycle = 0
+        self.in_frame = False  # Play's frame is training (a waiting request may cut it short)
 
     @contextlib.contextmanager
     def exclusive(self):
@@ -111,8 +114,12 @@ class TrainingMixin:
             while self.waiting and not self.closed:
                 time.sleep(0.002)  # let the waiting request in first
             with self.lock:
-                if not self.playing or self.closed or not self._train(1):
-                    break
+                self.in_frame = True
+                try:
+                    if not self.playing or self.closed or not self._train(1):
+                        break
+                finally:
+                    self.in_frame = False
             time.sleep(0)
         return self.frame()
 
@@ -178,6 +185,7 @@ class TrainingMixin:
         rows = self.batch_rows()
         one = Trainer(self.model, self.optimizer, self.trainer.loss, batch_size=len(rows),
                       rng=self.trainer.rng, shuffle=False)
+        one.epoch = self.trainer.epoch  # a divergence message names the epoch under way
         self.model.set_rng(self.trainer.rng)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
