@@ -128,3 +128,39 @@ class _WrongLoss(SoftmaxCrossEntropy):
 
 def test_wrong_loss_gradient_fails(rng):
     assert check_loss(_WrongLoss(), rng.standard_normal((8, 4)), rng.integers(0, 4, 8)) > 0.5
+
+
+def test_cli_passes_a_correct_model_with_vanishing_gradients(capsys):
+    # Six sigmoid layers: the first layers' gradients are ~1e-6, so finite
+    # differences' absolute rounding (~1e-10) is 1e-4 of them. The old purely
+    # relative verdict (1e-6) failed this correct model; the noise-aware one
+    # passes it and says why.
+    from softmaxlab.cli import main
+
+    assert main(["gradcheck", "--hidden", "12,12,12,12,12,12", "--activation", "sigmoid"]) == 0
+    out = capsys.readouterr().out
+    assert "PASS" in out and "within the rounding floor" in out
+
+
+def test_cli_fails_a_wrong_backward(monkeypatch, capsys):
+    from softmaxlab import nn
+    from softmaxlab.cli import main
+
+    class WrongTanh(nn.Tanh):
+        def backward(self, dout):
+            return 1.5 * super().backward(dout)
+
+        def astype(self, dtype):
+            return WrongTanh()
+
+    real = nn.mlp
+
+    def broken(*args, **kwargs):
+        model = real(*args, **kwargs)
+        model.layers[1] = WrongTanh()
+        return model
+
+    monkeypatch.setattr(nn, "mlp", broken)
+    assert main(["gradcheck", "--hidden", "8,8"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out.splitlines()[-1] and "0.W" in out

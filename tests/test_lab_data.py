@@ -87,11 +87,11 @@ def test_boundary_and_hidden_maps_come_from_the_model(rng):
     model = mlp(2, [5, 3], 4, activation="tanh", rng=rng)
     pre = Preprocessor("none").fit(np.zeros((2, 2)))
     extent = [-1.0, 1.0, -1.0, 1.0]
-    b = views.boundary(model, pre, extent, res=10)
+    b = views.boundary(model, pre.transform, extent, res=10)
     q = np.frombuffer(base64.b64decode(b["probs"]), np.uint8).reshape(10, 10, 4)
     expected = model.predict_proba(views.grid(extent, 10).astype(np.float32)).reshape(10, 10, 4)
     assert np.abs(q / 255 - expected).max() <= 0.5 / 255 + 1e-6
-    maps = views.hidden_maps(model, pre, extent)
+    maps = views.hidden_maps(model, pre.transform, extent)
     assert [m["units"] for m in maps] == [5, 3] and maps[0]["name"].endswith("(Tanh)")
     res = maps[1]["res"]
     v = np.frombuffer(base64.b64decode(maps[1]["values"]), np.int8).reshape(3, res, res)

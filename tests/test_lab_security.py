@@ -133,13 +133,13 @@ def test_uploads_are_size_limited_and_parsed_by_the_csv_reader(client):
     assert d["name"] == "mine.csv" and d["classes"] == ["a", "b"] and d["n_val"] == 12
     big = b"x,y,label\n" + b"0.5,0.5,a\n" * (MAX_UPLOAD_BYTES // 10 + 1)
     r = client.post(url + "?filename=big.csv", content=big, headers=h)
-    assert r.status_code == 413 and "1 MiB" in r.json()["error"]
+    assert r.status_code == 413 and "1 MiB" in r.json()["error"]["message"]
 
     def error(text, name="bad.csv", **q):
         query = "&".join(f"{k}={v}" for k, v in {"filename": name, **q}.items())
         r = client.post(f"{url}?{query}", content=text.encode(), headers=h)
         assert r.status_code == 400
-        return r.json()["error"]
+        return r.json()["error"]["message"]
 
     assert "3 feature columns (a, b, c)" in error("a,b,c,y\n1,2,3,x\n4,5,6,y\n")
     assert "mixes numbers" in error("a,b,y\n1,hello,x\n4,5,y\n2,2,x\n3,3,y\n")

@@ -6,6 +6,7 @@ The WebSocket stream of frames is in ``stream.py``.
 """
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -16,7 +17,17 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from softmaxlab.lab import datasets, export
-from softmaxlab.lab.params import LabParamError, choices
+from softmaxlab.lab.errors import LabError
+from softmaxlab.lab.jobs import RunFolderQuota
+from softmaxlab.lab.params import LANGUAGES, choices
+from softmaxlab.lab.requests import (
+    MAX_JSON_BYTES,
+    api,
+    error_response,
+    json_object,
+    read_body,
+    read_json,
+)
 from softmaxlab.lab.security import Guard, allowed_hosts
 from softmaxlab.lab.session import LabBusyError, SessionStore
 from softmaxlab.lab.stream import stream
@@ -24,7 +35,7 @@ from softmaxlab.lab.stream import stream
 __all__ = ["MAX_JSON_BYTES", "create_app"]
 
 STATIC = Path(__file__).parent / "static"
-MAX_JSON_BYTES = 64 * 1024
+LONG_SLOTS = 2  # long operations running at once on the server (2 CPUs: one left for frames)
 _HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -39,75 +50,16 @@ _HEADERS = {
 }
 
 
-class _TooLarge(Exception):
-    pass
-
-
-def _error(message: str, status: int = 400, field: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": message, "field": field}, status_code=status,
-                        headers={"Cache-Control": "no-store"})
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    """The request body, refused with _TooLarge past ``limit`` bytes (checked
-    on the declared length and again while reading, so nothing larger is held)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _json(request: Request):
-    import json
-
-    raw = await _body(request, MAX_JSON_BYTES)
-    try:
-        return json.loads(raw or b"{}")
-    except ValueError:
-        raise LabParamError("", "the request body is not valid JSON") from None
-
-
-def _api(handler):
-    """Turn the lab's exceptions into JSON errors the page shows."""
-    async def wrapped(request: Request):
-        store: SessionStore = request.app.state.store
-        session = None
-        if "sid" in request.path_params:
-            try:
-                session = store.get(request.path_params["sid"])
-            except KeyError:
-                return _error("this lab session has ended (the server was restarted or too "
-                              "many tabs were opened); reload the page", 404)
-        try:
-            return await handler(request, session)
-        except LabParamError as exc:
-            return _error(str(exc), 400, exc.field)
-        except datasets.UploadError as exc:
-            return _error(str(exc), 400, "upload")
-        except _TooLarge:
-            return _error(f"the upload is larger than {datasets.MAX_UPLOAD_BYTES // 2**20} MiB, "
-                          "the lab's limit; keep a sample of the rows", 413, "upload")
-        except LabBusyError as exc:
-            return _error(str(exc), 503)
-    return wrapped
-
-
 # ---- handlers ---------------------------------------------------------------------
 
-def _bootstrap(store: SessionStore) -> dict:
+def _bootstrap(store: SessionStore, lang: str | None) -> dict:
     """A new session with its first data and frame, for the page to draw
     before any request of its own (a screenshot right after loading shows it)."""
     try:
         s = store.create()
     except LabBusyError as exc:
-        return {"error": str(exc)}
-    return {"id": s.id, "settings": s.settings.to_dict(), **choices(),
+        return {**exc.body(), "lang": lang, "languages": list(LANGUAGES)}
+    return {"id": s.id, "settings": s.settings.to_dict(), **choices(), "lang": lang,
             "data": s.data_message(), "frame": s.frame()}
 
 
@@ -115,11 +67,14 @@ async def index(request: Request):
     import json
 
     token = request.app.state.token
-    boot = await run_in_threadpool(_bootstrap, request.app.state.store)
+    lang = request.query_params.get("lang")
+    lang = lang if lang in LANGUAGES else request.app.state.lang
+    boot = await run_in_threadpool(_bootstrap, request.app.state.store, lang)
     # Inside <script type="application/json"> only "</" could end the element early.
     boot_json = json.dumps(boot, allow_nan=False).replace("</", "<\\/")
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     page = page.replace("__TOKEN__", token).replace("__BOOTSTRAP__", boot_json)
+    page = page.replace("__LANG__", lang or "en")
     return HTMLResponse(page, headers=_HEADERS)
 
 
@@ -140,24 +95,30 @@ async def close_session(request: Request, session):
 
 
 async def update_settings(request: Request, session):
-    changes = await _json(request)
+    changes = json_object(await read_json(request), '{"lr": 0.01}')
     result = await run_in_threadpool(session.update, changes)
     session.wake.set()
     return JSONResponse(result)
 
 
+def _control_state(session) -> dict:
+    return {"playing": session.playing, "speed": session.speed, "epoch": session.trainer.epoch,
+            "batch": session.batch_steps, "operation": session.job.status()}
+
+
 async def control(request: Request, session):
-    body = await _json(request)
-    if not isinstance(body, dict):
-        raise LabParamError("action", "expected a JSON object such as {\"action\": \"play\"}")
-    await run_in_threadpool(session.control, body.get("action"), body.get("speed"))
+    body = json_object(await read_json(request), '{"action": "play"}')
+    action = body.get("action")
+    if action == "pause":  # no worker thread and no lock: Pause answers at once
+        session.control("pause")
+    else:
+        await run_in_threadpool(session.control, action, body.get("speed"), body.get("unit"))
     session.wake.set()
-    return JSONResponse({"playing": session.playing, "speed": session.speed,
-                         "epoch": session.trainer.epoch})
+    return JSONResponse(_control_state(session))
 
 
 async def upload(request: Request, session):
-    content = await _body(request, datasets.MAX_UPLOAD_BYTES)
+    content = await read_body(request, datasets.MAX_UPLOAD_BYTES, upload=True)
     name = request.query_params.get("filename", "upload.csv")
     label = request.query_params.get("label_column")
     ds = await run_in_threadpool(datasets.read_upload, content, name, label)
@@ -169,17 +130,47 @@ async def upload(request: Request, session):
 
 
 async def inspect(request: Request, session):
-    body = await _json(request)
+    import math
+
+    body = await read_json(request)
     try:
         x, y = float(body["x"]), float(body["y"])
-    except (KeyError, TypeError, ValueError):
-        raise LabParamError("point", "expected the clicked point as {\"x\": number, "
-                            "\"y\": number}") from None
+        if isinstance(body["x"], bool) or isinstance(body["y"], bool):
+            raise TypeError
+    except (KeyError, TypeError, ValueError, OverflowError, IndexError):
+        x = y = math.nan
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise LabError("bad_point", "expected the clicked point as {\"x\": number, \"y\": "
+                       "number} with finite numbers", field="point")
     return JSONResponse(await run_in_threadpool(session.inspect, x, y))
 
 
+async def _long(request: Request, session, name: str, work):
+    """Run ``work(check)`` as the session's long operation ``name``: off the
+    event loop, one per session (409 otherwise), at most ``LONG_SLOTS`` at once
+    on the server, cancelled when the client goes away."""
+    cancel = session.job.begin(name)
+    check = session.job.checker(cancel, name)
+    try:
+        async with request.app.state.long_slots:
+            check()
+            task = asyncio.ensure_future(run_in_threadpool(work, check))
+            while not task.done():
+                await asyncio.wait({task}, timeout=0.25)
+                if not task.done() and await request.is_disconnected():
+                    cancel.set()
+            return task.result()
+    finally:
+        session.job.end()
+        session.wake.set()
+
+
 async def gradcheck(request: Request, session):
-    return JSONResponse(await run_in_threadpool(session.gradcheck))
+    return JSONResponse(await _long(request, session, "gradcheck", session.gradcheck))
+
+
+async def cancel(request: Request, session):
+    return JSONResponse({"cancelled": session.job.stop()})
 
 
 async def frame(request: Request, session):
@@ -198,16 +189,25 @@ async def model_npz(request: Request, session):
 
 
 async def run_folder(request: Request, session):
-    try:
-        path = await run_in_threadpool(export.save_run_folder, session,
-                                       request.app.state.runs_dir)
-    except ValueError as exc:
-        raise LabParamError("export", str(exc)) from None
+    export.check_exportable(session)
+    session.job.ensure_free()  # refuse before counting it against the quota
+    request.app.state.quota.take(session)
+    root = request.app.state.runs_dir
+    path = await _long(request, session, "run_folder",
+                       lambda check: export.save_run_folder(session, root, check))
     return JSONResponse({"path": str(Path(path).resolve())})
 
 
+async def _not_found(request: Request, exc):
+    if exc.status_code == 405:
+        err = LabError("method_not_allowed", f"{request.method} is not allowed here", status=405)
+    else:
+        err = LabError("not_found", "no such page or call in the lab", status=404)
+    return error_response(err)
+
+
 def create_app(token: str, host: str = "127.0.0.1", port: int = 8765, *, runs_dir="runs",
-               max_sessions: int | None = None) -> Starlette:
+               max_sessions: int | None = None, lang: str | None = None) -> Starlette:
     """The lab application behind its :class:`~softmaxlab.lab.security.Guard`.
 
     Parameters
@@ -218,27 +218,33 @@ def create_app(token: str, host: str = "127.0.0.1", port: int = 8765, *, runs_di
     runs_dir : where "Save run folder" writes.
     max_sessions : int, optional
         Open tabs at once (default ``session.MAX_SESSIONS``).
+    lang : {"en", "zh-Hans", "zh-Hant"}, optional
+        The page's language (its ``?lang=`` overrides it); default: the browser's.
     """
     sid = "/api/sessions/{sid}"
     routes = [
         Route("/", index),
-        Route("/api/choices", _api(get_choices)),
-        Route("/api/sessions", _api(create_session), methods=["POST"]),
-        Route(f"{sid}/close", _api(close_session), methods=["POST"]),
-        Route(f"{sid}/settings", _api(update_settings), methods=["POST"]),
-        Route(f"{sid}/control", _api(control), methods=["POST"]),
-        Route(f"{sid}/upload", _api(upload), methods=["POST"]),
-        Route(f"{sid}/inspect", _api(inspect), methods=["POST"]),
-        Route(f"{sid}/gradcheck", _api(gradcheck), methods=["POST"]),
-        Route(f"{sid}/frame", _api(frame)),
-        Route(f"{sid}/data", _api(data)),
-        Route(f"{sid}/model.npz", _api(model_npz)),
-        Route(f"{sid}/run-folder", _api(run_folder), methods=["POST"]),
+        Route("/api/choices", api(get_choices)),
+        Route("/api/sessions", api(create_session), methods=["POST"]),
+        Route(f"{sid}/close", api(close_session), methods=["POST"]),
+        Route(f"{sid}/settings", api(update_settings), methods=["POST"]),
+        Route(f"{sid}/control", api(control), methods=["POST"]),
+        Route(f"{sid}/upload", api(upload), methods=["POST"]),
+        Route(f"{sid}/inspect", api(inspect), methods=["POST"]),
+        Route(f"{sid}/gradcheck", api(gradcheck), methods=["POST"]),
+        Route(f"{sid}/cancel", api(cancel), methods=["POST"]),
+        Route(f"{sid}/frame", api(frame)),
+        Route(f"{sid}/data", api(data)),
+        Route(f"{sid}/model.npz", api(model_npz)),
+        Route(f"{sid}/run-folder", api(run_folder), methods=["POST"]),
         WebSocketRoute(f"{sid}/stream", stream),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
     app.state.token = token
+    app.state.lang = lang
+    app.state.long_slots = asyncio.Semaphore(LONG_SLOTS)
+    app.state.quota = RunFolderQuota()
     app.state.store = SessionStore(max_sessions) if max_sessions else SessionStore()
     app.state.runs_dir = runs_dir
     shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -65,16 +65,17 @@ def bind(host: str, port: int | None) -> socket.socket:
                   "--port (0 picks any free one) or check --host")
 
 
-def url_for(host: str, port: int, token: str) -> str:
-    """The address to open: the bound host (127.0.0.1 for a wildcard bind)."""
+def url_for(host: str, port: int, token: str, lang: str | None = None) -> str:
+    """The address to open: the bound host (127.0.0.1 for a wildcard bind),
+    with ``&lang=`` when a language was chosen."""
     shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host)
     if shown is None:
         shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/?token={token}"
+    return f"http://{shown}:{port}/?token={token}" + (f"&lang={lang}" if lang else "")
 
 
 def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool = True,
-          runs_dir="runs", out=None, err=None) -> int:
+          runs_dir="runs", out=None, err=None, lang: str | None = None) -> int:
     """Serve the lab until interrupted; returns the exit status (0).
 
     Parameters
@@ -87,6 +88,8 @@ def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool =
     open_browser : bool
         Open the URL in the default browser once the server listens.
     runs_dir : where "Save run folder" writes run folders.
+    lang : {"en", "zh-Hans", "zh-Hant"}, optional
+        The page's language; default: the browser's.
     """
     import uvicorn
     from threadpoolctl import threadpool_limits
@@ -95,6 +98,10 @@ def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool =
     from softmaxlab.train.hints import NotLearningWarning
 
     out, err = out or sys.stdout, err or sys.stderr
+    from softmaxlab.lab.params import LANGUAGES
+
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"the language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     from softmaxlab.lab.session import Session
 
     sock = bind(host, port)
@@ -106,8 +113,8 @@ def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool =
     sock.listen(128)
     actual = sock.getsockname()[1]
     token = secrets.token_urlsafe(24)
-    app = create_app(token, host, actual, runs_dir=runs_dir)
-    url = url_for(host, actual, token)
+    app = create_app(token, host, actual, runs_dir=runs_dir, lang=lang)
+    url = url_for(host, actual, token, lang)
     warning = exposure_warning(host, actual, runs_dir)
     if warning:
         print(f"softmaxlab lab: warning: {warning}", file=err, flush=True)

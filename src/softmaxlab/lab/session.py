@@ -1,6 +1,7 @@
-"""One browser tab's lab: its data, model, optimizer and Trainer, and the
-driver that trains a few epochs and renders a frame. A bounded store holds the
-sessions, one per tab, each behind its own lock, so tabs never share state.
+"""One browser tab's lab: its data, model, optimizer and Trainer. A bounded
+store holds the sessions, one per tab, each behind its own lock, so tabs never
+share state. Training and its interruption are in ``training.py``; what a
+frame shows is assembled in ``frames.py``.
 
 Every method here is blocking (the training runs in it); the server calls
 them from worker threads, never on its event loop.
@@ -17,24 +18,47 @@ import numpy as np
 
 from softmaxlab.data import Preprocessor
 from softmaxlab.lab import datasets, views
-from softmaxlab.lab.onestep import gradient_check, inspect_point
-from softmaxlab.lab.params import DATA_KEYS, LIVE_KEYS, RULES, SPEEDS, LabParamError, LabSettings, validate
+from softmaxlab.lab.errors import LabError
+from softmaxlab.lab.features import expand
+from softmaxlab.lab.frames import FramesMixin
+from softmaxlab.lab.jobs import Job
+from softmaxlab.lab.params import (
+    DATA_KEYS,
+    LIVE_KEYS,
+    MAX_EPOCHS,
+    RULES,
+    SPEEDS,
+    LabParamError,
+    LabSettings,
+    validate,
+)
+from softmaxlab.lab.training import TrainingMixin
 from softmaxlab.nn import SoftmaxCrossEntropy, mlp, softmax_regression
-from softmaxlab.optim import SGD, Adam
-from softmaxlab.train import Trainer, TrainingDivergedError
+from softmaxlab.optim import make_optimizer
+from softmaxlab.train import Trainer
 
 __all__ = ["MAX_EPOCHS", "MAX_SESSIONS", "LabBusyError", "Session", "SessionStore"]
 
-MAX_EPOCHS = 20_000  # per run: bounds the history a session keeps
 MAX_SESSIONS = 8  # open tabs; the least recently used idle one makes room
 MOMENTUM = 0.9
 
 
-class LabBusyError(RuntimeError):
+class LabBusyError(LabError):
     """Every session slot is taken by a tab that is still connected."""
 
+    def __init__(self, limit: int):
+        super().__init__("too_many_sessions", f"the lab already has {limit} open tabs; close one "
+                         "of them and reload this page", status=503, limit=limit)
 
-class Session:
+
+def make_lab_optimizer(settings: LabSettings, params):
+    """The optimizer the settings name, from the one optimizer factory."""
+    name = "adam" if settings.optimizer == "adam" else "sgd"
+    extra = {"momentum": MOMENTUM} if settings.optimizer == "momentum" else {}
+    return make_optimizer(name, params, lr=settings.lr, weight_decay=settings.l2, **extra)
+
+
+class Session(TrainingMixin, FramesMixin):
     """The state of one tab. Attributes below are read by the views and the
     export; they are replaced (not mutated) when the session is rebuilt.
 
@@ -47,7 +71,8 @@ class Session:
         Training/validation split of ``dataset`` (labels as class indices).
     preprocessor : Preprocessor
         Standardisation fitted on the training points only.
-    X_train, X_val : ndarray of shape (n, 2), the model's inputs (scaled)
+    X_train, X_val : ndarray of shape (n, n_inputs), the model's inputs
+        (standardised, then the chosen features)
     model, optimizer, trainer : the engine objects being trained
     start : dict
         Loss and accuracy of the untrained model (epoch 0).
@@ -63,15 +88,24 @@ class Session:
         self.playing = False
         self.speed = SPEEDS[0]
         self.data_version = 0
-        self.message = None  # {"level": "error" | "info", "text": ...} for the page
+        self.message = None  # {"level", "code", "text", "params"} for the page
         self.inspected = None  # index into the drawn points
         self.last_used = time.monotonic()
         self.viewers = 0  # open streams
         self.stream_generation = 0  # a newer stream replaces an older one
         self.wake = asyncio.Event()  # set on the event loop when a frame is due
+        self.job = Job()  # the running long operation, if any
+        self.closed = False
+        self.run_folders = 0
+        self.gradcheck_result = None  # the last verdict, until the model is rebuilt
+        self._init_training()
         self._build()
 
     # ---- building ---------------------------------------------------------------
+    def inputs(self, raw: np.ndarray) -> np.ndarray:
+        """The model's inputs for raw points (n, 2): standardised, then the features."""
+        return expand(self.preprocessor.transform(raw, dtype=np.float32), self.settings.features)
+
     def _build(self) -> None:
         """Data, split, scaling, model, optimizer and Trainer from the settings,
         all drawn from one Generator seeded by ``settings.seed``: Reset replays."""
@@ -80,18 +114,14 @@ class Session:
         ds = self.upload if s.dataset == "csv" else datasets.generate(s, rng)
         splits = datasets.split(ds, s.val_fraction, rng)
         pre = Preprocessor("standard").fit(splits.X_train)
-        X_train = pre.transform(splits.X_train, np.float32)
-        X_val = pre.transform(splits.X_val, np.float32)
-        C = len(splits.classes)
+        X_train = expand(pre.transform(splits.X_train, np.float32), s.features)
+        X_val = expand(pre.transform(splits.X_val, np.float32), s.features)
+        C, d = len(splits.classes), len(s.features)
         if s.model == "softmax":
-            model = softmax_regression(2, C, rng=rng)
+            model = softmax_regression(d, C, rng=rng)
         else:
-            model = mlp(2, s.hidden, C, activation=s.activation, dropout=s.dropout, rng=rng)
-        if s.optimizer == "adam":
-            opt = Adam(model.parameters(), lr=s.lr, weight_decay=s.l2)
-        else:
-            opt = SGD(model.parameters(), lr=s.lr, weight_decay=s.l2,
-                      momentum=MOMENTUM if s.optimizer == "momentum" else 0.0)
+            model = mlp(d, s.hidden, C, activation=s.activation, dropout=s.dropout, rng=rng)
+        opt = make_lab_optimizer(s, model.parameters())
         trainer = Trainer(model, opt, SoftmaxCrossEntropy(), batch_size=s.batch_size, rng=rng)
         tl, ta = trainer.evaluate(X_train, splits.y_train)
         vl, va = trainer.evaluate(X_val, splits.y_val)
@@ -104,16 +134,20 @@ class Session:
         self.extent = views.plane(self.points)
         self.class_names = [str(c) for c in splits.classes]
         self.playing = False
+        self.gradcheck_result = None
+        self._reset_batches()
 
     def update(self, changes: dict) -> dict:
-        """Apply settings from the page. Learning rate, batch size and L2 take
-        effect in the running optimizer; anything else rebuilds the session
-        (paused at epoch 0). Returns ``{"reset": bool, "settings": dict}``."""
-        with self.lock:
+        """Apply settings from the page, all or nothing. Learning rate, batch
+        size and L2 take effect in the running optimizer; anything else
+        rebuilds the session (paused at epoch 0).
+        Returns ``{"reset": bool, "settings": dict}``."""
+        with self.exclusive():
             new = validate(self.settings, changes)
             if new.dataset == "csv" and self.upload is None:
                 raise LabParamError("dataset", "no CSV file uploaded yet; choose a file under "
-                                    "'Your CSV' first")
+                                    "'Your CSV' first", "no_upload", value="csv",
+                                    kept=self.settings.dataset)
             changed = {k for k in RULES if getattr(new, k) != getattr(self.settings, k)}
             if new.dataset == "csv":  # these describe the generators only
                 changed -= {"n_points", "noise", "n_classes"}
@@ -121,7 +155,9 @@ class Session:
                 self.settings = new
                 self.optimizer.lr = new.lr
                 self.optimizer.weight_decay = new.l2
-                self.trainer.batch_size = new.batch_size
+                if new.batch_size != self.trainer.batch_size:
+                    self.trainer.batch_size = new.batch_size
+                    self._reset_batches()
                 self.message = None
                 return {"reset": False, "settings": new.to_dict()}
             self._rebuild(new, data=bool(changed & DATA_KEYS))
@@ -135,7 +171,7 @@ class Session:
             self._build()
         except ValueError as exc:  # e.g. a split the data cannot give
             self.settings = old
-            raise LabParamError("dataset", str(exc)) from None
+            raise LabParamError("dataset", str(exc), "bad_split", detail=str(exc)) from None
         self.message = None
         if data:
             self.data_version += 1
@@ -143,7 +179,7 @@ class Session:
 
     def set_upload(self, ds) -> dict:
         """Use an uploaded data set (already read and checked)."""
-        with self.lock:
+        with self.exclusive():
             previous = self.upload
             self.upload = ds
             try:
@@ -153,110 +189,12 @@ class Session:
                 raise
             return {"reset": True, "settings": self.settings.to_dict()}
 
-    # ---- driving ------------------------------------------------------------------
-    def control(self, action: str, speed=None) -> None:
-        """``play``, ``pause``, ``step`` (one epoch now), ``reset`` or ``speed``."""
-        with self.lock:
-            if action == "play":
-                self.message = None
-                self.playing = True  # the next frame says so if the epoch limit is reached
-            elif action == "pause":
-                self.playing = False
-            elif action == "step":
-                self.message = None
-                self.playing = False
-                self._train(1)
-            elif action == "reset":
-                self._rebuild(self.settings, data=False)
-            elif action == "speed":
-                if isinstance(speed, bool) or speed not in SPEEDS:
-                    raise LabParamError("speed", f"speed must be one of {SPEEDS} epochs per "
-                                        f"frame, got {speed!r}")
-                self.speed = int(speed)
-            else:
-                raise LabParamError("action", f"unknown action {action!r}; use play, pause, "
-                                    "step, reset or speed")
-
-    def _train(self, epochs: int) -> None:
-        epochs = min(epochs, MAX_EPOCHS - self.trainer.epoch)
-        if epochs > 0:
-            self._fit(epochs)
-        if self.trainer.epoch >= MAX_EPOCHS:
-            self.playing = False
-            self.message = {"level": "info", "text": f"Stopped at {MAX_EPOCHS} epochs, the "
-                            "lab's limit for one run; press Reset to train again."}
-
-    def _fit(self, epochs: int) -> None:
-        s = self.splits
-        try:
-            # Overflow on the way to divergence is reported once, by the
-            # trainer's error, not as numpy warnings.
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                self.trainer.fit(self.X_train, s.y_train, epochs=epochs,
-                                 X_val=self.X_val, y_val=s.y_val)
-        except TrainingDivergedError as exc:
-            self.playing = False
-            self.message = {"level": "error", "text": str(exc)}
-
-    def advance(self) -> dict:
-        """Train ``speed`` epochs if playing, then render the frame."""
-        with self.lock:
-            if self.playing:
-                self._train(self.speed)
-            return self.frame()
-
-    # ---- views ------------------------------------------------------------------
-    def data_message(self) -> dict:
-        """The points (raw units), their labels and split, and the plane."""
-        with self.lock:
-            return {"type": "data", "data_version": self.data_version,
-                    "name": self.dataset.name, "classes": self.class_names,
-                    "feature_names": list(self.dataset.feature_names), "extent": self.extent,
-                    "x": self.points[:, 0].tolist(), "y": self.points[:, 1].tolist(),
-                    "label": self.labels.tolist(), "n_train": self.n_train,
-                    "n_val": len(self.labels) - self.n_train, "settings": self.settings.to_dict()}
-
-    def frame(self) -> dict:
-        """Epoch, latest metrics, curves, boundary, hidden maps, inspected point."""
-        with self.lock:
-            h = self.trainer.history
-            stats = self.start if not len(h) else {
-                c: getattr(h, c)[-1] for c in ("train_loss", "train_acc", "val_loss", "val_acc")}
-            out = {"type": "frame", "epoch": self.trainer.epoch, "playing": self.playing,
-                   "speed": self.speed, "data_version": self.data_version,
-                   "stats": views.curves_row(stats), "curves": views.curves(h, self.start),
-                   "message": self.message, "boundary": None, "hidden": [], "inspect": None}
-            try:
-                with np.errstate(over="ignore", invalid="ignore"):
-                    out["boundary"] = views.boundary(self.model, self.preprocessor, self.extent)
-                    out["hidden"] = views.hidden_maps(self.model, self.preprocessor, self.extent)
-                    if self.inspected is not None:
-                        out["inspect"] = self._inspect(self.inspected)
-            except (FloatingPointError, ValueError) as exc:  # overflowing logits
-                out["message"] = {"level": "error", "text": f"The model's outputs overflow "
-                                  f"({exc}); lower the learning rate and press Reset."}
-            return out
-
-    def inspect(self, x: float, y: float) -> dict:
-        """Select the drawn point nearest (x, y) (raw units) and inspect it."""
-        with self.lock:
-            d2 = (self.points[:, 0] - x) ** 2 + (self.points[:, 1] - y) ** 2
-            self.inspected = int(np.argmin(d2))
-            with np.errstate(over="ignore", invalid="ignore"):
-                return self._inspect(self.inspected)
-
-    def _inspect(self, i: int) -> dict:
-        x = self.preprocessor.transform(self.points[i:i + 1], dtype=self.model.dtype)
-        y = int(self.labels[i])
-        info = inspect_point(self.model, x, y)
-        info.update(index=i, split="train" if i < self.n_train else "validation",
-                    point=self.points[i].tolist(), label=self.class_names[y], label_index=y,
-                    predicted=int(np.argmax(info["logits"])), epoch=self.trainer.epoch)
-        return views.finite(info)
-
-    def gradcheck(self) -> dict:
-        with self.lock:
-            return gradient_check(self.model, self.X_train, self.splits.y_train)
+    def close(self) -> None:
+        """Stop everything this session runs (its page went away)."""
+        self.closed = True
+        self.playing = False
+        self.job.stop()
+        self.interrupt.set()
 
 
 class SessionStore:
@@ -273,9 +211,8 @@ class SessionStore:
             while len(self._sessions) >= self.max_sessions:
                 idle = next((k for k, s in self._sessions.items() if s.viewers == 0), None)
                 if idle is None:
-                    raise LabBusyError(f"the lab already has {self.max_sessions} open tabs; "
-                                       "close one of them and reload this page")
-                del self._sessions[idle]
+                    raise LabBusyError(self.max_sessions)
+                self._sessions.pop(idle).close()
             self._sessions[session.id] = session
         return session
 
@@ -289,7 +226,9 @@ class SessionStore:
 
     def close(self, sid: str) -> None:
         with self._lock:
-            self._sessions.pop(sid, None)
+            session = self._sessions.pop(sid, None)
+        if session is not None:
+            session.close()
 
     def __len__(self) -> int:
         return len(self._sessions)

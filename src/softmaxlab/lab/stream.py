@@ -71,6 +71,11 @@ async def stream(ws: WebSocket):
         pass  # the tab went away (or the server is shutting down)
     finally:
         session.viewers -= 1
+        if session.viewers == 0 and session.stream_generation == generation:
+            # The page went away: nothing it started goes on running.
+            session.playing = False
+            session.interrupt.set()
+            session.job.stop()
         receiver.cancel()
         with contextlib.suppress(BaseException):
             await receiver

@@ -41,15 +41,16 @@ def grid(extent, res: int) -> np.ndarray:
     return np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def boundary(model, preprocessor, extent, res: int = BOUNDARY_RES) -> dict:
-    """``model.predict_proba`` over the plane, as uint8 (res, res, C) (p * 255)."""
-    Z = preprocessor.transform(grid(extent, res), dtype=model.dtype)
+def boundary(model, to_inputs, extent, res: int = BOUNDARY_RES) -> dict:
+    """``model.predict_proba`` over the plane, as uint8 (res, res, C) (p * 255).
+    ``to_inputs`` maps raw points (n, 2) to the model's inputs."""
+    Z = to_inputs(grid(extent, res)).astype(model.dtype, copy=False)
     proba = model.predict_proba(Z)
     q = np.rint(np.clip(proba, 0, 1) * 255).astype(np.uint8)
     return {"res": res, "classes": int(proba.shape[1]), "probs": _b64(q)}
 
 
-def hidden_maps(model, preprocessor, extent) -> list[dict]:
+def hidden_maps(model, to_inputs, extent) -> list[dict]:
     """Each hidden layer's activations over the plane (cache-free ``apply``).
 
     Returns one dict per activation layer: its ``name``, ``units``, ``res``,
@@ -62,7 +63,7 @@ def hidden_maps(model, preprocessor, extent) -> list[dict]:
         return []
     n_units = sum(model.layers[i - 1].n_out for i in acts if isinstance(model.layers[i - 1], Linear))
     res = int(max(12, min(40, math.sqrt(HIDDEN_VALUES / max(n_units, 1)))))
-    a = preprocessor.transform(grid(extent, res), dtype=model.dtype)
+    a = to_inputs(grid(extent, res)).astype(model.dtype, copy=False)
     out, depth = [], 0
     for i, layer in enumerate(model.layers):
         a = layer.apply(a)

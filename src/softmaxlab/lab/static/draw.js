@@ -3,12 +3,14 @@
 "use strict";
 
 const Draw = (() => {
-  // Eight class colours that stay apart when mixed with white.
+  // Eight class colours that stay apart when mixed with white. None is a
+  // purple or a green: those two are the hidden units' diverging map, so a
+  // unit's picture is never mistaken for a class.
   const CLASS_RGB = [
-    [232, 131, 58], [59, 125, 216], [44, 160, 44], [155, 89, 182],
-    [214, 51, 108], [23, 190, 207], [140, 109, 49], [110, 110, 110],
+    [232, 131, 58], [59, 125, 216], [214, 51, 60], [222, 178, 20],
+    [23, 178, 200], [140, 90, 50], [110, 110, 110], [30, 50, 110],
   ];
-  const NEG = [245, 147, 34], POS = [8, 119, 189];  // hidden units: < 0, > 0
+  const NEG = [118, 42, 131], POS = [27, 120, 55];  // hidden units and weights: < 0 purple, > 0 green
 
   const css = (rgb, a = 1) => `rgba(${rgb[0]},${rgb[1]},${rgb[2]},${a})`;
   const classColor = (k, a = 1) => css(CLASS_RGB[k % CLASS_RGB.length], a);
@@ -18,6 +20,12 @@ const Draw = (() => {
     const out = signed ? new Int8Array(s.length) : new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
     return out;
+  }
+
+  // base64 of little-endian float32 values.
+  function floats(b64) {
+    const u = bytes(b64, false);
+    return new Float32Array(u.buffer, u.byteOffset, u.length / 4);
   }
 
   function fitCanvas(canvas, w, h) {
@@ -35,20 +43,24 @@ const Draw = (() => {
 
   // The probabilities as colour: the class colours mixed by q, faded to white
   // as q approaches uniform, so an untrained model shows a white plane.
-  function probImage(boundary) {
+  function probImage(boundary, discrete = false) {
     const { res, classes } = boundary;
     const q = bytes(boundary.probs, false);
     const img = new ImageData(res, res);
     const uniform = 1 / classes;
     for (let i = 0; i < res * res; i++) {
-      let r = 0, g = 0, b = 0, top = 0;
+      let r = 0, g = 0, b = 0, top = 0, best = 0;
       for (let k = 0; k < classes; k++) {
         const p = q[i * classes + k] / 255;
         const c = CLASS_RGB[k % CLASS_RGB.length];
         r += p * c[0]; g += p * c[1]; b += p * c[2];
-        if (p > top) top = p;
+        if (p > top) { top = p; best = k; }
       }
-      const a = 0.7 * Math.max(0, (top - uniform) / (1 - uniform));
+      let a = 0.7 * Math.max(0, (top - uniform) / (1 - uniform));
+      if (discrete) {  // the predicted class only, in one flat shade
+        [r, g, b] = CLASS_RGB[best % CLASS_RGB.length];
+        a = 0.45;
+      }
       img.data[4 * i] = 255 * (1 - a) + r * a;
       img.data[4 * i + 1] = 255 * (1 - a) + g * a;
       img.data[4 * i + 2] = 255 * (1 - a) + b * a;
@@ -84,7 +96,10 @@ const Draw = (() => {
 
   const scratch = document.createElement("canvas");
   function blit(ctx, img, x, y, w, h) {
-    scratch.width = img.width; scratch.height = img.height;
+    // Resizing a canvas clears and reallocates it: only when the size changes.
+    if (scratch.width !== img.width || scratch.height !== img.height) {
+      scratch.width = img.width; scratch.height = img.height;
+    }
     scratch.getContext("2d").putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = "high";
@@ -101,11 +116,15 @@ const Draw = (() => {
     };
   }
 
-  function plane(canvas, size, data, boundary, selected) {
+  // opts: selected (index), showVal (draw validation points), discrete,
+  // image (an ImageData drawn instead of the probabilities: a hovered unit).
+  function plane(canvas, size, data, boundary, opts = {}) {
+    const { selected = null, showVal = true, discrete = false, image = null } = opts;
     const ctx = fitCanvas(canvas, size, size);
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, size, size);
-    if (boundary) blit(ctx, probImage(boundary), 0, 0, size, size);
+    if (image) blit(ctx, image, 0, 0, size, size);
+    else if (boundary) blit(ctx, probImage(boundary, discrete), 0, 0, size, size);
     if (!data) return;
     const p = projector(data.extent, size);
     ctx.strokeStyle = "rgba(0,0,0,0.06)";
@@ -116,6 +135,7 @@ const Draw = (() => {
     }
     const n = data.x.length, r = n > 1200 ? 2.6 : 3.4;
     for (let i = 0; i < n; i++) {
+      if (!showVal && i >= data.n_train) break;  // validation points come last
       const x = p.px(data.x[i]), y = p.py(data.y[i]), k = data.label[i];
       ctx.beginPath();
       ctx.arc(x, y, r, 0, 2 * Math.PI);
@@ -139,12 +159,29 @@ const Draw = (() => {
     blit(ctx, img, 0, 0, size, size);
   }
 
-  // Feature maps of the input layer: x1 and x2 themselves over the plane.
+  // A unit that is 0 everywhere: light grey, hatched, never blank.
+  function deadThumb(canvas, size) {
+    const ctx = fitCanvas(canvas, size, size);
+    ctx.fillStyle = "#eef0f3"; ctx.fillRect(0, 0, size, size);
+    ctx.strokeStyle = "#b6bcc6"; ctx.lineWidth = 1;
+    for (let d = -size; d < size; d += 5) {
+      ctx.beginPath(); ctx.moveTo(d, size); ctx.lineTo(d + size, 0); ctx.stroke();
+    }
+  }
+
+  // Pictures of the input features over the plane (decoration: the plane
+  // spans about -2..2 standardised units, the features are scaled to |v| <= 1).
+  const FEATURES = {
+    x1: (a) => a / 2, x2: (a, b) => b / 2, x1_sq: (a) => (a * a) / 4 - 0.5,
+    x2_sq: (a, b) => (b * b) / 4 - 0.5, x1_x2: (a, b) => (a * b) / 4,
+    sin_x1: (a) => Math.sin(a), sin_x2: (a, b) => Math.sin(b),
+  };
   function featureImage(which, res) {
     const img = new ImageData(res, res);
+    const f = FEATURES[which] || FEATURES.x1;
     for (let r = 0; r < res; r++) {
       for (let c = 0; c < res; c++) {
-        const v = which === 0 ? (2 * c) / (res - 1) - 1 : 1 - (2 * r) / (res - 1);
+        const v = Math.max(-1, Math.min(1, f((4 * c) / (res - 1) - 2, 2 - (4 * r) / (res - 1))));
         const col = v < 0 ? NEG : POS, a = Math.abs(v);
         const i = r * res + c;
         for (let j = 0; j < 3; j++) img.data[4 * i + j] = 255 * (1 - a) + col[j] * a;
@@ -195,6 +232,6 @@ const Draw = (() => {
     }
   }
 
-  return { CLASS_RGB, classColor, bytes, fitCanvas, plane, thumb, unitImage, channelImage,
-           featureImage, projector, icon, NEG, POS, css };
+  return { CLASS_RGB, classColor, bytes, floats, fitCanvas, plane, thumb, deadThumb, unitImage,
+           channelImage, featureImage, projector, icon, NEG, POS, css };
 })();

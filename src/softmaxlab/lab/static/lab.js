@@ -4,34 +4,19 @@
 "use strict";
 
 (() => {
-  const TOKEN = document.querySelector('meta[name="softmaxlab-token"]').content;
   const $ = (id) => document.getElementById(id);
+  const t = (k, p) => I18n.t(k, p);
   const PLANE = 440;
-  const state = { sid: null, data: null, frame: null, selected: null, settings: null,
-                  choices: null, frames: 0, ws: null, closing: false };
-
-  class LabError extends Error {
-    constructor(message, field) { super(message); this.field = field; }
-  }
-
-  async function api(path, { method = "POST", body, raw = false, query = "" } = {}) {
-    const opts = { method, headers: { "X-Softmaxlab-Token": TOKEN } };
-    if (body !== undefined) {
-      opts.body = raw ? body : JSON.stringify(body);
-      opts.headers["Content-Type"] = raw ? "text/csv" : "application/json";
-    }
-    let r;
-    try {
-      r = await fetch(path + query, opts);
-    } catch (e) {
-      throw new LabError("the lab server does not answer; is `softmaxlab lab` still running?");
-    }
-    const type = r.headers.get("content-type") || "";
-    const data = type.includes("json") ? await r.json() : await r.text();
-    if (!r.ok) throw new LabError((data && data.error) || String(data), data && data.field);
-    return data;
-  }
+  // The page's state. `invalid`: the settings refused and not yet accepted;
+  // `lang`: the language chosen by ?lang= or the menu (null: the browser's);
+  // `urlRestored`: the address's settings were sent (only then is it rewritten).
+  const state = { sid: null, data: null, frame: null, selected: null, info: null, settings: null,
+                  choices: null, frames: 0, ws: null, closing: false, hover: null,
+                  showVal: true, discrete: false, stepUnit: "epoch", lang: null,
+                  invalid: new Set(), gradcheck: null, saved: null, hasUpload: false,
+                  urlRestored: false };
   const sessionPath = (p) => `/api/sessions/${state.sid}/${p}`;
+  const api = (p, o) => Api.call(sessionPath(p), o);
 
   // ---- messages -------------------------------------------------------------------
   function banner(text, level = "error") {
@@ -41,101 +26,54 @@
     b.textContent = text;
     b.hidden = false;
   }
-  function markField(field) {
-    document.querySelectorAll(".invalid").forEach((e) => e.classList.remove("invalid"));
-    const el = field && document.querySelector(`[data-setting="${field}"]`);
-    if (el) el.classList.add("invalid");
+  // Outlines stay on every refused field until that field is accepted.
+  function markFields() {
+    for (const el of document.querySelectorAll("[data-setting]")) {
+      el.classList.toggle("invalid", state.invalid.has(el.dataset.setting));
+    }
   }
   function report(err) {
-    banner(err.message, "error");
-    markField(err.field);
+    banner(Api.message(err), "error");
+    if (err.field && document.querySelector(`[data-setting="${err.field}"]`)) state.invalid.add(err.field);
+    // The field shows the value the server kept: never a mismatch between the two.
+    if (err.settings) showSettings(err.settings, true);
+    markFields();
   }
 
-  // ---- settings -------------------------------------------------------------------
-  const SHOW = {
-    n_points: (v) => v, noise: (v) => Number(v).toFixed(2), n_classes: (v) => v,
-    val_fraction: (v) => `${Math.round(v * 100)} %`,
-  };
+  // ---- settings (settings.js) and the address ---------------------------------------
+  const Panel = SettingsPanel.create({ state, api, $, banner, report, markFields, control, writeUrl,
+                                       clearGradcheck, redrawPlane, switchLanguage });
+  const { showSettings, restoreUrl, wireSettings, netHandlers, featureIds } = Panel;
 
-  function showSettings(s) {
-    state.settings = s;
-    for (const el of document.querySelectorAll("[data-setting]")) {
-      const k = el.dataset.setting;
-      if (!(k in s) || el === document.activeElement) continue;
-      el.value = k === "hidden" ? s.hidden.join(",") : s[k];
-      const out = $(`${k}-out`);
-      if (out) out.textContent = SHOW[k](s[k]);
-    }
-    $(`model-${s.model}`).checked = true;
-    document.body.classList.toggle("softmax", s.model === "softmax");
-    for (const b of document.querySelectorAll("[data-dataset]")) {
-      b.classList.toggle("active", b.dataset.dataset === s.dataset);
-    }
-    const multi = state.choices.multiclass.includes(s.dataset);
-    $("classes-row").classList.toggle("disabled", !multi);
-    $("n_classes").disabled = !multi;
-    document.querySelector(".generated").classList.toggle("disabled", s.dataset === "csv");
-  }
-
-  async function send(changes) {
-    try {
-      const r = await api(sessionPath("settings"), { body: changes });
-      banner(null);
-      markField(null);
-      showSettings(r.settings);
-    } catch (e) { report(e); }
-  }
-
-  function wireSettings() {
-    for (const el of document.querySelectorAll("[data-setting]")) {
-      const k = el.dataset.setting;
-      el.addEventListener("input", () => {
-        const out = $(`${k}-out`);
-        if (out) out.textContent = SHOW[k](el.value);
-      });
-      el.addEventListener("change", () => send({ [k]: el.value }));
-      if (el.tagName === "INPUT" && el.type === "text") {
-        el.addEventListener("keydown", (e) => { if (e.key === "Enter") el.blur(); });
-      }
-    }
-    for (const r of document.querySelectorAll('input[name="model"]')) {
-      r.addEventListener("change", () => send({ model: r.value }));
-    }
-    for (const b of document.querySelectorAll("[data-dataset]")) {
-      Draw.icon(b.querySelector("canvas"), b.dataset.dataset);
-      b.addEventListener("click", () => {
-        const d = b.dataset.dataset;
-        if (d === "csv") {
-          $("upload-box").open = true;
-          if (state.hasUpload) send({ dataset: "csv" }); else $("csv-file").focus();
-          return;
-        }
-        const noise = state.choices.noise_defaults[d];
-        send(d === state.settings.dataset ? { dataset: d } : { dataset: d, noise });
-      });
-    }
-    $("new-seed").addEventListener("click", () => send({ seed: (state.settings.seed + 1) % 2147483647 }));
+  function writeUrl() {
+    // Not before the address's own settings were sent: they must not be overwritten by the defaults.
+    if (!state.settings || !state.urlRestored) return;
+    UrlState.write(state.settings, state.choices.defaults, {
+      lang: state.lang, showVal: state.showVal, discrete: state.discrete,
+      speed: state.frame ? state.frame.speed : null, stepUnit: state.stepUnit });
   }
 
   // ---- controls -------------------------------------------------------------------
   async function control(action, extra = {}) {
     try {
-      await api(sessionPath("control"), { body: { action, ...extra } });
+      await api("control", { body: { action, ...extra } });
       if (action !== "speed") banner(null);
     } catch (e) { report(e); }
   }
 
+  function fillSpeeds() {
+    const sp = $("speed"), v0 = sp.value;
+    sp.innerHTML = state.choices.speeds.map((v) => `<option value="${v}">${t(v > 1 ? "transport.speed.many" : "transport.speed.one", { n: v })}</option>`).join("");
+    if (v0) sp.value = v0;
+  }
+
   function wireControls() {
     $("play").addEventListener("click", () => control(state.frame && state.frame.playing ? "pause" : "play"));
-    $("step").addEventListener("click", () => control("step"));
-    $("reset").addEventListener("click", () => control("reset"));
-    const sp = $("speed");
-    for (const v of state.choices.speeds) {
-      const o = document.createElement("option");
-      o.value = v; o.textContent = `${v} epoch${v > 1 ? "s" : ""} / frame`;
-      sp.appendChild(o);
-    }
-    sp.addEventListener("change", () => control("speed", { speed: Number(sp.value) }));
+    $("step").addEventListener("click", () => control("step", { unit: state.stepUnit }));
+    $("reset").addEventListener("click", () => control("reset").then(clearGradcheck));
+    $("step-unit").addEventListener("change", (e) => { state.stepUnit = e.target.value; stepTitle(); writeUrl(); });
+    fillSpeeds();
+    $("speed").addEventListener("change", () => control("speed", { speed: Number($("speed").value) }));
     document.addEventListener("keydown", (e) => {
       if (e.target.closest("input, select, textarea, button")) return;
       if (e.key === " ") { e.preventDefault(); $("play").click(); }
@@ -143,19 +81,32 @@
       else if (e.key === "r" || e.key === "R") $("reset").click();
     });
     $("boundary").addEventListener("click", inspectAt);
-    $("gradcheck").addEventListener("click", gradcheck);
-    $("save-run").addEventListener("click", saveRun);
+    $("inspect").addEventListener("click", (e) => {  // a gradient cell: work out its update
+      const c = e.target.closest("[data-j][data-k]");
+      if (c && state.info) { Update.choose(Number(c.dataset.j), Number(c.dataset.k)); showInspect(state.info); }
+    });
+    $("gradcheck").addEventListener("click", () => Tools.gradcheck());
+    $("cancel-op").addEventListener("click", () => Tools.cancel());
+    $("save-run").addEventListener("click", () => Tools.saveRun());
     $("upload").addEventListener("click", upload);
-    $("download").href = `${sessionPath("model.npz")}?token=${encodeURIComponent(TOKEN)}`;
+    $("download").href = `${sessionPath("model.npz")}?token=${encodeURIComponent(Api.TOKEN)}`;
   }
+  const stepTitle = () => { $("step").title = t(state.stepUnit === "batch" ? "transport.step.title_batch" : "transport.step.title"); };
 
   // ---- drawing ----------------------------------------------------------------------
   function onData(m) {
+    if (state.data && m.data_version !== state.data.data_version) clearGradcheck();
     state.data = m;
     state.selected = null;
+    state.info = null;
     $("inspect").hidden = true;
     $("inspect-empty").hidden = false;
     showSettings(m.settings);
+    drawDataText();
+  }
+
+  function drawDataText() {
+    const m = state.data;
     const [x0, x1, y0, y1] = m.extent;
     const f = (v) => v.toFixed(2);
     const [fx, fy] = m.feature_names;
@@ -164,12 +115,12 @@
     const counts = m.classes.map(() => [0, 0]);
     m.label.forEach((k, i) => { counts[k][i < m.n_train ? 0 : 1] += 1; });
     $("legend").innerHTML = m.classes.map((c, k) =>
-      `<span class="item" title="${counts[k][0]} training + ${counts[k][1]} validation points">` +
+      `<span class="item" title="${OneStep.esc(t("legend.count", { train: counts[k][0], val: counts[k][1] }))}">` +
       `<span class="chip" style="--c:${Draw.classColor(k)}">${OneStep.esc(c)}</span> ` +
       `<small>${counts[k][0]} + ${counts[k][1]}</small></span>`).join(" ") +
-      `<span class="key"><i class="dot filled"></i>training <i class="dot ring"></i>validation</span>`;
-    $("split-summary").innerHTML = `<b>${m.n_train}</b> training points (filled) and <b>${m.n_val}</b>
-      validation points (ringed), ${m.classes.length} classes${m.settings.dataset === "csv" ? `, from ${OneStep.esc(m.name)}` : ""}.`;
+      `<span class="key"><i class="dot filled"></i>${t("legend.training")} <i class="dot ring"></i>${t("legend.validation")}</span>`;
+    const from = m.settings.dataset === "csv" ? t("data.summary.from", { name: OneStep.esc(m.name) }) : "";
+    $("split-summary").innerHTML = t("data.summary", { train: m.n_train, val: m.n_val, classes: m.classes.length, from });
   }
 
   const num = (v, d = 3) => (v === null || v === undefined ? "–" : v.toFixed(d));
@@ -179,92 +130,66 @@
     state.frames += 1;
     document.body.dataset.frames = state.frames;
     document.body.classList.toggle("playing", f.playing);
-    $("play").setAttribute("aria-label", f.playing ? "Pause" : "Play");
-    $("epoch").textContent = f.epoch.toLocaleString("en-US");
-    $("speed").value = String(f.speed);
+    $("play").setAttribute("aria-label", t(f.playing ? "transport.pause" : "transport.play"));
+    const batch = f.batch ? ` + ${f.batch}/${f.batches_per_epoch}` : "";
+    $("epoch").textContent = I18n.int(f.epoch) + batch;
+    if ($("speed").value !== String(f.speed)) { $("speed").value = String(f.speed); writeUrl(); }
     $("train-loss").textContent = num(f.stats.train_loss);
     $("val-loss").textContent = num(f.stats.val_loss);
     $("train-acc").textContent = num(f.stats.train_acc);
     $("val-acc").textContent = num(f.stats.val_acc);
-    if (f.message) banner(f.message.text, f.message.level);
-    $("start-hint").classList.toggle("gone", f.epoch > 0 || f.playing || state.selected !== null);
-    Draw.plane($("boundary"), PLANE, state.data, f.boundary, state.selected);
+    if (f.message) banner(Api.frameMessage(f.message), f.message.level);
+    $("start-hint").classList.toggle("gone", f.epoch > 0 || f.batch > 0 || f.playing || state.selected !== null);
+    redrawPlane();
     drawNetwork(f);
     Charts.update(f.curves);
+    Tools.frame(f);
     if (f.inspect && state.selected === f.inspect.index) showInspect(f.inspect);
   }
 
-  // The network as TF Playground draws it: one column per layer, each unit a
-  // small picture of its activation over the plane (values from the server).
-  function drawNetwork(f) {
-    const net = $("network");
-    const hidden = f.hidden;
-    const C = state.data ? state.data.classes.length : 0;
-    const key = `${hidden.map((h) => `${h.units} ${h.name}`).join("-")}/${C}`;
-    if (net.dataset.key !== key) {
-      const col = (title, n, sub, cls = "") => {
-        // Up to 8 units in a column, then up to 16: a 64-unit layer is 4 x 16 small maps.
-        const size = n <= 8 ? 42 : n <= 16 ? 34 : n <= 32 ? 21 : 17;
-        const cols = n <= 16 ? Math.ceil(n / 8) : Math.ceil(n / 16);
-        return `<div class="layer ${cls}"><div class="ltitle">${title}</div><div class="units"` +
-          ` style="--u:${size}px;--cols:${cols}">` +
-          Array.from({ length: n }, (_, j) => `<canvas data-j="${j}" title="${sub} ${j + 1}"></canvas>`).join("") +
-          `</div><div class="lsub">${sub === "unit" ? `${n} units` : sub === "class" ? "softmax" : "features"}</div></div>`;
-      };
-      const act = (h) => h.name.replace(/^hidden layer \d+ \((.*)\)$/, "$1");
-      const arrow = '<div class="arrow" aria-hidden="true">&#x27F6;</div>';
-      net.innerHTML = [col("input", 2, "feature", "input"),
-        ...hidden.map((h, i) => col(`layer ${i + 1}: ${act(h)}`, h.units, "unit")),
-        col("output", C, "class", "out")].join(arrow) +
-        (hidden.length ? "" : `<p class="hint netnote">Softmax regression: one Linear layer from the two
-          features to the logits, so every boundary between two classes is a straight line.</p>`);
-      net.dataset.key = key;
-      net.querySelectorAll(".input canvas").forEach((c, j) => Draw.thumb(c, sizeOf(c), Draw.featureImage(j, 40)));
+  // The big plot: the probabilities, or the hovered unit / feature / class.
+  function redrawPlane() {
+    const f = state.frame;
+    if (!f) return;
+    let image = null, note = null;
+    const h = state.hover;
+    if (h && h.kind === "unit" && f.hidden[h.layer]) {
+      const layer = f.hidden[h.layer];
+      if (Network.isDead(layer, h.unit)) note = t("net.dead_relu_long", { j: h.unit + 1 });
+      else image = Draw.unitImage(Draw.bytes(layer.values, true), h.unit, layer.res);
+      note = note || t("plane.showing_unit", { layer: h.layer + 1, j: h.unit + 1 });
+    } else if (h && h.kind === "class" && f.boundary) {
+      image = Draw.channelImage(f.boundary, h.k);
+      note = t("plane.showing_class", { name: state.data.classes[h.k] });
+    } else if (h && h.kind === "feature") {
+      image = Draw.featureImage(h.name, 80);
+      note = t("plane.showing_feature", { name: Network.featureLabel(h.name) });
     }
-    const layers = net.querySelectorAll(".layer");
-    hidden.forEach((h, i) => {
-      const values = Draw.bytes(h.values, true);
-      layers[i + 1].querySelectorAll("canvas").forEach((c, j) => {
-        Draw.thumb(c, sizeOf(c), Draw.unitImage(values, j, h.res));
-        c.title = `unit ${j + 1}: max |h| = ${h.scale[j].toFixed(3)} over the plane`;
-      });
-    });
-    if (f.boundary) {
-      layers[layers.length - 1].querySelectorAll("canvas").forEach((c, k) => {
-        Draw.thumb(c, sizeOf(c), Draw.channelImage(f.boundary, k));
-        c.title = `q for class ${state.data.classes[k]} over the plane`;
-      });
-    }
+    $("plane-note").hidden = !note;
+    $("plane-note").textContent = note || "";
+    Draw.plane($("boundary"), PLANE, state.data, f.boundary, { selected: state.selected,
+      showVal: state.showVal, discrete: state.discrete, image });
   }
-  const sizeOf = (c) => parseFloat(getComputedStyle(c.parentElement).getPropertyValue("--u"));
 
-  const Charts = (() => {
-    let loss = null, acc = null;
-    const make = (el, title, yRange) => new uPlot({
-      width: 214, height: 150, title,
-      scales: { x: { time: false },
-                y: { range: yRange || ((u, lo, hi) => [0, Math.max(0.1, (hi || 0) * 1.08)]) } },
-      series: [{ label: "epoch" },
-        { label: "training", stroke: "#374151", width: 1.6 },
-        { label: "validation", stroke: "#e8833a", width: 1.6, dash: [5, 3] }],
-      axes: [{ size: 30, font: "11px system-ui" }, { size: 42, font: "11px system-ui" }],
-      legend: { show: true, live: false },
-      cursor: { show: false },
-    }, [[], [], []], $(el));
-    return {
-      update(c) {
-        if (!loss) { loss = make("loss-chart", "loss", null); acc = make("acc-chart", "accuracy", [0, 1.02]); }
-        loss.setData([c.epoch, c.train_loss, c.val_loss]);
-        acc.setData([c.epoch, c.train_acc, c.val_acc]);
-      },
-    };
-  })();
+  function drawNetwork(f) {
+    const s = state.settings;
+    const labels = Object.fromEntries((state.choices.features || []).map((x) => [x.id || x, x.label || x]));
+    Network.setLabels(labels);
+    const spec = { allFeatures: featureIds().length ? featureIds() : ["x1", "x2"],
+                   features: f.inputs || s.features || ["x1", "x2"], hidden: f.hidden,
+                   classes: state.data ? state.data.classes.length : 0,
+                   classNames: state.data ? state.data.classes : [] };
+    const r = Network.draw($("network"), f, spec, netHandlers);
+    $("edge-note").textContent = [r.total > r.drawn ? t("key.edges_some", { drawn: r.drawn, total: r.total }) :
+      r.total ? t("key.edges_all") : "", r.dead ? t("key.dead", { n: r.dead }) : ""].filter(Boolean).join(" · ");
+  }
 
-  // ---- one step, gradient check, export ------------------------------------------------
+  // ---- one step, upload, long operations ----------------------------------------------
   function showInspect(info) {
+    state.info = info;
     $("inspect-empty").hidden = true;
     $("inspect").hidden = false;
-    OneStep.render($("inspect"), info, state.data.classes);
+    OneStep.render($("inspect"), info, state.data.classes, state.frame ? state.frame.inputs : null);
   }
 
   async function inspectAt(e) {
@@ -272,47 +197,55 @@
     const rect = e.currentTarget.getBoundingClientRect();
     const [x, y] = Draw.projector(state.data.extent, rect.width).inv(e.clientX - rect.left, e.clientY - rect.top);
     try {
-      const info = await api(sessionPath("inspect"), { body: { x, y } });
+      const info = await api("inspect", { body: { x, y } });
       state.selected = info.index;
       showInspect(info);
-      if (state.frame) Draw.plane($("boundary"), PLANE, state.data, state.frame.boundary, state.selected);
+      redrawPlane();
     } catch (err) { report(err); }
   }
 
-  async function gradcheck() {
-    const el = $("gradcheck-result");
-    el.innerHTML = '<p class="hint">checking…</p>';
-    try { OneStep.gradcheck(el, await api(sessionPath("gradcheck"))); } catch (e) {
-      el.innerHTML = ""; report(e);
-    }
-  }
-
-  async function saveRun() {
-    try {
-      const r = await api(sessionPath("run-folder"));
-      $("export-status").innerHTML = `Saved <code>${OneStep.esc(r.path)}</code> (open report.html there).`;
-    } catch (e) { report(e); }
-  }
+  function clearGradcheck() { $("gradcheck-result").innerHTML = ""; state.gradcheck = null; }
 
   async function upload() {
     const file = $("csv-file").files[0];
     const status = $("upload-status");
-    if (!file) { report(new LabError("choose a .csv file first", "upload")); return; }
-    status.textContent = "reading…";
+    if (!file) { report(new Api.LabError(t("upload.choose_first"), { field: "upload" })); return; }
+    status.textContent = t("upload.reading");
     const q = `?filename=${encodeURIComponent(file.name)}&label_column=${encodeURIComponent($("label-column").value)}`;
     try {
-      const r = await api(sessionPath("upload"), { body: file, raw: true, query: q });
+      const r = await api("upload", { body: file, raw: true, query: q });
       state.hasUpload = true;
-      status.textContent = `${r.rows} rows, label column “${r.label_column}”, features ${r.feature_names.join(" and ")}, classes ${r.classes.join(", ")}.`;
+      clearGradcheck();
+      status.textContent = t("upload.done", { rows: r.rows, label: r.label_column,
+        features: r.feature_names.join(", "), classes: r.classes.join(", ") });
       banner(null);
       showSettings(r.settings);
     } catch (e) { status.textContent = ""; report(e); }
   }
 
+  const Tools = LongOps.create({ api, report, banner, $, state });
+
+  // ---- language -------------------------------------------------------------------------
+  async function switchLanguage(lang) {
+    await I18n.load(lang);
+    state.lang = lang;
+    $("lang").value = lang;
+    I18n.apply();
+    fillSpeeds();
+    stepTitle();
+    if (state.settings) showSettings(state.settings);
+    if (state.data) drawDataText();
+    Charts.relabel();
+    if (state.frame) drawFrame(state.frame);
+    if (state.info && !$("inspect").hidden) showInspect(state.info);
+    Tools.relabel();
+    writeUrl();
+  }
+
   // ---- the stream -----------------------------------------------------------------------
   function connect() {
     const proto = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${proto}://${location.host}${sessionPath("stream")}?token=${encodeURIComponent(TOKEN)}`);
+    const ws = new WebSocket(`${proto}://${location.host}${sessionPath("stream")}?token=${encodeURIComponent(Api.TOKEN)}`);
     state.ws = ws;
     ws.onmessage = (e) => {
       const m = JSON.parse(e.data);
@@ -329,31 +262,42 @@
       requestAnimationFrame(done);
       setTimeout(done, 400);
     };
-    ws.onclose = () => {
-      if (!state.closing) banner("The connection to the lab server was lost. Is `softmaxlab lab` still running? Reload the page to start again.");
-    };
+    ws.onclose = () => { if (!state.closing) banner(t("msg.disconnected")); };
   }
 
   async function start() {
+    const url = UrlState.read();
+    let s = JSON.parse($("bootstrap").textContent || "{}");
+    const lang = I18n.detect(url.lang, s.lang);
+    try { await I18n.load(lang.lang); } catch (e) { banner(e.message); }
+    state.lang = url.lang && !lang.unknown ? lang.lang : null;
+    $("lang").value = lang.lang;
+    I18n.apply();
     try {
-      // The page arrives with its session's first data and frame, so it is
-      // drawn at once; the stream then takes over.
-      let s = JSON.parse($("bootstrap").textContent || "{}");
-      if (s.error) throw new LabError(s.error);
-      if (!s.id) s = await api("/api/sessions");
+      if (s.error) throw typeof s.error === "object" ? new Api.LabError(s.error.message, s.error) : new Api.LabError(s.error);
+      if (!s.id) s = await Api.call("/api/sessions");
       state.sid = s.id;
       state.choices = s;
+      state.showVal = url.showVal; state.discrete = url.discrete; state.stepUnit = url.stepUnit;
+      $("show-val").checked = state.showVal; $("discrete").checked = state.discrete;
+      $("step-unit").value = state.stepUnit;
       wireSettings();
       wireControls();
+      stepTitle();
       showSettings(s.settings);
       if (s.data && s.frame) { onData(s.data); drawFrame(s.frame); }
+      if (Object.keys(url.settings).length || url.speed) await restoreUrl(url);
+      state.urlRestored = true;
+      writeUrl();
+      if (lang.unknown) banner(t("lang.unknown", { value: lang.unknown, values: I18n.LANGS.join(", ") }));
       connect();
+      document.body.dataset.ready = "1";  // the address's settings are applied (tests wait for it)
     } catch (e) { report(e); }
   }
 
   window.addEventListener("pagehide", () => {
     state.closing = true;
-    if (state.sid) navigator.sendBeacon(`${sessionPath("close")}?token=${encodeURIComponent(TOKEN)}`);
+    if (state.sid) navigator.sendBeacon(`${sessionPath("close")}?token=${encodeURIComponent(Api.TOKEN)}`);
   });
   start();
 })();
