@@ -20,6 +20,7 @@ from softmaxlab.nn import (
     mlp,
     softmax_regression,
 )
+from softmaxlab._kernels.options import fast_path_options
 from softmaxlab.optim import SGD, Adam, make_schedule
 from softmaxlab.train import Callback, Trainer
 
@@ -135,16 +136,36 @@ def test_every_loss_weighting_same_steps(weighting, dtype):
         _assert_same_steps(*runs, TOL[dtype])
 
 
+class EpochRecorder(Callback):
+    """Each epoch's loss and the weights at its end: with one batch per
+    epoch, every step, recorded without a batch hook (a batch hook makes the
+    trainer keep every gradient, which turns the fused update off)."""
+
+    def __init__(self):
+        self.losses, self.weights = [], []
+
+    def on_epoch_end(self, trainer, epoch, row):
+        self.losses.append(row["train_loss"])
+        self.weights.append(trainer.model.get_weights())
+
+
 @pytest.mark.parametrize("opt", ["sgd", "momentum"])
 def test_fused_gemm_update_same_steps(opt):
     """A first layer large enough for the fast path to fold the SGD update
-    into its gradient GEMM (300 x 256 weights)."""
-    data = _data(n=96, d=300)
-    build = _mlp(hidden=(256,))
-    ref, _ = _run("reference", build, OPTIMIZERS[opt], np.float64, data=data, epochs=1)
-    fast, trainer = _run("fast", build, OPTIMIZERS[opt], np.float64, data=data, epochs=1)
+    into its gradient GEMM (300 x 256 weights); the rate halves after every
+    step (the schedule), and the fused update reads it each time."""
+    X, y = _data(n=96, d=300)
+    runs = []
+    for engine in ("reference", "fast"):
+        model = _mlp(hidden=(256,))(X.shape[1], np.random.default_rng(1), np.float64)
+        rec, optimizer = EpochRecorder(), OPTIMIZERS[opt](model.parameters())
+        trainer = Trainer(model, optimizer, batch_size="full", rng=2, callbacks=[rec],
+                          engine=engine,
+                          schedule=make_schedule("step", optimizer, step_size=1, gamma=0.5))
+        trainer.fit(X, y, epochs=4)
+        runs.append(rec)
     assert 0 in trainer.fast_path.network.fused or not trainer.fast_path.fusable()
-    _assert_same_steps(ref, fast, 1e-12)
+    _assert_same_steps(*runs, 1e-12)
 
 
 def test_prefetch_same_steps():
@@ -152,7 +173,8 @@ def test_prefetch_same_steps():
     one thread may sum in another order, hence float64 rounding only."""
     data = _data(n=300, d=64)
     ref, _ = _run("reference", _softmax, OPTIMIZERS["sgd"], np.float64, data=data)
-    fast, _ = _run("fast", _softmax, OPTIMIZERS["sgd"], np.float64, data=data, prefetch=True)
+    with fast_path_options(prefetch=True):
+        fast, _ = _run("fast", _softmax, OPTIMIZERS["sgd"], np.float64, data=data)
     _assert_same_steps(ref, fast, 1e-12)
 
 
@@ -185,7 +207,7 @@ class _MyLoss(SoftmaxCrossEntropy):
 
 
 class _GradientSpy(Callback):
-    reads_gradients = True
+    """Reads a gradient after every batch: the trainer keeps them all written."""
 
     def __init__(self):
         self.norms = []
@@ -213,9 +235,23 @@ def test_auto_falls_back_to_the_reference_engine():
                          Linear(8, 4, rng=rng, dtype=np.float64)])
     assert _auto(custom) == "reference"
     assert _auto(mlp(12, [8], 4, rng=rng, dtype=np.float64), loss=_MyLoss()) == "reference"
-    spy = _GradientSpy()
-    assert _auto(mlp(12, [8], 4, rng=rng, dtype=np.float64), callbacks=[spy]) == "reference"
-    assert len(spy.norms) == 5 and all(n > 0 for n in spy.norms)  # it saw real gradients
+
+
+def test_a_batch_callback_sees_every_gradient_on_both_engines():
+    """A first layer big enough to fuse its SGD update: with a batch hook the
+    fast path writes that gradient anyway, and it equals the reference's."""
+    X, y = _data(n=64, d=300)
+    norms = {}
+    for engine in ("reference", "fast"):
+        model = _mlp(hidden=(256,))(X.shape[1], np.random.default_rng(1), np.float64)
+        spy = _GradientSpy()
+        trainer = Trainer(model, SGD(model.parameters(), lr=0.05), rng=0, batch_size=16,
+                          callbacks=[spy], engine=engine)
+        trainer.fit(X, y, epochs=1)
+        norms[engine] = spy.norms
+    assert trainer.fast_path.network.fused == set()
+    assert len(norms["fast"]) == 4 and all(n > 0 for n in norms["fast"])
+    np.testing.assert_allclose(norms["fast"], norms["reference"], rtol=1e-12)
 
 
 def test_reference_engine_on_purpose_and_fast_refuses_with_the_reason():

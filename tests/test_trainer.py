@@ -218,7 +218,8 @@ def test_input_validation(rng):
 
 
 @pytest.mark.parametrize("where", ["evaluate", "callback"])
-def test_interrupt_during_validation_or_callback_keeps_model_and_history_in_step(where, rng):
+def test_interrupt_during_validation_or_callback_keeps_model_and_history_in_step(where, rng,
+                                                                                monkeypatch):
     X, y = _blobs(rng)
     t = _mlp_trainer(0)
     ends = {}
@@ -231,14 +232,16 @@ def test_interrupt_during_validation_or_callback_keeps_model_and_history_in_step
 
     t.callbacks.append(Spy())
     if where == "evaluate":
-        real = t._evaluate
+        import softmaxlab.train.trainer as trainer_module
+
+        real = trainer_module.evaluate_in_chunks
 
         def interrupted(*a):
             if t.epoch == 1:  # during epoch 2's validation
                 raise KeyboardInterrupt
             return real(*a)
 
-        t._evaluate = interrupted
+        monkeypatch.setattr(trainer_module, "evaluate_in_chunks", interrupted)
     with pytest.raises(KeyboardInterrupt):
         t.fit(X, y, epochs=5, X_val=X[:50], y_val=y[:50])
     assert t.history.stopped == "interrupted"

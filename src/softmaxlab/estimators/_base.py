@@ -2,8 +2,8 @@
 
 It validates input and names the kind of target (``_targets.py``); the
 mixins that make up the class attach and train the engine's network
-(``_network.py``), reproduce scikit-learn's epoch bookkeeping
-(``_epochs.py``), run L-BFGS (``_lbfgs.py``), call the callbacks
+(``_network.py``), configure the ``Trainer`` that runs the stochastic
+solvers (``_stochastic.py``), run L-BFGS (``_lbfgs.py``), call the callbacks
 (``_callbacks.py``) and predict (``_predict.py``). The maths is the engine's.
 """
 from __future__ import annotations
@@ -32,14 +32,13 @@ from softmaxlab.backend import (
 from softmaxlab.class_weight import class_weight_vector, label_class_weight
 from softmaxlab.estimators import _targets
 from softmaxlab.estimators._callbacks import CallbackMixin
-from softmaxlab.estimators._epochs import EpochMixin
+from softmaxlab.estimators._stochastic import StochasticMixin
 from softmaxlab.estimators._lbfgs import LbfgsMixin
 from softmaxlab.estimators._network import NetworkMixin
 from softmaxlab.estimators._persist import save_estimator
 from softmaxlab.estimators._predict import PredictMixin
 from softmaxlab.estimators._training import check_hyperparameters, resolve_dtype
 from softmaxlab.nn import make_loss
-from softmaxlab.train.hints import check_not_learning
 
 __all__ = ["BaseSoftmaxEstimator"]
 
@@ -51,7 +50,7 @@ def _stochastic(est) -> bool:
     return True
 
 
-class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, PredictMixin,
+class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, StochasticMixin, LbfgsMixin, PredictMixin,
                            ClassifierMixin, BaseEstimator):
     """Shared implementation; use ``MLPClassifier`` or ``SoftmaxRegression``."""
 
@@ -186,12 +185,6 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
                 cw = cw[None, :] if len(cw) == 2 else np.array([[cw[0], 1.0]])
         return make_loss(output, cw)
 
-    def _hint(self):
-        """scikit-learn's 'not learning' hint, warned once after epoch 3."""
-        check_not_learning(self.history_,
-                           _targets.chance_classes(self._target_kind, len(self.classes_)),
-                           self.history_.lr[-1])
-
     # ---- fit -----------------------------------------------------------------
     @with_callbacks
     def fit(self, X, y, sample_weight=None):
@@ -233,6 +226,9 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
             self._new_network(X.shape[1], classes, kind, self._model_dtype(numpy_dtype(X.dtype)),
                               self._preset_weights() if self.warm_start else None, where)
         X = self._to_network(X)
+        # The one check scikit-learn's validation lacks: values whose square
+        # overflows the dtype would diverge in the first step.
+        check_features(X, dtype=numpy_dtype(self._model.dtype))
         T = self._targets_to_network(self._encode(y))
         sw = self._check_sw(sample_weight, X)
         meta = None if sample_weight is None else {"sample_weight": sample_weight}
@@ -240,9 +236,6 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         ctx = self._init_callback_context(max_subtasks=self.max_iter + 1 if lbfgs else self.max_iter)
         ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=meta)
         if lbfgs:
-            # The trainer's input guard, which the full-batch path skips: values
-            # whose square overflows the dtype would diverge in the first step.
-            check_features(X, dtype=numpy_dtype(self._model.dtype))
             self._fit_lbfgs(X, T, sw, ctx, (X_raw, y_raw, meta))
         else:
             self._fit_stochastic(X, T, sw, warm, ctx, (X_raw, y_raw, meta))
@@ -251,6 +244,9 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         return self
 
     def _fit_stochastic(self, X, T, sw, warm, ctx, raw):
+        """Up to ``max_iter`` epochs of the Trainer, stopped by scikit-learn's
+        rules (``SklearnStopping``); with ``early_stopping`` on a held-out
+        split, restoring the best epoch's weights."""
         if warm:
             self._rng = self._make_rng()
             self._model.set_rng(self._rng)
@@ -258,39 +254,13 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         val = None
         if self.early_stopping:
             X, T, sw, val = self._split(X, T, sw)
-            self._best_weights = self._model.get_weights()
-        callbacks = self._epoch_callbacks()
-        loss = self._loss(T)
-        trainer = self._get_trainer(loss, callbacks, self._l2_denominator(loss, T, sw))
-        data = trainer.prepare(X, T, sw)  # validated once, not at every epoch
         self.n_iter_ = 0
-        self.history_.stopped = None
-        for cb in callbacks:
-            cb.on_train_begin(trainer)
-        try:
-            for _ in range(self.max_iter):
-                stop = self._run_epoch(trainer, data, val, callbacks, ctx, raw)
-                # As Trainer.fit: warns once, after epoch 3 of the run (history_ spans
-                # warm_start and partial_fit). Called here, not in _epoch, so that
-                # the warning points near the caller of fit.
-                self._hint()
-                if stop:
-                    if self.history_.stopped is None and not trainer.stop_training:
-                        self.history_.stopped = "early_stopping"
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                                  "reached and the optimization hasn't converged yet.",
-                                  ConvergenceWarning, stacklevel=4)
-            if self.history_.stopped is None:
-                self.history_.stopped = "completed"
-        finally:
-            for cb in callbacks:
-                cb.on_train_end(trainer)
-        if self.early_stopping:
-            self._model.set_weights(self._best_weights)
-            self.history_.best_epoch = (int(np.argmax(self.validation_scores_)) + 1
-                                        if self.validation_scores_ else None)
+        trainer = self._train(self._loss(T), X, T, sw, epochs=self.max_iter, val=val, ctx=ctx,
+                              raw=raw)
+        if not trainer.stop_training:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                          "and the optimization hasn't converged yet.", ConvergenceWarning,
+                          stacklevel=4)
 
     @available_if(_stochastic)
     @with_callbacks
@@ -342,24 +312,15 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
                 raise ValueError("`y` has classes not in `self.classes_`. `self.classes_` has "
                                  f"{self.classes_}. 'y' has {np.arange(y.shape[1])}.")
         X = self._to_network(X)
+        # The one check scikit-learn's validation lacks: values whose square
+        # overflows the dtype would diverge in the first step.
+        check_features(X, dtype=numpy_dtype(self._model.dtype))
         T = self._targets_to_network(self._encode(y))
         sw = self._check_sw(sample_weight, X)
         meta = None if sample_weight is None else {"sample_weight": sample_weight}
         ctx = self._init_callback_context(task_name="partial_fit")
         ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=meta)
-        callbacks = self._epoch_callbacks()
-        loss = self._loss(T)
-        trainer = self._get_trainer(loss, callbacks, self._l2_denominator(loss, T, sw))
-        self.history_.stopped = None
-        for cb in callbacks:
-            cb.on_train_begin(trainer)
-        try:
-            self._run_epoch(trainer, trainer.prepare(X, T, sw), None, callbacks, None,
-                            (X_raw, y_raw, meta))
-        finally:
-            for cb in callbacks:
-                cb.on_train_end(trainer)
-        self._hint()
+        self._train(self._loss(T), X, T, sw, epochs=1)
         # One call is one epoch: like Trainer.fit(epochs=1), it completes (the
         # n_iter_no_change counter only matters to fit).
         self.history_.stopped = "completed"

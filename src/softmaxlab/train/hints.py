@@ -72,6 +72,6 @@ def check_not_learning(history: History, n_classes: int, lr: float | None = None
         f"{log_c:.3f}) for the first {NOT_LEARNING_EPOCHS} epochs: the model is not learning. Check that the inputs are scaled (e.g. pixels divided by 255, features "
         f"standardised), that the labels line up with the rows, and try a larger learning rate{lr_text}.",
         NotLearningWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
     return True
