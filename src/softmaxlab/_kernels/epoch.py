@@ -88,7 +88,6 @@ class FastPath:
         # The sigmoid loss is element-wise already; the reference runs as is.
         self.loss_fn = (FastSoftmaxCrossEntropy(loss.class_weight)
                         if type(loss) is SoftmaxCrossEntropy else loss)
-        self.count_correct = self.loss_fn.count_correct
         self.buffers: dict[tuple, np.ndarray] = {}
         self.ring: dict[tuple, list[np.ndarray]] = {}
         self.options = _options.current()
@@ -184,6 +183,10 @@ class FastPath:
         self.network.backward(dlogits, accumulate=plan)
         fused_layers = self.network.fused
         step.step(fused={pi for li, pi in self._fused if li in fused_layers})
+
+    def count_correct(self, logits, yb) -> int:
+        """Rows of the batch predicted right (every label right, for sigmoid)."""
+        return self.loss_fn.count_correct(logits, yb)
 
     @staticmethod
     def weight_sum(swb) -> float:
