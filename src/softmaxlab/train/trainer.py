@@ -20,7 +20,6 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-from array_api_compat import array_namespace
 
 from softmaxlab._validation import check_batch_size, check_positive_int
 from softmaxlab.nn.outputs import make_loss
@@ -29,9 +28,9 @@ from softmaxlab.train._engines import ENGINES, choose_engine
 from softmaxlab.train._epoch import run_epoch
 from softmaxlab.train.callbacks import Callback, EarlyStopping
 from softmaxlab.train.data import TrainingData, evaluate_in_chunks, prepare_data
-from softmaxlab.train.divergence import Snapshot, TrainingDivergedError, diverged
-from softmaxlab.train.hints import check_not_learning
-from softmaxlab.train.history import COLUMNS, History
+from softmaxlab.train.divergence import Rollback, TrainingDivergedError, weights_finite
+from softmaxlab.train.hints import chance_classes, check_not_learning
+from softmaxlab.train.history import History
 
 __all__ = ["ENGINES", "Trainer", "TrainingData", "TrainingDivergedError"]
 
@@ -129,9 +128,7 @@ class Trainer:
         self.engine_used = None
         self.best_weights = None
         self._engine = None
-        # Start of the last finished epoch: the fallback when the next
-        # epoch's own start weights already give a non-finite loss.
-        self._epoch_start: Snapshot | None = None
+        self._rollback = Rollback()
 
     # ---- data ------------------------------------------------------------
     @property
@@ -187,7 +184,8 @@ class Trainer:
         X, y, sample_weight = self._prepare(X, y, sample_weight)
         n = X.shape[0]
         bs = check_batch_size(self.batch_size, n)
-        start = Snapshot(self.model.get_weights(), self.samples_seen)
+        rollback = self._rollback
+        start = rollback.snapshot(self)
         order = self.rng.permutation(n) if self.shuffle else None
         self._engine = choose_engine(self.engine, self.model, self.optimizer, self.loss, X,
                                      self._engine)
@@ -197,23 +195,23 @@ class Trainer:
             # the loss guard as one clear error, not as numpy warnings.
             with np.errstate(over="ignore", invalid="ignore"):
                 result = run_epoch(self, self._engine, X, y, sample_weight, order, bs,
-                                   on_bad_loss=functools.partial(self._diverged, start),
+                                   on_bad_loss=functools.partial(rollback.diverged, self, start),
                                    hooks=hooks, penalty=self.penalty, keep_gradients=bool(hooks))
         except KeyboardInterrupt:
             # Ctrl-C mid-epoch: go back to the last finished epoch so the
             # model always matches its history.
-            self._restore(start)
+            rollback.restore(self, start)
             raise
         self.engine_used = self._engine.name
-        if not self._weights_finite():
+        if not weights_finite(self.model):
             # The loss guard sees each batch before its update, so the epoch's
             # last update (the only one in full-batch training) is checked here.
-            self._diverged(start, -(-n // bs), "the weights became NaN or infinite")
-        self._epoch_start = start
+            rollback.diverged(self, start, -(-n // bs), "the weights became NaN or infinite")
+        rollback.last_epoch_start = start
         loss = result.data_loss + result.penalty
         if not math.isfinite(loss):
-            self.reject_last_epoch(
-                f"the training loss (data loss {result.data_loss:g} plus the L2 penalty "
+            rollback.reject_last_epoch(
+                self, f"the training loss (data loss {result.data_loss:g} plus the L2 penalty "
                 f"0.5 * alpha * ||W||^2, alpha={self.penalty.alpha:g}) became {loss}, "
                 "the weights are huge")
         return loss, result.accuracy
@@ -230,50 +228,6 @@ class Trainer:
             if hook is not None and getattr(hook, "__func__", None) is not Callback.on_batch_end:
                 hooks.append(hook)
         return hooks
-
-    def _weights_finite(self) -> bool:
-        for p in self.model.parameters():
-            xp = array_namespace(p.value)
-            if not bool(xp.all(xp.isfinite(p.value))):
-                return False
-        return True
-
-    # ---- rollback ------------------------------------------------------------
-    def _restore(self, snapshot: Snapshot) -> None:
-        self.model.set_weights(snapshot.weights)
-        self.samples_seen = snapshot.samples_seen
-
-    def reject_last_epoch(self, what: str):
-        """Undo the epoch ``train_epoch`` just finished and raise
-        ``TrainingDivergedError`` naming it (``what`` says why:
-        ``"the validation loss became inf"``)."""
-        if self._epoch_start is None:
-            raise RuntimeError("reject_last_epoch: no epoch has finished since the last rollback.")
-        snapshot, self._epoch_start = self._epoch_start, None
-        self._restore(snapshot)
-        self.history.stopped = "diverged"
-        raise diverged(self.epoch + 1, None, self.optimizer.lr, what, self.epoch, self.history)
-
-    def _diverged(self, snapshot: Snapshot, batch: int, what: str):
-        """Restore the last weights known to give a finite loss and raise.
-
-        ``snapshot`` (this epoch's start) gave a finite loss on batch 1, so it
-        is safe after a failure in a later batch. A failure in batch 1 means
-        the epoch's start weights (the previous epoch's last update) are the
-        bad ones: go back to the previous epoch's start and drop that epoch
-        from the history, so model and history still agree.
-        """
-        epoch, lr = self.epoch + 1, self.optimizer.lr
-        if batch > 1 or self._epoch_start is None:
-            self._restore(snapshot)
-        else:
-            self._restore(self._epoch_start)
-            self.epoch -= 1
-            for column in COLUMNS:
-                del getattr(self.history, column)[self.epoch:]
-        self._epoch_start = None
-        self.history.stopped = "diverged"
-        raise diverged(epoch, batch, lr, what, self.epoch, self.history)
 
     # ---- best weights ----------------------------------------------------------
     def keep_best(self) -> None:
@@ -371,7 +325,7 @@ class Trainer:
                "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
                "seconds": time.perf_counter() - t0}
         self.history.append(**row)
-        check_not_learning(self.history, self._chance_classes(), lr)  # hints.py: warns once
+        check_not_learning(self.history, chance_classes(self.model), lr)  # hints.py: warns once
         for cb in self.callbacks:
             cb.on_epoch_end(self, self.epoch, row)
 
@@ -385,20 +339,13 @@ class Trainer:
         except KeyboardInterrupt:
             # The epoch's updates are done but not yet in the history: go
             # back to its start so model and history agree.
-            self._restore(self._epoch_start)
+            self._rollback.restore(self, self._rollback.last_epoch_start)
             raise
         if not math.isfinite(val_loss):
             # The training loss stayed finite but the weights grew until the
             # validation logits overflowed: divergence too.
-            self.reject_last_epoch(f"the validation loss became {val_loss}")
+            self._rollback.reject_last_epoch(self, f"the validation loss became {val_loss}")
         return val_loss, val_acc
-
-    def _chance_classes(self) -> int:
-        """How many equally likely outcomes an untrained model spreads over:
-        C classes for softmax; for L sigmoid units at one half each, the 2^L
-        label combinations (its loss, L log 2, is log 2^L)."""
-        n = self.model.n_outputs
-        return n if getattr(self.model, "output", "softmax") == "softmax" else 2 ** n
 
     # ---- checkpoints ---------------------------------------------------------------
     def state_dict(self) -> dict:
