@@ -158,7 +158,7 @@ class FastPath:
         try:
             with self.input_batches(X, order, bs) as inputs:
                 yield ((xb, y[s:s + bs], None if sw is None else sw[s:s + bs])
-                       for xb, s in zip(inputs, range(0, X.shape[0], bs)))
+                       for xb, s in zip(inputs, range(0, X.shape[0], bs), strict=True))
         finally:
             self.optimizer_step.unbind()
 

@@ -47,20 +47,21 @@ class FastPathOptions:
             raise ValueError(f"prefetch must be 'auto', True or False, got {self.prefetch!r}.")
 
 
-_OPTIONS: contextvars.ContextVar[FastPathOptions] = contextvars.ContextVar(
-    "softmaxlab_fast_path_options", default=FastPathOptions())
+_DEFAULTS = FastPathOptions()
+_OPTIONS: contextvars.ContextVar[FastPathOptions | None] = contextvars.ContextVar(
+    "softmaxlab_fast_path_options", default=None)
 
 
 def current() -> FastPathOptions:
     """The options in force here."""
-    return _OPTIONS.get()
+    return _OPTIONS.get() or _DEFAULTS
 
 
 @contextlib.contextmanager
 def fast_path_options(**changes):
     """Run a block with some fast-path options changed (see ``FastPathOptions``)."""
-    token = _OPTIONS.set(dataclasses.replace(_OPTIONS.get(), **changes))
+    token = _OPTIONS.set(dataclasses.replace(current(), **changes))
     try:
-        yield _OPTIONS.get()
+        yield current()
     finally:
         _OPTIONS.reset(token)
