@@ -9,8 +9,9 @@ Where the pieces are:
 * ``_engines.py``: which engine computes each batch's step (the readable
   reference maths in ``_reference.py``, or the private NumPy fast path);
 * ``data.py``: validating the data once and evaluating it in chunks;
-* ``divergence.py``: the error and its message; ``_state.py``: checkpoints;
-* ``callbacks.py`` and ``stopping.py``: what decides when to stop.
+* ``divergence.py``: the error, and the way back to the last good epoch;
+* ``callbacks.py`` and ``stopping.py``: what decides when to stop;
+* ``penalty.py``: an L2 penalty reported in the loss; ``_state.py``: checkpoints.
 """
 from __future__ import annotations
 
