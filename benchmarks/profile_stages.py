@@ -32,6 +32,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import load_fashion, machine_info  # noqa: E402
 
+from softmaxlab._kernels.options import fast_path_options  # noqa: E402
 from softmaxlab._kernels.prefetch import PrefetchedBatches  # noqa: E402
 from softmaxlab.nn import Linear, mlp, softmax_regression  # noqa: E402
 from softmaxlab.optim import SGD, Adam  # noqa: E402
@@ -55,7 +56,7 @@ def _wrap(obj, name, bucket, acc):
     setattr(obj, name, timed)
 
 
-def build(workload, seed=0, prefetch="auto"):
+def build(workload, seed=0):
     rng = np.random.default_rng(seed)
     if workload == "a":
         model = softmax_regression(784, 10, init="normal", rng=rng)
@@ -63,8 +64,7 @@ def build(workload, seed=0, prefetch="auto"):
     else:
         model = mlp(784, [256], 10, rng=rng)
         opt = SGD(model.parameters(), lr=0.1) if workload == "b" else Adam(model.parameters(), lr=1e-3)
-    return Trainer(model, opt, batch_size=256, rng=np.random.default_rng(seed + 1),
-                   prefetch=prefetch)
+    return Trainer(model, opt, batch_size=256, rng=np.random.default_rng(seed + 1))
 
 
 class _Stamp(Callback):
@@ -78,7 +78,7 @@ class _Stamp(Callback):
         self.t.append(["end", time.perf_counter()])
 
 
-def profile(workload, X, y, epochs, prefetch="auto"):
+def profile(workload, X, y, epochs):
     """Per-epoch seconds by stage (median over epochs after the first).
 
     The first epoch builds the fast path (``softmaxlab._kernels``) and runs
@@ -86,7 +86,7 @@ def profile(workload, X, y, epochs, prefetch="auto"):
     With the gather on a helper thread (``_kernels/prefetch.py``), "gather"
     is the time the training thread waits for it, and "gather (helper)" the
     helper's own copying time, overlapped and not part of the sum."""
-    tr = build(workload, prefetch=prefetch)
+    tr = build(workload)
     stamp = _Stamp()
     tr.callbacks.append(stamp)
     tr.fit(X, y, epochs=1)
@@ -99,7 +99,7 @@ def profile(workload, X, y, epochs, prefetch="auto"):
         _wrap(op, "forward", f"{kind} fwd", acc)
         _wrap(op, "backward", f"{kind} bwd", acc)
     fast.loss_fn = _Timed(fast.loss_fn, "loss", acc)
-    _wrap(fast.step, "step", "update", acc)
+    _wrap(fast.optimizer_step, "step", "update", acc)
     _wrap(fast, "gather", "gather", acc)
     helper = defaultdict(float)
     _wrap(PrefetchedBatches, "_wait", "gather", acc)
@@ -132,6 +132,9 @@ class _Timed:
     def __init__(self, fn, bucket, acc):
         self.fn, self.bucket, self.acc = fn, bucket, acc
 
+    def __getattr__(self, name):  # count_correct and the rest: the loss's own
+        return getattr(self.fn, name)
+
     def __call__(self, *a, **k):
         t = time.perf_counter()
         try:
@@ -140,8 +143,8 @@ class _Timed:
             self.acc[self.bucket] += time.perf_counter() - t
 
 
-def unwrapped_epoch(workload, X, y, epochs, prefetch="auto"):
-    tr = build(workload, prefetch=prefetch)
+def unwrapped_epoch(workload, X, y, epochs):
+    tr = build(workload)
     tr.fit(X, y, epochs=epochs)
     return statistics.median(tr.history.seconds[1:] or tr.history.seconds)
 
@@ -152,14 +155,15 @@ def main(argv=None):
     ap.add_argument("--workloads", default="a,b,c")
     ap.add_argument("--json", default="")
     ap.add_argument("--prefetch", choices=("auto", "on", "off"), default="auto",
-                    help="Trainer(prefetch=...): the gather on a helper thread")
+                    help="the fast path's prefetch option: the gather on a helper thread")
     args = ap.parse_args(argv)
     X, y, _, _ = load_fashion()
     out = {"machine": machine_info(), "stages": {}}
     for w in args.workloads.split(","):
         pf = {"auto": "auto", "on": True, "off": False}[args.prefetch]
-        prof = profile(w, X, y, args.epochs, pf)
-        prof["unwrapped_total"] = unwrapped_epoch(w, X, y, args.epochs, pf)
+        with fast_path_options(prefetch=pf):
+            prof = profile(w, X, y, args.epochs)
+            prof["unwrapped_total"] = unwrapped_epoch(w, X, y, args.epochs)
         out["stages"][w] = prof
         tot = prof["total"]
         print(f"({w}) epoch {tot * 1e3:.1f} ms wrapped, {prof['unwrapped_total'] * 1e3:.1f} ms unwrapped")

@@ -20,8 +20,11 @@ from softmaxlab.nn import (
     mlp,
     softmax_regression,
 )
+from softmaxlab._kernels.epoch import FastPath
+from softmaxlab._kernels.options import fast_path_options
 from softmaxlab.optim import SGD, Adam, make_schedule
 from softmaxlab.train import Callback, Trainer
+from softmaxlab.train._reference import ReferenceStep
 
 TOL = {np.float64: 1e-12, np.float32: 1e-5}
 
@@ -82,6 +85,23 @@ def _assert_same_steps(ref: Recorder, fast: Recorder, tol):
             assert _rel(a, b) <= tol, f"step {step}, parameter {i}: relative error {_rel(a, b):.2e}"
 
 
+def _assert_same_epochs(ref: Trainer, fast: Trainer, tol):
+    """What each engine reported per epoch: the training loss and accuracy."""
+    for column in ("train_loss", "train_acc"):
+        a, b = getattr(ref.history, column), getattr(fast.history, column)
+        assert len(a) == len(b) > 0
+        np.testing.assert_allclose(b, a, rtol=tol, atol=0, err_msg=column)
+
+
+def _assert_engines_agree(build, make_opt, dtype, **kw):
+    """Both engines from the same start on the same batches: the same losses
+    and weights after every step, the same loss and accuracy per epoch."""
+    (ref, ref_trainer), (fast, fast_trainer) = (_run(engine, build, make_opt, dtype, **kw)
+                                                for engine in ("reference", "fast"))
+    _assert_same_steps(ref, fast, TOL[dtype])
+    _assert_same_epochs(ref_trainer, fast_trainer, TOL[dtype])
+
+
 def _mlp(activation="relu", hidden=(16,), dropout=0.0):
     return lambda d, rng, dtype: mlp(d, list(hidden), 4, activation=activation, dropout=dropout,
                                      rng=rng, dtype=dtype)
@@ -94,9 +114,62 @@ def _softmax(d, rng, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("opt", list(OPTIMIZERS))
 def test_every_optimizer_same_steps(opt, dtype):
-    ref, _ = _run("reference", _mlp(hidden=(16, 8)), OPTIMIZERS[opt], dtype)
-    fast, _ = _run("fast", _mlp(hidden=(16, 8)), OPTIMIZERS[opt], dtype)
-    _assert_same_steps(ref, fast, TOL[dtype])
+    _assert_engines_agree(_mlp(hidden=(16, 8)), OPTIMIZERS[opt], dtype)
+
+
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+@pytest.mark.parametrize("fault", ["loss 1% high", "a hit dropped per batch"])
+def test_the_comparison_catches_an_engine_that_reports_wrong(engine, fault, monkeypatch):
+    """A check that cannot fail checks nothing: make one engine's step report
+    a loss 1 % too high, or one correct prediction too few per batch, and
+    the comparison of the engines must fail."""
+    step = ReferenceStep if engine == "reference" else FastPath
+    if fault == "loss 1% high":
+        real = step.loss_and_gradient
+
+        def wrong(self, *batch):
+            loss, logits, dlogits = real(self, *batch)
+            return loss * 1.01, logits, dlogits
+
+        monkeypatch.setattr(step, "loss_and_gradient", wrong)
+    else:
+        real_count = step.count_correct
+        monkeypatch.setattr(step, "count_correct",
+                            lambda self, logits, y: max(real_count(self, logits, y) - 1, 0))
+    with pytest.raises(AssertionError):
+        _assert_engines_agree(_mlp(), OPTIMIZERS["sgd"], np.float64)
+
+
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+def test_a_hyperparameter_changed_between_batches_takes_effect_at_the_next_step(engine):
+    """A callback sets the optimizer's lr and weight_decay after every batch;
+    each step must use the values set just before it. Checked against plain
+    SGD worked out here: W <- W - lr_k (g_k + wd_k W)."""
+    X, y = _data(n=64, d=12)
+    model = _softmax(12, np.random.default_rng(1), np.float64)
+    opt = SGD(model.parameters(), lr=0.1)
+    rates = [(0.1, 0.0), (0.5, 0.0), (0.02, 0.3), (0.2, 0.05)]
+    seen = []
+
+    class Change(Callback):
+        def on_batch_end(self, trainer, batch, logs):
+            seen.append(trainer.model.get_weights())
+            lr, wd = rates[batch + 1] if batch + 1 < len(rates) else rates[-1]
+            trainer.optimizer.lr, trainer.optimizer.weight_decay = lr, wd
+
+    trainer = Trainer(model, opt, batch_size=16, shuffle=False, rng=0, callbacks=[Change()],
+                      engine=engine)
+    loss = trainer.loss
+    W, b = (w.copy() for w in model.get_weights())
+    trainer.fit(X, y, epochs=1)
+    for k, (lr, wd) in enumerate(rates):
+        rows = slice(16 * k, 16 * (k + 1))
+        _, dlogits = loss(X[rows] @ W + b, y[rows])
+        W = W - lr * (X[rows].T @ dlogits + wd * W)
+        b = b - lr * dlogits.sum(axis=0)
+        np.testing.assert_allclose(seen[k][0], W, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(seen[k][1], b, rtol=1e-12, atol=1e-15)
+    assert trainer.engine_used == engine
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -112,9 +185,7 @@ def test_every_optimizer_same_steps(opt, dtype):
 ])
 def test_every_layer_same_steps(build, dtype):
     for opt in ("momentum", "adam"):
-        ref, _ = _run("reference", build, OPTIMIZERS[opt], dtype)
-        fast, _ = _run("fast", build, OPTIMIZERS[opt], dtype)
-        _assert_same_steps(ref, fast, TOL[dtype])
+        _assert_engines_agree(build, OPTIMIZERS[opt], dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -135,16 +206,36 @@ def test_every_loss_weighting_same_steps(weighting, dtype):
         _assert_same_steps(*runs, TOL[dtype])
 
 
+class EpochRecorder(Callback):
+    """Each epoch's loss and the weights at its end: with one batch per
+    epoch, every step, recorded without a batch hook (a batch hook makes the
+    trainer keep every gradient, which turns the fused update off)."""
+
+    def __init__(self):
+        self.losses, self.weights = [], []
+
+    def on_epoch_end(self, trainer, epoch, row):
+        self.losses.append(row["train_loss"])
+        self.weights.append(trainer.model.get_weights())
+
+
 @pytest.mark.parametrize("opt", ["sgd", "momentum"])
 def test_fused_gemm_update_same_steps(opt):
     """A first layer large enough for the fast path to fold the SGD update
-    into its gradient GEMM (300 x 256 weights)."""
-    data = _data(n=96, d=300)
-    build = _mlp(hidden=(256,))
-    ref, _ = _run("reference", build, OPTIMIZERS[opt], np.float64, data=data, epochs=1)
-    fast, trainer = _run("fast", build, OPTIMIZERS[opt], np.float64, data=data, epochs=1)
+    into its gradient GEMM (300 x 256 weights); the rate halves after every
+    step (the schedule), and the fused update reads it each time."""
+    X, y = _data(n=96, d=300)
+    runs = []
+    for engine in ("reference", "fast"):
+        model = _mlp(hidden=(256,))(X.shape[1], np.random.default_rng(1), np.float64)
+        rec, optimizer = EpochRecorder(), OPTIMIZERS[opt](model.parameters())
+        trainer = Trainer(model, optimizer, batch_size="full", rng=2, callbacks=[rec],
+                          engine=engine,
+                          schedule=make_schedule("step", optimizer, step_size=1, gamma=0.5))
+        trainer.fit(X, y, epochs=4)
+        runs.append(rec)
     assert 0 in trainer.fast_path.network.fused or not trainer.fast_path.fusable()
-    _assert_same_steps(ref, fast, 1e-12)
+    _assert_same_steps(*runs, 1e-12)
 
 
 def test_prefetch_same_steps():
@@ -152,7 +243,8 @@ def test_prefetch_same_steps():
     one thread may sum in another order, hence float64 rounding only."""
     data = _data(n=300, d=64)
     ref, _ = _run("reference", _softmax, OPTIMIZERS["sgd"], np.float64, data=data)
-    fast, _ = _run("fast", _softmax, OPTIMIZERS["sgd"], np.float64, data=data, prefetch=True)
+    with fast_path_options(prefetch=True):
+        fast, _ = _run("fast", _softmax, OPTIMIZERS["sgd"], np.float64, data=data)
     _assert_same_steps(ref, fast, 1e-12)
 
 
@@ -185,7 +277,7 @@ class _MyLoss(SoftmaxCrossEntropy):
 
 
 class _GradientSpy(Callback):
-    reads_gradients = True
+    """Reads a gradient after every batch: the trainer keeps them all written."""
 
     def __init__(self):
         self.norms = []
@@ -213,9 +305,23 @@ def test_auto_falls_back_to_the_reference_engine():
                          Linear(8, 4, rng=rng, dtype=np.float64)])
     assert _auto(custom) == "reference"
     assert _auto(mlp(12, [8], 4, rng=rng, dtype=np.float64), loss=_MyLoss()) == "reference"
-    spy = _GradientSpy()
-    assert _auto(mlp(12, [8], 4, rng=rng, dtype=np.float64), callbacks=[spy]) == "reference"
-    assert len(spy.norms) == 5 and all(n > 0 for n in spy.norms)  # it saw real gradients
+
+
+def test_a_batch_callback_sees_every_gradient_on_both_engines():
+    """A first layer big enough to fuse its SGD update: with a batch hook the
+    fast path writes that gradient anyway, and it equals the reference's."""
+    X, y = _data(n=64, d=300)
+    norms = {}
+    for engine in ("reference", "fast"):
+        model = _mlp(hidden=(256,))(X.shape[1], np.random.default_rng(1), np.float64)
+        spy = _GradientSpy()
+        trainer = Trainer(model, SGD(model.parameters(), lr=0.05), rng=0, batch_size=16,
+                          callbacks=[spy], engine=engine)
+        trainer.fit(X, y, epochs=1)
+        norms[engine] = spy.norms
+    assert trainer.fast_path.network.fused == set()
+    assert len(norms["fast"]) == 4 and all(n > 0 for n in norms["fast"])
+    np.testing.assert_allclose(norms["fast"], norms["reference"], rtol=1e-12)
 
 
 def test_reference_engine_on_purpose_and_fast_refuses_with_the_reason():

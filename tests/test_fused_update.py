@@ -15,6 +15,7 @@ import pytest
 import softmaxlab._kernels.epoch as epoch_mod
 from softmaxlab._kernels.blas import available, xtg_accumulate
 from softmaxlab._kernels.epoch import FastPath
+from softmaxlab._kernels.options import fast_path_options
 from softmaxlab.nn import mlp, softmax_regression
 from softmaxlab.optim import SGD, Adam
 from softmaxlab.train import Trainer
@@ -108,8 +109,9 @@ def _train(opt_factory, fuse, dtype=np.float64, hidden=(256,), epochs=2, min_siz
     model = mlp(X.shape[1], list(hidden), 4, rng=np.random.default_rng(3), dtype=dtype)
     if min_size is not None:
         monkeypatch.setattr(epoch_mod, "FUSE_MIN_SIZE", min_size)
-    tr = Trainer(model, opt_factory(model.parameters()), batch_size=32, rng=5, fuse=fuse)
-    tr.fit(X.astype(dtype), y, epochs=epochs)
+    tr = Trainer(model, opt_factory(model.parameters()), batch_size=32, rng=5)
+    with fast_path_options(fuse=fuse):
+        tr.fit(X.astype(dtype), y, epochs=epochs)
     assert tr.engine_used == "fast"
     return model, tr
 

@@ -8,6 +8,7 @@ import tracemalloc
 
 import numpy as np
 
+from softmaxlab._kernels.options import fast_path_options
 from softmaxlab.nn import mlp, softmax_regression
 from softmaxlab.optim import SGD, Adam
 from softmaxlab.train import Trainer
@@ -48,9 +49,9 @@ def test_epoch_with_the_helper_thread_gather_makes_no_copy_either():
     X, y = _data()
     rng = np.random.default_rng(0)
     model = softmax_regression(X.shape[1], 5, rng=rng)
-    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), batch_size=64, rng=rng,
-                      prefetch=True)
-    peak = _peak_during_epoch(trainer, X, y)
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), batch_size=64, rng=rng)
+    with fast_path_options(prefetch=True):
+        peak = _peak_during_epoch(trainer, X, y)
     # The two-slot ring (2 x ~2 MiB) is allocated in the first epoch and reused.
     assert peak < X.nbytes / 2, f"epoch peak {peak} bytes vs X {X.nbytes} bytes"
     assert len(trainer.fast_path.ring) == 1

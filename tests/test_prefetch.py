@@ -10,6 +10,7 @@ from softmaxlab.nn import mlp, softmax_regression
 from softmaxlab.optim import SGD, Adam
 from softmaxlab.train import Callback, Trainer, TrainingDivergedError
 from softmaxlab._kernels import prefetch as _prefetch
+from softmaxlab._kernels.options import fast_path_options
 from softmaxlab._kernels.prefetch import PrefetchedBatches, worthwhile
 
 
@@ -95,9 +96,9 @@ def test_training_matches_the_serial_gather(make_opt):
     weights = {}
     for prefetch in (False, True, True):
         model = softmax_regression(784, 10, init="normal", rng=np.random.default_rng(1))
-        trainer = Trainer(model, make_opt(model.parameters()), batch_size=64, rng=2,
-                          prefetch=prefetch)
-        trainer.fit(X, y, epochs=3)
+        trainer = Trainer(model, make_opt(model.parameters()), batch_size=64, rng=2)
+        with fast_path_options(prefetch=prefetch):
+            trainer.fit(X, y, epochs=3)
         weights.setdefault(prefetch, []).append(model.get_weights())
         assert not _helpers()
     # Same batches: equal up to BLAS summing in another order with one thread.
@@ -119,8 +120,8 @@ def test_interrupt_mid_epoch_restores_weights_and_blas_threads():
     model = softmax_regression(784, 10, init="normal", rng=np.random.default_rng(1))
     start = model.get_weights()
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), batch_size=64, rng=2,
-                      prefetch=True, callbacks=[Interrupt()])
-    with threadpool_limits(2, user_api="blas"):
+                      callbacks=[Interrupt()])
+    with threadpool_limits(2, user_api="blas"), fast_path_options(prefetch=True):
         with pytest.raises(KeyboardInterrupt):
             trainer.fit(X, y, epochs=2)
         assert set(_blas_threads()) == {2}
@@ -133,9 +134,8 @@ def test_divergence_mid_epoch_is_reported_and_cleaned_up():
     X, y = _fashion_like()
     X *= 1000  # unscaled inputs and a huge learning rate: the loss overflows within batches
     model = softmax_regression(784, 10, init="normal", rng=np.random.default_rng(1))
-    trainer = Trainer(model, SGD(model.parameters(), lr=1e36), batch_size=64, rng=2,
-                      prefetch=True)
-    with threadpool_limits(2, user_api="blas"):
+    trainer = Trainer(model, SGD(model.parameters(), lr=1e36), batch_size=64, rng=2)
+    with threadpool_limits(2, user_api="blas"), fast_path_options(prefetch=True):
         with pytest.raises(TrainingDivergedError) as info:
             trainer.fit(X, y, epochs=1)
         assert info.value.batch > 1  # mid-epoch, with the helper running
@@ -161,7 +161,7 @@ def test_auto_picks_small_models_on_wide_rows_only(monkeypatch):
         assert not worthwhile(small, 64, wide)         # one CPU: nothing to overlap
 
 
-def test_prefetch_argument_is_validated():
-    model = softmax_regression(4, 2, rng=np.random.default_rng(0))
+def test_prefetch_option_is_validated():
     with pytest.raises(ValueError, match="prefetch must be 'auto', True or False, got 'yes'"):
-        Trainer(model, SGD(model.parameters()), prefetch="yes")
+        with fast_path_options(prefetch="yes"):
+            pass

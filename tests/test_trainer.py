@@ -16,6 +16,11 @@ def _blobs(rng, n=300, d=5, c=3):
     return (centers[y] + rng.standard_normal((n, d))).astype(np.float32), y
 
 
+#: Rollback, interrupts, early stopping and resume are the Trainer's, the same
+#: on both engines: their tests run on each.
+BOTH_ENGINES = pytest.mark.parametrize("engine", ["reference", "fast"])
+
+
 def _mlp_trainer(seed, **kw):
     rng = np.random.default_rng(seed)
     model = mlp(5, [16, 8], 3, dropout=0.2, rng=rng)
@@ -105,7 +110,8 @@ def test_float32_in_float32_params_out_and_float64_on_request(rng):
     assert all(w.dtype == np.float64 for w in m64.get_weights())
 
 
-def test_early_stopping_restores_best_weights(rng):
+@BOTH_ENGINES
+def test_early_stopping_restores_best_weights(rng, engine):
     X, y = _blobs(rng, n=200)
     Xv, yv = X[:40], (y[:40] + 1) % 3  # validation labels disagree: val loss rises
     snapshots = {}
@@ -114,20 +120,22 @@ def test_early_stopping_restores_best_weights(rng):
         def on_epoch_end(self, trainer, epoch, logs):
             snapshots[epoch] = trainer.model.get_weights()
 
-    t = _mlp_trainer(0, early_stopping=True, patience=3, callbacks=[Snap()])
+    t = _mlp_trainer(0, early_stopping=True, patience=3, callbacks=[Snap()], engine=engine)
     h = t.fit(X, y, epochs=50, X_val=Xv, y_val=yv)
     assert h.stopped == "early_stopping"
     assert len(h) == h.best_epoch + 3
     assert h.best_epoch == int(np.argmin(h.val_loss)) + 1
     for u, v in zip(t.model.get_weights(), snapshots[h.best_epoch], strict=True):
         np.testing.assert_array_equal(u, v)
+    assert t.engine_used == engine
 
 
-def test_divergence_stops_with_clear_error_and_keeps_finite_weights(rng):
+@BOTH_ENGINES
+def test_divergence_stops_with_clear_error_and_keeps_finite_weights(rng, engine):
     X, y = _blobs(rng)
     X = X * 1000  # unscaled inputs
     model = mlp(5, [16], 3, rng=rng)
-    t = Trainer(model, SGD(model.parameters(), lr=1e4), rng=rng, batch_size=32)
+    t = Trainer(model, SGD(model.parameters(), lr=1e4), rng=rng, batch_size=32, engine=engine)
     with pytest.raises(TrainingDivergedError) as info:
         t.fit(X, y, epochs=5)
     err = info.value
@@ -138,9 +146,10 @@ def test_divergence_stops_with_clear_error_and_keeps_finite_weights(rng):
     assert np.all(np.isfinite(model.predict_proba(X[:5] / 1000)))
 
 
-def test_keyboard_interrupt_restores_last_finished_epoch(rng):
+@BOTH_ENGINES
+def test_keyboard_interrupt_restores_last_finished_epoch(rng, engine):
     X, y = _blobs(rng)
-    t = _mlp_trainer(0)
+    t = _mlp_trainer(0, engine=engine)
     after = {}
 
     class Interrupt(Callback):
@@ -155,11 +164,13 @@ def test_keyboard_interrupt_restores_last_finished_epoch(rng):
     with pytest.raises(KeyboardInterrupt):
         t.fit(X, y, epochs=5)
     assert t.history.stopped == "interrupted" and len(t.history) == 1
+    assert t.samples_seen == len(X)  # the interrupted epoch's rows are not counted
     for u, v in zip(t.model.get_weights(), after[1], strict=True):
         np.testing.assert_array_equal(u, v)
 
 
-def test_state_dict_resume_is_bit_identical(rng):
+@BOTH_ENGINES
+def test_state_dict_resume_is_bit_identical(rng, engine):
     X, y = _blobs(rng)
     Xv, yv = X[:50], y[:50]
 
@@ -168,7 +179,7 @@ def test_state_dict_resume_is_bit_identical(rng):
         model = mlp(5, [16], 3, dropout=0.3, rng=r)
         opt = Adam(model.parameters(), lr=0.01)
         return Trainer(model, opt, rng=r, batch_size=32, early_stopping=True, patience=50,
-                       schedule=make_schedule("plateau", opt, patience=1))
+                       schedule=make_schedule("plateau", opt, patience=1), engine=engine)
 
     full = make()
     full.fit(X, y, epochs=6, X_val=Xv, y_val=yv)
@@ -217,10 +228,13 @@ def test_input_validation(rng):
         Trainer(t.model, t.optimizer, batch_size=0)
 
 
+@BOTH_ENGINES
 @pytest.mark.parametrize("where", ["evaluate", "callback"])
-def test_interrupt_during_validation_or_callback_keeps_model_and_history_in_step(where, rng):
+def test_interrupt_during_validation_or_callback_keeps_model_and_history_in_step(where, rng,
+                                                                                monkeypatch,
+                                                                                engine):
     X, y = _blobs(rng)
-    t = _mlp_trainer(0)
+    t = _mlp_trainer(0, engine=engine)
     ends = {}
 
     class Spy(Callback):
@@ -231,14 +245,16 @@ def test_interrupt_during_validation_or_callback_keeps_model_and_history_in_step
 
     t.callbacks.append(Spy())
     if where == "evaluate":
-        real = t._evaluate
+        import softmaxlab.train.trainer as trainer_module
+
+        real = trainer_module.evaluate_in_chunks
 
         def interrupted(*a):
             if t.epoch == 1:  # during epoch 2's validation
                 raise KeyboardInterrupt
             return real(*a)
 
-        t._evaluate = interrupted
+        monkeypatch.setattr(trainer_module, "evaluate_in_chunks", interrupted)
     with pytest.raises(KeyboardInterrupt):
         t.fit(X, y, epochs=5, X_val=X[:50], y_val=y[:50])
     assert t.history.stopped == "interrupted"
@@ -247,7 +263,8 @@ def test_interrupt_during_validation_or_callback_keeps_model_and_history_in_step
         np.testing.assert_array_equal(u, v)
 
 
-def test_validation_overflow_is_divergence_and_the_trainer_rolls_back(rng):
+@BOTH_ENGINES
+def test_validation_overflow_is_divergence_and_the_trainer_rolls_back(rng, engine):
     """A finite training loss but weights so large that the validation
     logits overflow: the trainer goes back to the start of that epoch and
     raises, and history and weights still agree."""
@@ -265,7 +282,7 @@ def test_validation_overflow_is_divergence_and_the_trainer_rolls_back(rng):
                     p.value[...] = 1e37
 
     t = Trainer(model, SGD(model.parameters(), lr=0.01), rng=0, batch_size=64,
-                callbacks=[Blowup()])
+                callbacks=[Blowup()], engine=engine)
     with pytest.raises(TrainingDivergedError, match="epoch 2: the validation loss became nan"):
         t.fit(X[:200], y[:200], epochs=3, X_val=X[200:], y_val=y[200:])
     assert len(t.history) == 1 and t.history.stopped == "diverged"

@@ -8,11 +8,15 @@ batch) layout (``loss.py``), cached constants and no first-layer input
 gradient (``network.py``), Adam on rescaled moments (``optim.py``), and the
 next batches' rows gathered on a helper thread (``prefetch.py``).
 
-``Trainer`` picks it automatically (``engine="auto"``) when it applies --
-see :func:`why_not` -- and runs the reference engine otherwise;
-``Trainer(engine="reference")`` runs the reference on purpose. The tests
-(tests/test_engines.py) run both on the same batches and assert the same
-losses and weights step by step.
+It supplies only the step of one batch (``FastPath``: the epoch's batches,
+``loss_and_gradient``, ``update``); the accounting around the steps is the
+trainer's (``softmaxlab/train/_epoch.py``), shared with the reference
+engine. ``Trainer`` picks it automatically (``engine="auto"``) when it
+applies -- see :func:`why_not` -- and runs the reference engine otherwise;
+``Trainer(engine="reference")`` runs the reference on purpose. Its own
+options (the fused update, the gather thread) are in ``options.py``. The
+tests (tests/test_engines.py) run both on the same batches and assert the
+same losses and weights step by step.
 """
 from softmaxlab._kernels.epoch import FastPath, why_not
 

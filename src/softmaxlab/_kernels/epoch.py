@@ -1,11 +1,17 @@
-"""One training epoch on the fast path, and when the fast path applies."""
+"""The fast path's step for one batch, and when the fast path applies.
+
+It supplies what the trainer's one per-batch bookkeeping
+(``softmaxlab/train/_epoch.py``) asks of an engine: the epoch's batches,
+each batch's loss and the update; the accounting around them is the
+trainer's, the same for both engines.
+"""
 from __future__ import annotations
 
 import contextlib
-import math
 
 import numpy as np
 
+from softmaxlab._kernels import options as _options
 from softmaxlab._kernels import prefetch
 from softmaxlab._kernels.blas import available as blas_available
 from softmaxlab._kernels.loss import FastSoftmaxCrossEntropy
@@ -24,15 +30,14 @@ __all__ = ["FUSE_MIN_SIZE", "FastPath", "why_not"]
 FUSE_MIN_SIZE = 1 << 16
 
 
-def why_not(model, optimizer, loss, callbacks, X) -> str | None:
+def why_not(model, optimizer, loss, X) -> str | None:
     """None when the fast path computes this training step, else the reason
     it does not (the trainer then runs the reference engine).
 
     It applies to NumPy float arrays on the CPU, a ``Sequential`` of
     built-in layers, its built-in loss (``SoftmaxCrossEntropy`` for a
-    softmax output, ``SigmoidBinaryCrossEntropy`` for a sigmoid one),
-    ``SGD`` or ``Adam`` over exactly the model's parameters, and no callback
-    that reads gradients (``Callback.reads_gradients``). Exact types are
+    softmax output, ``SigmoidBinaryCrossEntropy`` for a sigmoid one), and
+    ``SGD`` or ``Adam`` over exactly the model's parameters. Exact types are
     required: a subclass may change the maths.
     """
     if type(X) is not np.ndarray or X.dtype not in (np.float32, np.float64):
@@ -52,8 +57,6 @@ def why_not(model, optimizer, loss, callbacks, X) -> str | None:
         return f"the optimizer is {type(optimizer).__name__}, not the built-in SGD or Adam"
     if [id(p.value) for p in optimizer.params] != [id(p.value) for p in params]:
         return "the optimizer does not hold exactly the model's parameters"
-    if any(getattr(cb, "reads_gradients", False) for cb in callbacks):
-        return "a callback reads the gradients"
     return None
 
 
@@ -64,13 +67,11 @@ class FastPath:
     Parameters
     ----------
     model, optimizer, loss : as checked by :func:`why_not`
-    fuse : bool
-        Fuse plain/momentum SGD updates into large weights' gradient GEMMs.
-    prefetch : "auto" or bool
-        Gather the shuffled rows on a helper thread (``prefetch.py``).
 
     Attributes
     ----------
+    name : str
+        "fast", the engine's name in ``Trainer.engine_used``.
     buffers : dict
         The gathered-batch buffers, keyed by (rows, columns, dtype).
     ring : dict
@@ -78,16 +79,19 @@ class FastPath:
     network : FastNetwork
     """
 
-    def __init__(self, model, optimizer, loss, fuse=True, prefetch="auto"):
+    name = "fast"
+
+    def __init__(self, model, optimizer, loss):
         self.model, self.optimizer, self.loss = model, optimizer, loss
-        self.fuse, self.prefetch = fuse, prefetch
         self.network = FastNetwork(model)
-        self.step = fast_optimizer(optimizer)
+        self.optimizer_step = fast_optimizer(optimizer)
         # The sigmoid loss is element-wise already; the reference runs as is.
         self.loss_fn = (FastSoftmaxCrossEntropy(loss.class_weight)
                         if type(loss) is SoftmaxCrossEntropy else loss)
         self.buffers: dict[tuple, np.ndarray] = {}
         self.ring: dict[tuple, list[np.ndarray]] = {}
+        self.options = _options.current()
+        self._fused: list[tuple[int, int]] = []
 
     def matches(self, model, optimizer, loss) -> bool:
         """Whether this path was built for exactly these objects."""
@@ -113,12 +117,13 @@ class FastPath:
         # range, and the default mode="raise" would buffer `out` (a second copy).
         return np.take(X, idx, axis=0, out=buf, mode="clip")
 
-    def batches(self, X, order, bs):
+    def input_batches(self, X, order, bs):
         """Context manager giving this epoch's input batches (<= bs rows each)
         in ``order`` (None: the data's own order): gathered ahead on a helper
         thread, or one by one on this thread."""
-        if order is not None and (self.prefetch is True or (
-                self.prefetch == "auto" and prefetch.worthwhile(self.model, bs, X))):
+        pre = self.options.prefetch
+        if order is not None and (pre is True or (
+                pre == "auto" and prefetch.worthwhile(self.model, bs, X))):
             return prefetch.PrefetchedBatches(X, order, bs, cache=self.ring)
         # Looked up at call time so benchmarks/profile_stages.py can time it.
         gather = self.gather
@@ -129,65 +134,61 @@ class FastPath:
     def fusable(self) -> list[tuple[int, int]]:
         """(layer index, parameter index) of each Linear weight whose update
         the optimizer may fuse into the layer's gradient GEMM."""
-        if not self.fuse or not blas_available(self.model.dtype):
+        if not self.options.fuse or not blas_available(self.model.dtype):
             return []
         index = {id(p.value): i for i, p in enumerate(self.optimizer.params)}
         return [(li, index[id(layer.params["W"])]) for li, layer in enumerate(self.model.layers)
                 if isinstance(layer, Linear) and id(layer.params["W"]) in index
                 and layer.params["W"].size >= FUSE_MIN_SIZE]
 
-    def run_epoch(self, trainer, X, y, sw, order, bs, on_bad_loss, hooks):
-        """Train on one pass over the batches (the contract of the reference
-        loop, ``softmaxlab.train._epoch.run_batches``); returns (loss, accuracy)."""
-        self.step.bind()
-        try:
-            return self._run(trainer, X, y, sw, order, bs, on_bad_loss, hooks)
-        finally:
-            self.step.unbind()
+    @contextlib.contextmanager
+    def epoch(self, X, y, sw, order, bs, keep_gradients=False):
+        """Context manager yielding this epoch's batches ``(X_b, y_b, sw_b)``.
 
-    def _run(self, trainer, X, y, sw, order, bs, on_bad_loss, hooks):
-        net, loss_fn, step = self.network, self.loss_fn, self.step
-        forward, backward = net.forward, net.backward
-        fused_layers, gemm_update = self.fusable(), step.gemm_update
-        n = X.shape[0]
+        ``keep_gradients``: every parameter's gradient must be written (a
+        callback reads them), so no update is fused into a GEMM. The
+        optimizer's state is in the fast layout inside the block only.
+        """
+        self.options = _options.current()
+        self._fused = [] if keep_gradients else self.fusable()
         if order is not None:  # labels and weights are small: permute them once
             y = y[order]
             sw = sw[order] if sw is not None else None
-        epoch = trainer.epoch + 1
-        isfinite, count_correct = math.isfinite, loss_fn.count_correct
-        total_loss = 0.0
-        total_weight = 0.0
-        correct = 0
-        with self.batches(X, order, bs) as batches:
-            for b, xb in enumerate(batches):
-                start = b * bs
-                stop = start + bs
-                yb = y[start:stop]
-                size = yb.shape[0]
-                swb = None if sw is None else sw[start:stop]
-                logits = forward(xb, training=True)
-                loss, dlogits = loss_fn(logits, yb, swb)
-                if not isfinite(loss):
-                    on_bad_loss(b + 1, f"the loss became {loss}")
-                if fused_layers:
-                    plan = {}
-                    for li, pi in fused_layers:
-                        update = gemm_update(pi)
-                        if update is not None:
-                            plan[li] = update
-                    backward(dlogits, accumulate=plan)
-                    step.step(fused={pi for li, pi in fused_layers if li in net.fused})
-                else:
-                    backward(dlogits)
-                    step.step()
-                hits = count_correct(logits, yb)
-                w = size if swb is None else float(swb.sum())
-                total_loss += loss * w
-                total_weight += w
-                correct += hits
-                trainer.samples_seen += size
-                if hooks:
-                    logs = {"loss": loss, "size": size, "correct": hits, "epoch": epoch}
-                    for hook in hooks:
-                        hook(trainer, b, logs)
-        return total_loss / max(total_weight, 1e-300), correct / n
+        self.optimizer_step.bind()
+        try:
+            with self.input_batches(X, order, bs) as inputs:
+                yield ((xb, y[s:s + bs], None if sw is None else sw[s:s + bs])
+                       for xb, s in zip(inputs, range(0, X.shape[0], bs), strict=True))
+        finally:
+            self.optimizer_step.unbind()
+
+    def loss_and_gradient(self, xb, yb, swb):
+        """Forward and loss of one batch: (loss, logits, dL/dlogits)."""
+        logits = self.network.forward(xb, training=True)
+        loss, dlogits = self.loss_fn(logits, yb, swb)
+        return loss, logits, dlogits
+
+    def update(self, dlogits):
+        """Backward and the optimizer's step, fused where ``epoch`` allowed."""
+        step = self.optimizer_step
+        if not self._fused:
+            self.network.backward(dlogits)
+            step.step()
+            return
+        plan = {}
+        for li, pi in self._fused:
+            update = step.gemm_update(pi)
+            if update is not None:
+                plan[li] = update
+        self.network.backward(dlogits, accumulate=plan)
+        fused_layers = self.network.fused
+        step.step(fused={pi for li, pi in self._fused if li in fused_layers})
+
+    def count_correct(self, logits, yb) -> int:
+        """Rows of the batch predicted right (every label right, for sigmoid)."""
+        return self.loss_fn.count_correct(logits, yb)
+
+    @staticmethod
+    def weight_sum(swb) -> float:
+        """The total sample weight of a batch."""
+        return float(swb.sum())

@@ -59,6 +59,10 @@ class Progress(Callback):
             size = shutil.get_terminal_size((0, 0))
             mode = "bar" if tty and size.columns > 0 and size.lines > 0 else "lines"
         self.mode, self.total, self.n_batches = mode, total_epochs, n_batches
+        if mode != "bar":
+            # Nothing to show per batch: no batch hook, so the trainer need
+            # not keep every gradient (and keeps the fast path's fused update).
+            self.on_batch_end = None
         self._epochs = self._batches = None
         self._loss = self._seen = self._correct = 0.0
 

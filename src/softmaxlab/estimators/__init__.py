@@ -37,12 +37,13 @@ There is no preprocessing in an estimator file: the network reads features
 as given (a ``Pipeline`` around the estimator is pickled, not saved this way).
 
 Modules, each importing only those listed before it (checked by
-tests/test_estimators_structure.py): ``_training`` (hyper-parameters,
-scikit-learn's L2), ``_targets`` (kinds of ``y``), ``_persist`` (the file
-format, no estimator import), the mixins ``_network``, ``_epochs``,
-``_lbfgs``, ``_callbacks`` and ``_predict`` (the pieces of one class, which
-alone touch its private state), ``_base``, ``_classes``, ``_cli_model`` (CLI
-files), ``_load`` (``load``).
+tests/test_estimators_structure.py): ``_training`` (hyper-parameters),
+``_targets`` (kinds of ``y``), ``_persist`` (the file format, no estimator
+import), the mixins ``_input``, ``_network``, ``_lbfgs``, ``_callbacks``,
+``_stochastic`` (the ``Trainer`` a stochastic fit configures and calls) and
+``_predict`` (the pieces of one class, which alone touch its private
+state), ``_base``, ``_classes``, ``_cli_model`` (CLI files), ``_load``
+(``load``).
 """
 from softmaxlab.estimators._classes import MLPClassifier, SoftmaxRegression
 from softmaxlab.estimators._load import load

@@ -1,45 +1,38 @@
 """The scikit-learn estimator shared by ``MLPClassifier`` and ``SoftmaxRegression``.
 
-It validates input and names the kind of target (``_targets.py``); the
-mixins that make up the class attach and train the engine's network
-(``_network.py``), reproduce scikit-learn's epoch bookkeeping
-(``_epochs.py``), run L-BFGS (``_lbfgs.py``), call the callbacks
-(``_callbacks.py``) and predict (``_predict.py``). The maths is the engine's.
+``fit`` validates its input once (``_input.py``), then either configures a
+``Trainer`` and calls ``Trainer.fit`` (the stochastic solvers,
+``_stochastic.py``) or runs L-BFGS (``_lbfgs.py``). The other mixins that
+make up the class attach the engine's network (``_network.py``), hold the
+callbacks (``_callbacks.py``) and predict (``_predict.py``). The maths is
+the engine's; the training loop is the Trainer's.
 """
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
-from scipy import sparse
-from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.callback import with_callbacks
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import unique_labels
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from softmaxlab._validation import check_features, check_sample_weight, is_foreign_array
+from softmaxlab._validation import check_features
 from softmaxlab.backend import (
-    BackendError,
-    array_namespace,
-    device,
-    from_numpy,
     numpy_dtype,
     to_numpy,
 )
-from softmaxlab.class_weight import class_weight_vector, label_class_weight
 from softmaxlab.estimators import _targets
 from softmaxlab.estimators._callbacks import CallbackMixin
-from softmaxlab.estimators._epochs import EpochMixin
+from softmaxlab.estimators._input import InputMixin
+from softmaxlab.estimators._stochastic import StochasticMixin
 from softmaxlab.estimators._lbfgs import LbfgsMixin
 from softmaxlab.estimators._network import NetworkMixin
 from softmaxlab.estimators._persist import save_estimator
 from softmaxlab.estimators._predict import PredictMixin
-from softmaxlab.estimators._training import check_hyperparameters, resolve_dtype
-from softmaxlab.nn import make_loss
-from softmaxlab.train.hints import check_not_learning
+from softmaxlab.estimators._training import check_hyperparameters
 
 __all__ = ["BaseSoftmaxEstimator"]
 
@@ -51,8 +44,8 @@ def _stochastic(est) -> bool:
     return True
 
 
-class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, PredictMixin,
-                           ClassifierMixin, BaseEstimator):
+class BaseSoftmaxEstimator(InputMixin, CallbackMixin, NetworkMixin, StochasticMixin, LbfgsMixin,
+                           PredictMixin, ClassifierMixin, BaseEstimator):
     """Shared implementation; use ``MLPClassifier`` or ``SoftmaxRegression``."""
 
     #: Whether a target with one label fits (scikit-learn's MLP: yes; its
@@ -60,137 +53,6 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
     _single_class_ok = False
     #: Parameters whose None means "the solver's own default".
     _none_ok = ()
-
-    # ---- input -------------------------------------------------------------
-    def _model_dtype(self, X_dtype):
-        dt = resolve_dtype(self.dtype)
-        if dt is not None:
-            return dt
-        return np.dtype(np.float32) if X_dtype == np.float32 else np.dtype(np.float64)
-
-    _NO_Y = object()
-
-    def _validate(self, X, y=_NO_Y, reset=True, method="fit"):
-        """Validate X (and y, when given, even as None); sparse input is
-        densified (documented limit).
-
-        Inside ``sklearn.config_context(array_api_dispatch=True)`` an array
-        of another library (a torch tensor, a CuPy array) is validated in its
-        own namespace and stays on its device, as scikit-learn's array-API
-        estimators do; without dispatch it is converted to NumPy."""
-        fitted = hasattr(self, "_model")
-        if get_config().get("array_api_dispatch", False) and is_foreign_array(X):
-            if y is self._NO_Y:
-                X = validate_data(self, X, reset=reset)
-            else:
-                X, y = validate_data(self, X, y, reset=reset, multi_output=True)
-            if fitted and not reset:
-                X = self._to_network(X, method)
-            return X, y
-        dtype = numpy_dtype(self._model.dtype) if fitted and not reset else (np.float64, np.float32)
-        if y is self._NO_Y:
-            X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=dtype, reset=reset)
-        else:
-            X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=dtype,
-                                 reset=reset, multi_output=True)
-        if sparse.issparse(X):
-            X = X.toarray()
-        if fitted and not reset:
-            X = self._to_network(X, method)
-        return X, y
-
-    def _to_network(self, X, method="fit"):
-        """``X`` as the network takes it: in its library, on its device, in
-        its dtype (C-contiguous for NumPy).
-
-        An X in another library or on another device than the one the
-        network was fitted on is refused, as scikit-learn's array-API
-        estimators refuse it ("must use the same namespace"), with the fix.
-        """
-        W = self._model.linear_layers[0].params["W"]
-        name = f"{type(self).__name__}.{method}()"
-        if isinstance(W, np.ndarray):
-            if is_foreign_array(X):
-                raise BackendError(
-                    f"{name}: X must use the same namespace and device as the data the "
-                    f"estimator was fitted on (NumPy), got a {type(X).__module__.split('.')[0]} "
-                    "array; pass NumPy arrays, or fit on that library's arrays inside "
-                    "sklearn.config_context(array_api_dispatch=True).")
-            return np.ascontiguousarray(X, dtype=W.dtype)
-        fitted_on = f"{type(W).__module__.split('.')[0]} arrays on device {device(W)}"
-        if not is_foreign_array(X) or array_namespace(X) is not array_namespace(W) \
-                or str(device(X)) != str(device(W)):
-            got = ("a NumPy array" if not is_foreign_array(X) else
-                   f"{type(X).__module__.split('.')[0]} arrays on device {device(X)}")
-            raise BackendError(
-                f"{name}: X must use the same namespace and device as the data the estimator "
-                f"was fitted on ({fitted_on}), got {got}; move X there first (for PyTorch: "
-                f"X.to('{device(W)}')), or save() the estimator and softmaxlab.load() it to "
-                "predict with NumPy.")
-        xp = array_namespace(X)
-        return X if X.dtype == W.dtype else xp.astype(X, W.dtype)
-
-    @staticmethod
-    def _where(X):
-        """``(namespace, device)`` of X when it is an array of another library
-        (array-API dispatch: the network trains there, and y and
-        sample_weight follow X, as in scikit-learn); None for NumPy."""
-        if not is_foreign_array(X):
-            return None
-        return array_namespace(X), device(X)
-
-    def _targets_to_network(self, T):
-        """Engine targets (NumPy, worked out on the host) where the network is."""
-        W = self._model.linear_layers[0].params["W"]
-        if isinstance(W, np.ndarray):
-            return T
-        T = T if T.dtype.kind in "iu" else T.astype(numpy_dtype(W.dtype))
-        return from_numpy(T, array_namespace(W), device(W))
-
-    def _preset_weights(self):
-        """The (W, b) pairs a user set as ``coefs_``/``intercepts_`` before any
-        fit (scikit-learn starts ``partial_fit``, and a warm-started ``fit``,
-        from them); None otherwise."""
-        coefs, intercepts = vars(self).get("coefs_"), vars(self).get("intercepts_")
-        if coefs is None or intercepts is None or hasattr(self, "_model"):
-            return None
-        return list(zip(coefs, intercepts, strict=True))
-
-    def _check_sw(self, sample_weight, X):
-        if sample_weight is not None and is_foreign_array(X):
-            # Weights follow X, wherever they came from.
-            sample_weight = from_numpy(to_numpy(sample_weight).astype(numpy_dtype(X.dtype)),
-                                       array_namespace(X), device(X))
-        sw = check_sample_weight(sample_weight, X.shape[0], numpy_dtype(self._model.dtype))
-        if sw is not None and not bool(array_namespace(sw).any(sw > 0)):
-            raise ValueError("Sample weights must contain at least one non-zero number: with all "
-                             "weights zero there is nothing to learn from.")
-        return sw
-
-    def _encode(self, y):
-        return _targets.encode(y, self.classes_, self._target_kind, self._model.output,
-                               numpy_dtype(self._model.dtype))
-
-    def _loss(self, T):
-        """The network's fused loss with this fit's class weights (computed
-        from the training targets ``T`` for ``"balanced"``)."""
-        output = self._model.output
-        T = to_numpy(T)  # class weights are worked out on the host
-        if self._target_kind == "multilabel":
-            cw = label_class_weight(self.class_weight, T.shape[1], T)
-        else:
-            cw = class_weight_vector(self.class_weight, self.classes_,
-                                     _targets.class_index_targets(T, output))
-            if cw is not None and output == "sigmoid":
-                # One unit: the weights of its negatives and positives.
-                cw = cw[None, :] if len(cw) == 2 else np.array([[cw[0], 1.0]])
-        return make_loss(output, cw)
-
-    def _hint(self):
-        """scikit-learn's 'not learning' hint, warned once after epoch 3."""
-        check_not_learning(self.history_,
-                           _targets.chance_classes(self._target_kind, len(self.classes_)),
-                           self.history_.lr[-1])
 
     # ---- fit -----------------------------------------------------------------
     @with_callbacks
@@ -210,9 +72,30 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         self
         """
         check_hyperparameters(self, self._none_ok)
-        name = type(self).__name__
         warm = self.warm_start and hasattr(self, "_model")
-        X_raw, y_raw = X, y
+        X_net, T, sw = self._fit_input(X, y, sample_weight, warm)  # validated once, here
+        meta = None if sample_weight is None else {"sample_weight": sample_weight}
+        lbfgs = self.solver == "lbfgs"
+        ctx = self._init_callback_context(max_subtasks=self.max_iter + 1 if lbfgs else self.max_iter)
+        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=meta)
+        if lbfgs:
+            self._fit_lbfgs(X_net, T, sw, ctx, (X, y, meta))
+        else:
+            self._fit_stochastic(X_net, T, sw, warm, ctx, (X, y, meta))
+        ctx.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=meta,
+                                 reconstruction_attributes={})
+        return self
+
+    def _fit_input(self, X, y, sample_weight, warm):
+        """Validate ``fit``'s input once and build (or, warm, check) the network.
+
+        Returns
+        -------
+        X : array of shape (n_samples, n_features), where and as the network takes it
+        T : array of shape (n_samples,) or (n_samples, n_outputs), the engine's targets
+        sw : array of shape (n_samples,) or None
+        """
+        name = type(self).__name__
         X, y = self._validate(X, y, reset=not warm)
         where = self._where(X)
         # Labels, their kind and classes_ are worked out on the host.
@@ -233,24 +116,15 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
             self._new_network(X.shape[1], classes, kind, self._model_dtype(numpy_dtype(X.dtype)),
                               self._preset_weights() if self.warm_start else None, where)
         X = self._to_network(X)
-        T = self._targets_to_network(self._encode(y))
-        sw = self._check_sw(sample_weight, X)
-        meta = None if sample_weight is None else {"sample_weight": sample_weight}
-        lbfgs = self.solver == "lbfgs"
-        ctx = self._init_callback_context(max_subtasks=self.max_iter + 1 if lbfgs else self.max_iter)
-        ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=meta)
-        if lbfgs:
-            # The trainer's input guard, which the full-batch path skips: values
-            # whose square overflows the dtype would diverge in the first step.
-            check_features(X, dtype=numpy_dtype(self._model.dtype))
-            self._fit_lbfgs(X, T, sw, ctx, (X_raw, y_raw, meta))
-        else:
-            self._fit_stochastic(X, T, sw, warm, ctx, (X_raw, y_raw, meta))
-        ctx.call_on_fit_task_end(estimator=self, X=X_raw, y=y_raw, metadata=meta,
-                                 reconstruction_attributes={})
-        return self
+        # The one check scikit-learn's validation lacks: values whose square
+        # overflows the dtype would diverge in the first step.
+        check_features(X, dtype=numpy_dtype(self._model.dtype))
+        return X, self._targets_to_network(self._encode(y)), self._check_sw(sample_weight, X)
 
     def _fit_stochastic(self, X, T, sw, warm, ctx, raw):
+        """Up to ``max_iter`` epochs of the Trainer, stopped by scikit-learn's
+        rules (``SklearnStopping``); with ``early_stopping`` on a held-out
+        split, restoring the best epoch's weights."""
         if warm:
             self._rng = self._make_rng()
             self._model.set_rng(self._rng)
@@ -258,39 +132,13 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
         val = None
         if self.early_stopping:
             X, T, sw, val = self._split(X, T, sw)
-            self._best_weights = self._model.get_weights()
-        callbacks = self._epoch_callbacks()
-        loss = self._loss(T)
-        trainer = self._get_trainer(loss, callbacks, self._l2_denominator(loss, T, sw))
-        data = trainer.prepare(X, T, sw)  # validated once, not at every epoch
         self.n_iter_ = 0
-        self.history_.stopped = None
-        for cb in callbacks:
-            cb.on_train_begin(trainer)
-        try:
-            for _ in range(self.max_iter):
-                stop = self._run_epoch(trainer, data, val, callbacks, ctx, raw)
-                # As Trainer.fit: warns once, after epoch 3 of the run (history_ spans
-                # warm_start and partial_fit). Called here, not in _epoch, so that
-                # the warning points near the caller of fit.
-                self._hint()
-                if stop:
-                    if self.history_.stopped is None and not trainer.stop_training:
-                        self.history_.stopped = "early_stopping"
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                                  "reached and the optimization hasn't converged yet.",
-                                  ConvergenceWarning, stacklevel=4)
-            if self.history_.stopped is None:
-                self.history_.stopped = "completed"
-        finally:
-            for cb in callbacks:
-                cb.on_train_end(trainer)
-        if self.early_stopping:
-            self._model.set_weights(self._best_weights)
-            self.history_.best_epoch = (int(np.argmax(self.validation_scores_)) + 1
-                                        if self.validation_scores_ else None)
+        trainer = self._train(self._loss(T), X, T, sw, epochs=self.max_iter, val=val, ctx=ctx,
+                              raw=raw)
+        if not trainer.stop_training:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                          "and the optimization hasn't converged yet.", ConvergenceWarning,
+                          stacklevel=4)
 
     @available_if(_stochastic)
     @with_callbacks
@@ -342,24 +190,15 @@ class BaseSoftmaxEstimator(CallbackMixin, NetworkMixin, EpochMixin, LbfgsMixin, 
                 raise ValueError("`y` has classes not in `self.classes_`. `self.classes_` has "
                                  f"{self.classes_}. 'y' has {np.arange(y.shape[1])}.")
         X = self._to_network(X)
+        # The one check scikit-learn's validation lacks: values whose square
+        # overflows the dtype would diverge in the first step.
+        check_features(X, dtype=numpy_dtype(self._model.dtype))
         T = self._targets_to_network(self._encode(y))
         sw = self._check_sw(sample_weight, X)
         meta = None if sample_weight is None else {"sample_weight": sample_weight}
         ctx = self._init_callback_context(task_name="partial_fit")
         ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=meta)
-        callbacks = self._epoch_callbacks()
-        loss = self._loss(T)
-        trainer = self._get_trainer(loss, callbacks, self._l2_denominator(loss, T, sw))
-        self.history_.stopped = None
-        for cb in callbacks:
-            cb.on_train_begin(trainer)
-        try:
-            self._run_epoch(trainer, trainer.prepare(X, T, sw), None, callbacks, None,
-                            (X_raw, y_raw, meta))
-        finally:
-            for cb in callbacks:
-                cb.on_train_end(trainer)
-        self._hint()
+        self._train(self._loss(T), X, T, sw, epochs=1)
         # One call is one epoch: like Trainer.fit(epochs=1), it completes (the
         # n_iter_no_change counter only matters to fit).
         self.history_.stopped = "completed"

@@ -14,18 +14,15 @@ from __future__ import annotations
 from sklearn.callback import CallbackSupportMixin
 
 from softmaxlab.train import Callback
-from softmaxlab.train.history import COLUMNS
 
-__all__ = ["CallbackMixin", "EpochCallback"]
+__all__ = ["CallbackMixin", "EpochCallback", "SklearnTasks"]
 
 
 class EpochCallback:
     """A softmaxlab ``Callback`` carried among an estimator's scikit-learn
     callbacks, so that ``clone`` passes it on as scikit-learn passes its own
-    (by reference). Its scikit-learn hooks do nothing: the estimator calls
-    the wrapped callback's ``on_train_begin``, ``on_epoch_begin``,
-    ``on_batch_end``, ``on_epoch_end`` and ``on_train_end`` itself, with the
-    engine's ``Trainer`` and each epoch's ``History`` row."""
+    (by reference). Its scikit-learn hooks do nothing: the estimator gives
+    the wrapped callback to the ``Trainer`` it runs, which calls its hooks."""
 
     def __init__(self, callback: Callback):
         self.callback = callback
@@ -81,25 +78,36 @@ class CallbackMixin(CallbackSupportMixin):
         lin = network.linear_layers
         return {"_model": network, "coefs_": [layer.params["W"] for layer in lin],
                 "intercepts_": [layer.params["b"] for layer in lin], "n_iter_": self.n_iter_,
-                "loss_curve_": list(self.loss_curve_), "_trainer": None, "_opt": None}
+                "loss_curve_": list(self.loss_curve_), "_opt": None}
 
-    def _run_epoch(self, trainer, data, val, callbacks, ctx, raw) -> bool:
-        """One epoch with every hook around it; True when training should stop
-        (scikit-learn's tol rule, a scikit-learn callback, or a softmaxlab
-        callback setting ``trainer.stop_training``)."""
-        X_raw, y_raw, meta = raw
-        epoch = len(self.history_) + 1
-        sub = None
-        if ctx is not None and getattr(self, "_skl_callbacks", None):
-            sub = ctx.subcontext(task_name="epoch")
-            sub.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=meta)
-        for cb in callbacks:
-            cb.on_epoch_begin(trainer, epoch)
-        stop = self._epoch(trainer, data, val)
-        row = {c: getattr(self.history_, c)[-1] for c in COLUMNS}
-        for cb in callbacks:
-            cb.on_epoch_end(trainer, epoch, row)
-        if sub is not None:
-            stop |= sub.call_on_fit_task_end(estimator=self, X=X_raw, y=y_raw, metadata=meta,
-                                             reconstruction_attributes=self._snapshot)
-        return stop or trainer.stop_training
+
+class SklearnTasks(Callback):
+    """The scikit-learn callbacks' view of a ``fit``: one ``"epoch"`` subtask
+    per epoch of the Trainer; a callback returning True from its
+    ``on_fit_task_end`` stops training after that epoch.
+
+    Parameters
+    ----------
+    estimator : BaseSoftmaxEstimator
+    context : the fit's scikit-learn callback context
+    raw : (X, y, metadata) as given to ``fit``
+    snapshot : callable
+        The fitted attributes of a copy that predicts as the model does now
+        (scikit-learn's ``reconstruction_attributes``).
+    """
+
+    def __init__(self, estimator, context, raw, snapshot):
+        self.estimator, self.context, self.raw, self.snapshot = estimator, context, raw, snapshot
+        self._sub = None
+
+    def on_epoch_begin(self, trainer, epoch):
+        X, y, meta = self.raw
+        self._sub = self.context.subcontext(task_name="epoch")
+        self._sub.call_on_fit_task_begin(estimator=self.estimator, X=X, y=y, metadata=meta)
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        X, y, meta = self.raw
+        if self._sub.call_on_fit_task_end(estimator=self.estimator, X=X, y=y, metadata=meta,
+                                          reconstruction_attributes=self.snapshot):
+            trainer.stop_training = True
+            trainer.history.stopped = trainer.history.stopped or "early_stopping"

@@ -1,9 +1,9 @@
 """The network inside an estimator: the one way it is attached (by ``fit``,
 by ``softmaxlab.load`` and by the CLI-model loader), and what trains it (the
-optimizer, the schedule, the ``Trainer``, and their saved state).
+optimizer, the schedule, and their saved state).
 
 Part of ``BaseSoftmaxEstimator``: the estimator's private state (``_model``,
-``_opt``, ``_schedule``, ``_trainer``, ``_rng`` ...) is read and written only
+``_opt``, ``_schedule``, ``_rng`` ...) is read and written only
 by the mixins that make up that class.
 """
 from __future__ import annotations
@@ -13,10 +13,9 @@ from sklearn.utils import check_random_state
 
 from softmaxlab.estimators import _targets
 from softmaxlab.estimators._persist import FITTED_ATTRIBUTES, TrainingState
-from softmaxlab.estimators._training import SklearnL2
 from softmaxlab.backend import to_numpy
 from softmaxlab.optim import make_optimizer, make_schedule
-from softmaxlab.train import History, Trainer
+from softmaxlab.train import History
 
 __all__ = ["NetworkMixin"]
 
@@ -157,8 +156,6 @@ class NetworkMixin:
             self.best_loss_ = np.inf
         self._opt = None
         self._schedule = None
-        self._trainer = None
-        self._best_weights = None
 
     def _make_rng(self):
         """The run's one Generator. An int ``random_state`` seeds it as
@@ -198,41 +195,15 @@ class NetworkMixin:
             self._schedule = make_schedule(name, self._opt, **opts)
         elif self.solver == "sgd" and self.learning_rate == "invscaling":
             self._schedule = make_schedule("invscaling", self._opt, power_t=self.power_t, unit="sample")
-        self._trainer = None
 
     def _l2_denominator(self, loss, T, sw):
-        """None: scikit-learn's MLP penalty, per minibatch (see ``SklearnL2``)."""
+        """None: scikit-learn's MLP penalty, per minibatch (see ``L2Penalty``)."""
         return None
 
-    def _get_trainer(self, loss, callbacks=(), l2_denominator=None):
-        """The Trainer for this network, built once and kept across
-        ``partial_fit`` calls; ``loss``, ``callbacks`` and the L2 penalty's
-        denominator are this call's."""
-        if self._opt is None:
-            self._make_optimizer()
-        if getattr(self, "_trainer", None) is None:
-            self._l2 = SklearnL2(self.alpha)
-            self._trainer = Trainer(self._model, self._opt, loss, batch_size=1, rng=self._rng,
-                                    shuffle=self.shuffle)
-            # The trainer counts epochs on from the estimator's own (warm_start,
-            # partial_fit, unpickling), so a divergence names the real epoch,
-            # and records into history_ itself.
-            self._trainer.epoch = len(self.history_)
-            self._trainer.samples_seen = self.t_
-            self._trainer.history = self.history_
-        # An all-zero-weight minibatch contributes loss 0 and no gradient
-        # (the engine's losses handle it); the L2 step still applies.
-        self._trainer.loss = loss
-        self._l2.denominator = l2_denominator
-        self._trainer.callbacks = [self._l2, *callbacks]
-        self._trainer.shuffle = self.shuffle
-        self._trainer.stop_training = False
-        return self._trainer
-
     def __getstate__(self):
-        # The trainer holds a shuffled copy of the last training set: never
-        # pickle it. It is rebuilt from model, optimizer and RNG when needed.
-        # (A copy: object.__getstate__ hands back the instance's own __dict__.)
+        # Old pickles' trainer held a shuffled copy of the training set: never
+        # pickle such a thing. (A copy: object.__getstate__ hands back the
+        # instance's own __dict__.)
         state = dict(super().__getstate__())
         state.pop("_trainer", None)
         state.pop("_l2", None)
@@ -244,12 +215,12 @@ class NetworkMixin:
         before any epoch (and for lbfgs, which keeps no optimizer)."""
         if getattr(self, "_opt", None) is None:
             return None
-        best = getattr(self, "_best_weights", None)
         return TrainingState(optimizer=self._opt.state_dict(),
                              schedule=None if self._schedule is None else self._schedule.state_dict(),
                              rng=self._rng.bit_generator.state,
                              no_improvement_count=int(self._no_improvement_count),
-                             best_weights=None if best is None else list(best))
+                             # The best weights live in the Trainer during a fit only.
+                             best_weights=None)
 
     def _load_training_state(self, state: TrainingState):
         self._make_optimizer()
@@ -266,5 +237,3 @@ class NetworkMixin:
         self._rng = np.random.Generator(bit_generator)
         self._model.set_rng(self._rng)
         self._no_improvement_count = int(state.no_improvement_count)
-        if state.best_weights:
-            self._best_weights = [np.array(w) for w in state.best_weights]

@@ -1,80 +1,14 @@
-"""Pieces the estimators plug into the engine's ``Trainer``: scikit-learn's L2
-penalty per minibatch, a loss that accepts a minibatch of zero total weight,
-and the hyper-parameter checks shared by both estimators.
-
-No maths lives here beyond bookkeeping: the penalty's gradient is applied by
-the optimizer's ``weight_decay`` (the engine's single place for L2).
-"""
+"""The hyper-parameter checks shared by both estimators, and the weight sum
+that ``SoftmaxRegression`` divides its L2 penalty by (``L2Penalty``)."""
 from __future__ import annotations
 
 import numbers
 
 import numpy as np
-from array_api_compat import array_namespace
 
 from softmaxlab.backend import to_numpy
 
-from softmaxlab.train import Callback
-
-__all__ = ["SklearnL2", "check_hyperparameters", "loss_weight_sum", "resolve_dtype"]
-
-
-class SklearnL2(Callback):
-    """scikit-learn's ``alpha`` penalty, exactly, on top of the engine's optimizer.
-
-    scikit-learn adds ``0.5 * alpha * ||W||^2 / n_batch`` to every minibatch
-    loss (``n_batch`` = rows in that batch), whose gradient is
-    ``alpha * W / n_batch``. The engine's optimizers apply coupled weight decay
-    ``grad += weight_decay * W`` on weights only, so before every batch this
-    callback sets ``weight_decay = alpha / n_batch`` (the last, smaller batch
-    of an epoch gets its own value) and records ``||W||^2`` at the weights the
-    batch starts from, so that ``loss_`` includes the penalty as scikit-learn
-    reports it.
-
-    With ``sample_weight`` scikit-learn divides the penalty by the batch's
-    weight sum; here it is always divided by the batch's row count (the
-    trainer does not expose per-batch weights). Without sample weights the two
-    are identical.
-
-    With a fixed ``denominator`` D (``SoftmaxRegression``: the weight sum of
-    the whole training set) every batch gets ``0.5 * alpha * ||W||^2 / D``
-    instead: each step is then a stochastic gradient step on the full
-    objective ``mean loss + 0.5 * alpha * ||W||^2 / D``, the one "lbfgs"
-    minimises, so ``alpha`` means the same for every solver.
-    """
-
-    def __init__(self, alpha: float, denominator: float | None = None):
-        self.alpha = float(alpha)
-        self.denominator = denominator
-        self.penalty_sum = 0.0
-        self._n = self._bs = 0
-
-    def begin_epoch(self, trainer, n_samples: int, batch_size: int) -> None:
-        """Call right before ``trainer.train_epoch`` on ``n_samples`` rows."""
-        self._n, self._bs = n_samples, batch_size
-        self.penalty_sum = 0.0
-        self._before_batch(trainer, 0)
-
-    def _before_batch(self, trainer, b: int) -> None:
-        size = min(self._bs, self._n - b * self._bs)
-        if size <= 0 or not self.alpha:
-            return
-        denominator = size if self.denominator is None else self.denominator
-        trainer.optimizer.weight_decay = self.alpha / denominator
-        sq = sum(_squared_norm(p.value) for p in trainer.optimizer.params if p.decay)
-        # Batch loss gets 0.5*alpha*||W||^2/denominator and is then weighted by size.
-        self.penalty_sum += size * 0.5 * self.alpha * sq / denominator
-
-    def on_batch_end(self, trainer, batch, logs):
-        self._before_batch(trainer, batch + 1)
-
-
-def _squared_norm(a) -> float:
-    """``||a||^2`` as a Python float, for an array of any library."""
-    if isinstance(a, np.ndarray):
-        return float(np.vdot(a, a))
-    xp = array_namespace(a)
-    return float(xp.sum(a * a))
+__all__ = ["check_hyperparameters", "loss_weight_sum", "resolve_dtype"]
 
 
 def loss_weight_sum(loss, T, sw) -> float:

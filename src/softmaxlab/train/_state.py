@@ -4,6 +4,8 @@ history, counters, early stopping), as JSON-able scalars plus named arrays
 that ``runs/folder.py`` writes to one ``.npz``."""
 from __future__ import annotations
 
+import numpy as np
+
 from softmaxlab.backend import to_numpy
 from softmaxlab.train.history import History
 
@@ -26,9 +28,10 @@ def trainer_state(trainer) -> dict:
         "schedule": trainer.schedule.state_dict() if trainer.schedule is not None else None,
     }
     if trainer.early_stopping is not None:
-        es = trainer.early_stopping.state_dict()
-        scalars["early_stopping"] = es["scalars"]
-        arrays.update({f"early_stopping.{i}": to_numpy(a) for i, a in enumerate(es["arrays"])})
+        scalars["early_stopping"] = trainer.early_stopping.state_dict()["scalars"]
+        # The kept best weights (the file's names from when EarlyStopping held them).
+        best = trainer.best_weights or []
+        arrays.update({f"early_stopping.{i}": to_numpy(a) for i, a in enumerate(best)})
     return {"scalars": scalars, "arrays": arrays}
 
 
@@ -49,5 +52,5 @@ def load_trainer_state(trainer, state: dict) -> None:
     if trainer.early_stopping is not None and "early_stopping" in sc:
         es_arrays = sorted((k for k in arrays if k.startswith("early_stopping.")),
                            key=lambda k: int(k.rsplit(".", 1)[1]))
-        trainer.early_stopping.load_state_dict(
-            {"scalars": sc["early_stopping"], "arrays": [arrays[k] for k in es_arrays]})
+        trainer.early_stopping.load_state_dict({"scalars": sc["early_stopping"]})
+        trainer.best_weights = [np.array(arrays[k], copy=True) for k in es_arrays] or None

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 
 class Callback:
     """Base class; override what you need. ``trainer.stop_training = True``
-    ends training after the current epoch.
-
-    A callback that reads ``layer.grads`` or ``Parameter.grad`` (in
-    ``on_batch_end``) sets ``reads_gradients = True``: the trainer then runs
-    the reference engine, which fills every gradient. (The NumPy fast path
-    may fold a weight's update into the product that computes its gradient
-    and never write that gradient.)
-    """
-
-    reads_gradients = False
+    ends training after the current epoch."""
 
     def on_train_begin(self, trainer) -> None: ...
 
     def on_epoch_begin(self, trainer, epoch: int) -> None: ...
 
     def on_batch_end(self, trainer, batch: int, logs: dict) -> None:
-        """``logs``: ``loss`` (batch mean), ``size`` (rows), ``correct``, ``epoch``."""
+        """After each batch's update. ``logs``: ``loss`` (batch mean),
+        ``size`` (rows), ``correct``, ``epoch``. Every parameter's gradient
+        (``layer.grads``, ``Parameter.grad``) holds this batch's; a change
+        to the optimizer's hyperparameters takes effect at the next batch."""
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
         """``logs``: the History row just appended."""
@@ -57,7 +49,6 @@ class EarlyStopping(Callback):
         self.restore_best = restore_best
         self.best = math.inf
         self.best_epoch = None
-        self.best_weights = None
         self.wait = 0
 
     def on_epoch_end(self, trainer, epoch, logs):
@@ -67,7 +58,7 @@ class EarlyStopping(Callback):
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
-                self.best_weights = trainer.model.get_weights()
+                trainer.keep_best()
         else:
             self.wait += 1
             if self.wait >= self.patience:
@@ -76,26 +67,15 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, trainer):
         trainer.history.best_epoch = self.best_epoch
-        if self.restore_best and self.best_weights is not None:
-            trainer.model.set_weights(self.best_weights)
+        if self.restore_best:
+            trainer.restore_best()
 
     def state_dict(self) -> dict:
-        """Scalars (JSON-able) and the best weights (arrays) for checkpoints."""
-        return {"scalars": {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait},
-                "arrays": list(self.best_weights) if self.best_weights is not None else []}
+        """Scalars (JSON-able) for checkpoints (the best weights are the
+        trainer's)."""
+        return {"scalars": {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}}
 
     def load_state_dict(self, state: dict) -> None:
         sc = state["scalars"]
         self.best, self.best_epoch, self.wait = float(sc["best"]), sc["best_epoch"], int(sc["wait"])
-        self.best_weights = [np.array(a, copy=True) for a in state["arrays"]] or None
 
-
-def batch_end_hooks(callbacks):
-    """The ``on_batch_end`` methods that do something: the base class's is a
-    no-op, and building its ``logs`` dict for every batch is not free."""
-    hooks = []
-    for cb in callbacks:
-        hook = getattr(cb, "on_batch_end", None)
-        if hook is not None and getattr(hook, "__func__", None) is not Callback.on_batch_end:
-            hooks.append(hook)
-    return hooks

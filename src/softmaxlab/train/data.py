@@ -9,6 +9,7 @@ from array_api_compat import array_namespace, device, is_numpy_array
 
 from softmaxlab._validation import check_features, check_sample_weight, is_foreign_array
 from softmaxlab.backend import BackendError, check_same_device, numpy_dtype
+from softmaxlab.nn.outputs import output_predict
 
 __all__ = ["TrainingData", "check_where", "evaluate_in_chunks", "prepare_data"]
 
@@ -69,16 +70,35 @@ def check_where(model, X, y, sample_weight, name: str = "X") -> None:
 
 def evaluate_in_chunks(model, loss, X, y, sample_weight=None) -> tuple[float, float]:
     """(weighted mean loss, accuracy) of ``model`` on validated ``X`` (n,
-    n_features) and ``y``, ``EVAL_CHUNK`` rows at a time, without caches."""
+    n_features) and ``y``, ``EVAL_CHUNK`` rows at a time, without caches.
+    With ``sample_weight`` (n,) the accuracy is weighted too, as
+    scikit-learn's ``accuracy_score(..., sample_weight=...)``."""
     n = X.shape[0]
-    loss_sum, w_sum, correct = 0.0, 0.0, 0
+    loss_sum, w_sum, correct = 0.0, 0.0, 0.0
     for s in range(0, n, EVAL_CHUNK):
         rows = slice(s, min(s + EVAL_CHUNK, n))  # no slice past the end (array API)
         logits = model.predict_logits(X[rows, ...])
         yb = y[rows, ...]
-        swb = None if sample_weight is None else sample_weight[rows]
-        w = yb.shape[0] if swb is None else float(array_namespace(swb).sum(swb))
-        loss_sum += loss.value(logits, yb, swb) * w
+        if sample_weight is None:
+            w = yb.shape[0]
+            correct += loss.count_correct(logits, yb)
+            loss_sum += loss.value(logits, yb) * w
+        else:
+            swb = sample_weight[rows]
+            w = float(array_namespace(swb).sum(swb))
+            correct += _weighted_hits(logits, yb, swb, getattr(model, "output", "softmax"))
+            loss_sum += loss.value(logits, yb, swb) * w
         w_sum += w
-        correct += loss.count_correct(logits, yb)
-    return loss_sum / max(w_sum, 1e-300), correct / n
+    return loss_sum / max(w_sum, 1e-300), correct / (n if sample_weight is None else max(w_sum, 1e-300))
+
+
+def _weighted_hits(logits, y, sw, output) -> float:
+    """The sample weight of the rows predicted right (every label right, for
+    sigmoid outputs)."""
+    xp = array_namespace(logits)
+    pred = output_predict(logits, output)
+    if output == "softmax":
+        hits = pred == y
+    else:
+        hits = xp.all(pred == xp.astype(y > 0.5, xp.int64), axis=1)
+    return float(xp.sum(xp.astype(hits, sw.dtype) * sw))

@@ -12,7 +12,8 @@ import warnings
 
 from softmaxlab.train.history import History
 
-__all__ = ["NOT_LEARNING_EPOCHS", "NOT_LEARNING_RTOL", "NotLearningWarning", "check_not_learning"]
+__all__ = ["NOT_LEARNING_EPOCHS", "NOT_LEARNING_RTOL", "NotLearningWarning", "chance_classes",
+           "check_not_learning"]
 
 # Look at the first 3 epochs, and call a loss "at log C" within 1%.
 NOT_LEARNING_EPOCHS = 3
@@ -22,6 +23,14 @@ NOT_LEARNING_RTOL = 0.01
 class NotLearningWarning(UserWarning):
     """The training loss has stayed at about ``log(n_classes)``, the loss of
     uniform predictions, for the first epochs: the model is not learning."""
+
+
+def chance_classes(model) -> int:
+    """How many equally likely outcomes an untrained ``model`` spreads over:
+    C classes for softmax; for L sigmoid units at one half each, the 2^L
+    label combinations (its loss, L log 2, is log 2^L)."""
+    n = model.n_outputs
+    return n if getattr(model, "output", "softmax") == "softmax" else 2 ** n
 
 
 def check_not_learning(history: History, n_classes: int, lr: float | None = None) -> bool:
@@ -72,6 +81,6 @@ def check_not_learning(history: History, n_classes: int, lr: float | None = None
         f"{log_c:.3f}) for the first {NOT_LEARNING_EPOCHS} epochs: the model is not learning. Check that the inputs are scaled (e.g. pixels divided by 255, features "
         f"standardised), that the labels line up with the rows, and try a larger learning rate{lr_text}.",
         NotLearningWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
     return True
