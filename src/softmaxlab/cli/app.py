@@ -16,7 +16,17 @@ import sys
 import warnings
 
 from softmaxlab import __version__
-from softmaxlab.cli.args import D, Parser, add_debug, add_read_options, batch, hidden
+from softmaxlab.cli.args import (
+    D,
+    Parser,
+    add_debug,
+    add_read_options,
+    add_row_options,
+    batch,
+    encoding,
+    hidden,
+    names,
+)
 from softmaxlab.cli.config import CHOICES, ConfigError
 
 
@@ -133,6 +143,7 @@ def _add_evaluate(sub):
                      "label column), or with --no-header its 0-based index (default: the last); "
                      "for a multilabel model its 0/1 columns joined by commas (a,b,c), in the "
                      "model's label order")
+    add_row_options(p, predict=False)
     p.add_argument("--json", action="store_true", help="print all metrics as JSON")
     add_debug(p)
 
@@ -142,7 +153,8 @@ def cmd_evaluate(args) -> int:
 
     m, what = evaluate(args.model, args.data, args.data_dir, args.label_column,
                        header=not args.no_header, delimiter=args.delimiter,
-                       decimal=args.decimal or ".", encoding=args.file_encoding)
+                       decimal=args.decimal, encoding=args.file_encoding,
+                       skip_invalid=args.skip_invalid, strict_inputs=args.strict_inputs)
     if args.json:
         print(json.dumps(m, indent=2))
         return 0
@@ -169,20 +181,34 @@ def _add_predict(sub):
                    "header names the model's columns (any order; a label column and other "
                    "extra columns are ignored), or Parquet/NPZ")
     p.add_argument("--output", metavar="OUT.csv", help="write here instead of stdout")
+    p.add_argument("--output-encoding", type=encoding, metavar="NAME", help="text encoding of "
+                   "--output (default: the input file's, so a file saved by Excel comes back "
+                   "as Excel wrote it)")
+    p.add_argument("--output-delimiter", metavar="CHAR", help="field delimiter of --output: ',', "
+                   "';', 'tab', '|' (default: the input file's)")
     p.add_argument("--proba", action="store_true", help="one probability column per class (per "
                    "label for a multilabel model)")
+    p.add_argument("--keep-columns", type=names, metavar="A,B", help="copy these input columns "
+                   "(names; with --no-header 0-based indices) before the predictions, so rows "
+                   "can be matched by key")
     add_read_options(p, label=None)
+    add_row_options(p, predict=True)
     add_debug(p)
 
 
 def cmd_predict(args) -> int:
     from softmaxlab.cli.commands.predict import predict_csv, write_predictions
 
+    if not args.output and (args.output_encoding or args.output_delimiter):
+        raise ConfigError("--output-encoding and --output-delimiter apply only with --output "
+                          "FILE; drop them, or give --output")
     frame = predict_csv(args.model, args.input, proba=args.proba, header=not args.no_header,
-                        delimiter=args.delimiter, decimal=args.decimal or ".",
-                        encoding=args.file_encoding)
+                        delimiter=args.delimiter, decimal=args.decimal,
+                        encoding=args.file_encoding, skip_invalid=args.skip_invalid,
+                        keep_columns=args.keep_columns, strict_inputs=args.strict_inputs)
     if args.output:
-        write_predictions(frame, args.output)
+        write_predictions(frame, args.output, encoding=args.output_encoding,
+                          delimiter=args.output_delimiter)
         print(f"wrote {len(frame)} prediction{'' if len(frame) == 1 else 's'} to {args.output}",
               file=sys.stderr)
     else:
@@ -348,6 +374,7 @@ def cmd_export(args) -> int:
 
 
 def _handle(args) -> int:
+    from softmaxlab.cli.commands.checks import InputsWarning
     from softmaxlab.data import DataNote
     from softmaxlab.io import ModelFormatError
     from softmaxlab.runs.folder import RunExistsError, RunLockedError, RunWriteError
@@ -358,6 +385,7 @@ def _handle(args) -> int:
         with warnings.catch_warnings():
             # Every note about the data is shown, each time (not once per place).
             warnings.simplefilter("always", DataNote)
+            warnings.simplefilter("always", InputsWarning)
             return globals()[f"cmd_{args.command}"](args)
     except BrokenPipeError:
         # The reader of stdout went away (``softmaxlab predict ... | head``): not

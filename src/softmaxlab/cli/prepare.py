@@ -17,6 +17,7 @@ from softmaxlab.data.names import plural
 from softmaxlab.metrics import classification_metrics, multilabel_metrics
 from softmaxlab.nn import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, mlp, softmax_regression
 from softmaxlab.optim import make_optimizer, make_schedule
+from softmaxlab.runs.inputs import input_statistics
 from softmaxlab.runs.predictor import Predictor
 from softmaxlab.train import Trainer
 from softmaxlab.train.guards import ExplosionGuard
@@ -66,6 +67,9 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
     ds = load_run_data(cfg)
     splits = split_dataset(ds, cfg.val_fraction, cfg.test_fraction, seed=rng)
     raw = {s: getattr(splits, f"X_{s}") for s in ("train", "val", "test")}
+    kinds = list(ds.feature_kinds or ["numeric"] * ds.n_features)
+    # What the inputs looked like, for predict's check of new rows.
+    inputs = input_statistics(raw["train"], list(ds.feature_names), kinds)
     encoder = None
     if ds.feature_kinds is not None:
         # Impute and one-hot encode (fitted on the training rows), then scale.
@@ -116,7 +120,7 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
                       early_stopping=cfg.early_stopping, patience=cfg.patience)
     info = {"dataset": ds.name, "data": cfg.data, "image_shape": ds.image_shape,
             "label_column": ds.meta.get("label_column"), "config": cfg.settings(),
-            "softmaxlab_version": __version__}
+            "softmaxlab_version": __version__, "inputs": inputs}
     if "file" in ds.meta:
         info["file"] = ds.meta["file"]
     if multilabel:

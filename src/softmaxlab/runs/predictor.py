@@ -63,6 +63,40 @@ class Predictor:
         """``'numeric'`` or ``'categorical'`` per input column."""
         return list(self.encoder.kinds) if self.encoder else ["numeric"] * len(self.feature_names)
 
+    @property
+    def input_stats(self) -> dict | None:
+        """The training split's inputs per column (range, mean, standard
+        deviation, share missing, categories); None in model files written
+        before they were recorded. See :mod:`softmaxlab.runs.inputs`."""
+        return self.info.get("inputs")
+
+    def check_inputs(self, X, *, by_position: bool | None = None):
+        """Whether raw rows look like the training data, column by column.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_columns) or pandas.DataFrame
+            Raw rows, as for :meth:`predict`; a DataFrame is matched by name.
+        by_position : bool, optional
+            Whether the columns were taken by position (default: True for an
+            array), so that a flagged column may be one out of order.
+
+        Returns
+        -------
+        report : softmaxlab.runs.inputs.InputReport
+            ``report.ok``, ``report.flagged`` (the columns where more than
+            10 % of the rows lie more than one training standard deviation
+            outside the training range, or hold unseen categories),
+            ``report.message()``; ``report.checked`` is False for a model
+            file without training statistics. Predictions are not affected.
+        """
+        from softmaxlab.runs.inputs import check_inputs
+
+        if by_position is None:
+            by_position = not hasattr(X, "columns")
+        return check_inputs(self.input_stats, X, list(self.feature_names),
+                            by_position=by_position)
+
     def transform(self, X, what: str = "the input") -> np.ndarray:
         """Encoded and scaled features in the model's dtype.
 
