@@ -211,7 +211,8 @@ def test_user_errors_one_line_no_traceback(tmp_path, capsys, args, status, fragm
 def test_bad_csv(tmp_path, capsys, content, fragment):
     path = tmp_path / "bad.csv"
     path.write_text(content)
-    assert main(["train", "--data", str(path), "--out", str(tmp_path / "o"), *FAST]) == 1
+    assert main(["train", "--data", str(path), "--label-column", "label", "--out",
+                 str(tmp_path / "o"), *FAST]) == 1
     err = capsys.readouterr().err
     assert fragment in err and "Traceback" not in err
 

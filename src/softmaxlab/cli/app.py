@@ -105,6 +105,7 @@ def cmd_train(args) -> int:
         check_data_name,
         config_from_args,
         given_settings,
+        require_label,
         summary_line,
     )
     from softmaxlab.cli.runner import run_training
@@ -122,6 +123,7 @@ def cmd_train(args) -> int:
         for note in notes:
             print(f"softmaxlab: note: {note}", file=sys.stderr)
         check_data_name(cfg.data)
+        require_label(cfg)
         result = run_training(cfg, run_dir=args.out, progress_mode=mode,
                               overwrite=args.overwrite)
     for note in result.notes:

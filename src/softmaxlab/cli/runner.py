@@ -213,6 +213,9 @@ def _finish(run_dir: Path, p: Prepared, status, error, notes, report) -> RunResu
         epochs=len(history), status=status, best_epoch=history.best_epoch,
         training_seconds=float(sum(history.seconds)),
         classes=[str(c) for c in p.splits.classes], class_names=p.predictor.class_names)
+    label = p.dataset.meta.get("label_column")
+    if "file" in p.dataset.meta and label is not None:
+        metrics["label_column"] = label  # a name, a position (no header row), or a list
     if error is not None:
         metrics["error"] = error
     # Each file is written atomically; a failure (disk full...) is reported

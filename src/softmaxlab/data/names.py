@@ -56,12 +56,13 @@ def resolve_label(names: list, label_column, header: bool, path) -> int:
     if label_column in names:
         return names.index(label_column)
     hint = _close(label_column, names)
-    position = ""
     if not hint and label_column.lstrip("-").isdigit():
-        position = "; to choose a column by position, read the file with --no-header"
+        raise ValueError(f"{path}: no column named {label_column!r}: the file has a header row "
+                         f"({', '.join(map(repr, names[:8]))}{', ...' if len(names) > 8 else ''}"
+                         "), so --label-column takes a column's name, not a position; pass "
+                         "--label-column NAME")
     raise ValueError(f"{path}: no label column {label_column!r}{hint}; available columns: "
-                     f"{', '.join(map(repr, names))}{position}. Pass one of them as "
-                     "label_column (--label-column)")
+                     f"{', '.join(map(repr, names))}. Pass one of them as --label-column")
 
 
 def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
