@@ -70,6 +70,10 @@ def _add_train(sub):
                      "or with --no-header its 0-based index (default: the last column); several "
                      "joined by commas (a,b,c) are 0/1 columns, one per label of a multilabel "
                      "run")
+    a("--drop-columns", type=names, metavar="A,B", help="leave these columns of a "
+      "CSV/TSV/Parquet file out of the features (names; with --no-header 0-based indices), "
+      "such as an identifier or free text; predict and evaluate then accept files with or "
+      "without them")
     a("--data-dir", help="where to look first for Fashion-MNIST's IDX files")
     a("--backend", choices=CHOICES["backend"], help="array library that runs the maths: numpy "
       "(the fast CPU path), torch or cupy (the reference engine on their arrays; default "
