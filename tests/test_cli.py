@@ -181,6 +181,14 @@ def test_datasets(capsys):
     for name in ("digits", "fashion-mnist", "spiral", "binary-mod"):
         assert name in out
     assert "1797x64" in out and "c1, c2, c3" in out
+    # Aligned columns: every column starts at the same offset on every line.
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["dataset", "shape", "classes"]
+    for word in ("shape", "class names", "source"):
+        starts = {line.index(word) if i == 0 else None for i, line in enumerate(lines)}
+        col = lines[0].index(word)
+        assert all(line[col - 2:col] == "  " and line[col] != " " for line in lines[1:]), word
+        assert starts
 
 
 @pytest.mark.parametrize("args, status, fragment", [

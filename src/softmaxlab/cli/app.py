@@ -330,16 +330,18 @@ def _add_datasets(sub):
 
 
 def cmd_datasets(args) -> int:
+    from softmaxlab.cli.commands.runs import aligned
     from softmaxlab.data import list_datasets
 
+    rows = []
     for d in list_datasets(args.data_dir):
         shape = "x".join(map(str, d["shape"])) if d["shape"] else "?"
         if d["test_shape"]:
             shape += f" + test {'x'.join(map(str, d['test_shape']))}"
         where = d["source"] if d["available"] else f"NOT FOUND; install: {d['install']}"
-        classes = ", ".join(map(str, d["classes"][:10])) + (" ..." if d["n_classes"] > 10 else "")
-        print(f"{d['name']:<14} {shape:<22} {d['n_classes']:>2} classes ({classes})\n"
-              f"{'':<14} {where}")
+        names = ", ".join(map(str, d["classes"][:10])) + (" ..." if d["n_classes"] > 10 else "")
+        rows.append([d["name"], shape, str(d["n_classes"]), names, where])
+    print(aligned(["dataset", "shape", "classes", "class names", "source"], rows, right={2}))
     return 0
 
 

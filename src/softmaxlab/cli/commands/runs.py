@@ -9,7 +9,7 @@ from softmaxlab.cli.config import read_toml
 from softmaxlab.cli.progress import format_seconds
 from softmaxlab.runs.folder import CHECKPOINT, CONFIG, HISTORY, LOCK, METRICS
 
-__all__ = ["COLUMNS", "format_runs", "list_runs"]
+__all__ = ["COLUMNS", "aligned", "format_runs", "list_runs"]
 
 COLUMNS = ("created", "data", "label", "model", "task", "status", "test_accuracy", "epochs",
            "seconds", "run")
@@ -120,8 +120,13 @@ def format_runs(runs: list[dict]) -> str:
             str(r["model"] or "?"), str(r["status"] or "?"),
             "-" if acc is None else f"{acc:.4f}", "-" if r["epochs"] is None else str(r["epochs"]),
             "-" if r["seconds"] is None else format_seconds(r["seconds"]), r["run"]])
+    return aligned(head, rows, right={5, 6, 7})
+
+
+def aligned(head: list, rows: list, right=frozenset()) -> str:
+    """Rows of text cells as a table: each column as wide as its widest cell,
+    two spaces between columns, the columns in ``right`` right-aligned."""
     widths = [max([len(h)] + [len(row[j]) for row in rows]) for j, h in enumerate(head)]
-    right = {5, 6, 7}
 
     def line(cells):
         return "  ".join(c.rjust(w) if j in right else c.ljust(w)
