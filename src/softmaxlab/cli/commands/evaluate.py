@@ -84,8 +84,8 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
         _check_labels(y_raw, pred, data, rows)
     else:
         if file_options:
-            raise ConfigError(f"{', '.join(file_options)} apply only to data files, not to the "
-                              f"built-in dataset {data!r}")
+            raise ConfigError(f"{', '.join(file_options)} appl{'ies' if len(file_options) == 1 else 'y'}"
+                              f" only to data files, not to the built-in dataset {data!r}")
         ds = load_dataset(data, data_dir=data_dir)
         if ds.has_test_split:
             X, y_raw, what = ds.X_test, ds.y_test, f"test split of {data}"
@@ -120,7 +120,7 @@ def _check_labels(y, pred, path, rows) -> None:
     """Every label must be one of the model's classes: the first that is
     not is named with its row and line (and how many rows have such labels)."""
     known = {str(c) for c in pred.classes}
-    shown = np.asarray([str(v) for v in y])
+    shown = np.asarray([str(v) for v in y], dtype=object)
     bad = ~np.isin(shown, np.asarray(sorted(known)))
     if not bad.any():
         return
@@ -131,7 +131,7 @@ def _check_labels(y, pred, path, rows) -> None:
     more = (f"; {plural(int(bad.sum()), 'row')} hold{'s' if bad.sum() == 1 else ''} labels the "
             f"model does not know: {', '.join(map(repr, others[:5]))}"
             f"{', ...' if len(others) > 5 else ''}") if bad.sum() > 1 else ""
-    raise ValueError(f"{path}: the label {shown[i]!r} ({where}) is not one of the model's "
+    raise ValueError(f"{path}: the label {str(shown[i])!r} ({where}) is not one of the model's "
                      f"classes ({', '.join(map(repr, sorted(known, key=str)[:10]))}){more}; "
                      "evaluate on rows whose labels the model was trained on, or check "
                      "--label-column")
