@@ -3,12 +3,13 @@ they cannot use, inputs unlike the training data, and the reading settings
 taken from the model's run. Each is one line on stderr, or an error."""
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 from softmaxlab.data import DataNote
 from softmaxlab.data.names import plural
 
-__all__ = ["InputsWarning", "check_inputs", "invalid_rows", "note_run_settings"]
+__all__ = ["InputsWarning", "check_inputs", "invalid_rows", "note_run_settings", "said_once"]
 
 
 class InputsWarning(UserWarning):
@@ -52,23 +53,37 @@ def invalid_rows(rows, path, *, skip_invalid: bool, command: str) -> int:
     return n
 
 
-def check_inputs(pred, rows, path, *, header: bool, strict: bool) -> None:
+def check_inputs(pred, rows, path, *, header: bool, strict: bool) -> bool:
     """One warning naming the columns unlike the training data (an error
-    with ``strict``); one note when the model file holds no statistics."""
+    with ``strict``); one note when the model file holds no statistics.
+    Returns whether the warning already named unseen categories (so the
+    encoder's note about them would say it twice)."""
     report = pred.check_inputs(rows.X, by_position=not header)
     if not report.checked:
         warnings.warn(f"{path}: the model file holds no statistics of its training inputs "
                       "(written by an older softmaxlab), so the rows are not checked against "
                       "the training data; train again to get the check", DataNote, stacklevel=2)
-        return
+        return False
     message = report.message(str(path))
     if message is None:
-        return
+        return False
     if strict:
         raise ValueError(f"{message}; refused (--strict-inputs); fix the file, or drop "
                          "--strict-inputs to predict anyway with a warning")
     warnings.warn(f"{message}; --strict-inputs refuses such files", InputsWarning,
                   stacklevel=2)
+    return any(c.kind == "categorical" for c in report.flagged)
+
+
+@contextlib.contextmanager
+def said_once(unseen_said: bool):
+    """A context in which the note about unseen categories is left out when
+    the warning already named them: one message per problem."""
+    with warnings.catch_warnings():
+        if unseen_said:
+            warnings.filterwarnings("ignore", message=r".*a category not seen in training",
+                                    category=DataNote)
+        yield
 
 
 _OPTION = {"encoding": "--file-encoding", "delimiter": "--delimiter", "decimal": "--decimal"}

@@ -29,7 +29,10 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
     """
     from softmaxlab.cli.runner import load_run_data
 
+    import contextlib
+
     pred, run_dir = resolve_model(model_path)
+    quiet = contextlib.nullcontext()
     file_options = [n for n, v, d in (("--label-column", label_column, None),
                                       ("--no-header", header, True),
                                       ("--delimiter", delimiter, None),
@@ -62,7 +65,12 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
             return _multilabel(pred, s.X_test, s.y_test, f"test split of {cfg.data}")
         X, y_raw, what = s.X_test, np.asarray(ds.classes)[s.y_test], f"test split of {cfg.data}"
     elif data_kind(data) in ("text", "parquet", "npz"):
-        from softmaxlab.cli.commands.checks import check_inputs, invalid_rows, note_run_settings
+        from softmaxlab.cli.commands.checks import (
+            check_inputs,
+            invalid_rows,
+            note_run_settings,
+            said_once,
+        )
 
         rows = read_for_model(pred, data, header=header, delimiter=delimiter, decimal=decimal,
                               label_column=label_column, need_label=True, encoding=encoding)
@@ -70,7 +78,7 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
         n_bad = invalid_rows(rows, data, skip_invalid=skip_invalid, command="evaluate")
         if not len(rows.y):
             raise ValueError(f"{data}: no row can be evaluated; fix the rows of the file")
-        check_inputs(pred, rows, data, header=header, strict=strict_inputs)
+        quiet = said_once(check_inputs(pred, rows, data, header=header, strict=strict_inputs))
         skipped = n_bad + len(rows.skipped)
         X, y_raw = rows.X, rows.y
         what = f"all {plural(len(rows.y), 'row')} of {data}"
@@ -78,7 +86,8 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
             what = (f"{plural(len(rows.y), 'row')} of {data} ({skipped} skipped: "
                     f"{_skip_reasons(len(rows.skipped), n_bad)})")
         if pred.multilabel:
-            m, what = _multilabel(pred, X, y_raw, what)
+            with quiet:
+                m, what = _multilabel(pred, X, y_raw, what)
             m["n_skipped"] = skipped
             return m, what
         _check_labels(y_raw, pred, data, rows)
@@ -101,7 +110,8 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
                          "and the built-in datasets have one class per row; give --data with a "
                          "file that has the model's label columns")
     y, _ = encode_labels(np.asarray(y_raw), pred.classes)
-    m = classification_metrics(y, pred.predict_proba(X, what), pred.class_names)
+    with quiet:
+        m = classification_metrics(y, pred.predict_proba(X, what), pred.class_names)
     if data is not None and data_kind(data) in ("text", "parquet", "npz"):
         m["n_skipped"] = skipped
     return m, what

@@ -39,7 +39,12 @@ def predict_csv(model_path, input_csv, proba: bool = False, *, header: bool = Tr
     """
     import pandas as pd
 
-    from softmaxlab.cli.commands.checks import check_inputs, invalid_rows, note_run_settings
+    from softmaxlab.cli.commands.checks import (
+        check_inputs,
+        invalid_rows,
+        note_run_settings,
+        said_once,
+    )
 
     pred, _ = resolve_model(model_path)
     rows = read_for_model(pred, input_csv, header=header, delimiter=delimiter, decimal=decimal,
@@ -48,8 +53,24 @@ def predict_csv(model_path, input_csv, proba: bool = False, *, header: bool = Tr
     note_run_settings(rows, what)
     invalid_rows(rows, what, skip_invalid=skip_invalid, command="predict")
     valid = rows.valid
-    if valid.any():
-        check_inputs(pred, rows, what, header=header, strict=strict_inputs)
+    said = valid.any() and check_inputs(pred, rows, what, header=header, strict=strict_inputs)
+    with said_once(said):
+        frame = _frame(pred, rows, what, proba)
+    clash = [c for c in rows.kept if c in frame.columns]
+    if clash:
+        raise ValueError(f"--keep-columns {clash[0]!r} has the name of a prediction column; "
+                         "rename that column of the input")
+    if rows.kept:
+        frame = pd.concat([pd.DataFrame(rows.kept), frame], axis=1)
+    frame.attrs["source"] = dict(rows.source)
+    return frame
+
+
+def _frame(pred, rows, what, proba):
+    """The predictions of the valid rows, each in its row's place (empty elsewhere)."""
+    import pandas as pd
+
+    valid = rows.valid
     if proba:
         out = np.full((len(valid), len(pred.class_names)), np.nan)
         if valid.any():
@@ -67,13 +88,6 @@ def predict_csv(model_path, input_csv, proba: bool = False, *, header: bool = Tr
         if valid.any():
             labels[valid] = pred.predict(rows.X, what)
         frame = pd.DataFrame({"prediction": labels})
-    clash = [c for c in rows.kept if c in frame.columns]
-    if clash:
-        raise ValueError(f"--keep-columns {clash[0]!r} has the name of a prediction column; "
-                         "rename that column of the input")
-    if rows.kept:
-        frame = pd.concat([pd.DataFrame(rows.kept), frame], axis=1)
-    frame.attrs["source"] = dict(rows.source)
     return frame
 
 
