@@ -93,7 +93,9 @@ def require_label(cfg: TrainConfig) -> None:
         from softmaxlab.data.tabular import read_parquet_frame
 
         names = [str(c) for c in read_parquet_frame(Path(cfg.data)).columns]
-    shown = ", ".join(repr(n) for n in names[:12]) + (", ..." if len(names) > 12 else "")
+    # A wide file: its first and last columns (a label is often the last).
+    picked = names if len(names) <= 12 else [*names[:6], "...", *names[-5:]]
+    shown = ", ".join(n if n == "..." else repr(n) for n in picked)
     raise ConfigError(f"{cfg.data} has a header row, so name its label column (it is never "
                       f"guessed): softmaxlab train --data {cfg.data} --label-column NAME, with "
                       f"NAME one of {shown}")
