@@ -297,7 +297,8 @@ PREDICT_CASES = [
      ["'petal length' holds text such as 'abc'", "trained on numbers"]),
     ("missing-without-imputer", "plain", text([["", *r[1:]] if i == 4 else r
                                                for i, r in enumerate(NEW)]), [], 1, None,
-     ["line 6 has no value in column 'sepal length'", "--impute none", "--skip-invalid"]),
+     ["line 6 has no value in column 'sepal length'", "trained without imputation",
+      "--skip-invalid"]),
     ("categorical-reordered", "cat", text([[r[-1], "green", *r[:-1]] for r in NEW],
                                           header=["species", "color", *COLUMNS]), [], 0,
      TRUTH, []),
@@ -328,6 +329,7 @@ def test_predict(trained, tmp_path, capsys, run_name, content, args, status, exp
     assert len(lines) == (1 if parts else 0), err
     for part in parts:
         assert part in lines[0], f"{part!r} missing from: {lines[0]}"
+    assert "--impute" not in err  # an option of train, which predict does not take
     assert "Traceback" not in err and "np.float64" not in err
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from .columns import CATEGORICAL, missing_cells, missing_rows, type_features
 from .label_columns import read_labels, resolve_label_columns
 from .label_sets import NO_SEPARATOR
-from .names import _close, plural
+from .names import drop_positions, plural
 from .csv_reader import TEXT_SUFFIXES, read_text_table
 
 __all__ = ["TABULAR_SUFFIXES", "Table", "load_csv", "load_npz", "load_parquet", "load_table",
@@ -71,36 +71,13 @@ def require_file(path: Path) -> None:
         raise ValueError(f"{path}: is a directory, not a data file; give the path to a file")
 
 
-def _dropped(names, drop_columns, labels, header, path) -> list:
-    """Positions of the columns to leave out of the features."""
-    out = []
-    for d in drop_columns or ():
-        if not header:
-            k = len(names)
-            if isinstance(d, bool) or not isinstance(d, int) or not -k <= d < k:
-                raise ValueError(f"{path}: --drop-columns {d!r} is not a column index of the "
-                                 f"file (0..{k - 1})")
-            pos = d % k
-        elif d not in names:
-            raise ValueError(f"{path}: --drop-columns names {d!r}, which is not a column of the "
-                             f"file{_close(d, names)}; its columns are "
-                             f"{', '.join(map(repr, names))}")
-        else:
-            pos = names.index(d)
-        if names[pos] in labels:
-            raise ValueError(f"{path}: --drop-columns names {d!r}, the label column; a label "
-                             "column cannot also be dropped")
-        out.append(pos)
-    return out
-
-
 def _build(frame, names, path, line_of, label_column, header, *, categorical, allow_missing,
            decimal, info, label_separator=None, refuse_label_sets=False, raw=None,
            drop_columns=None) -> Table:
     """Label(s), feature kinds and the missing-value policy, for CSV and Parquet alike."""
     positions = resolve_label_columns(names, label_column, header, path)
     labels = [names[p] for p in positions]
-    dropped = _dropped(names, drop_columns, labels, header, path)
+    dropped = drop_positions(names, drop_columns, labels, header, path)
     features = [n for j, n in enumerate(names) if n not in labels and j not in dropped]
     if not features:
         raise ValueError(f"{path}: only the label column{'s' if len(labels) > 1 else ''} "

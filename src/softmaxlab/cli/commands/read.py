@@ -263,8 +263,8 @@ def _invalid_rows(pred, values: dict, unreadable: dict, frame) -> tuple[np.ndarr
         miss = missing_rows(values) & ~empty
         for name, v in values.items():
             for r in (missing_cells(v) & miss).nonzero()[0]:
-                reasons.setdefault(int(r), f"has no value in column {name!r} and the model was "
-                                           "trained without imputation (--impute none)")
+                reasons.setdefault(int(r), f"has no value in column {name!r}, which the model "
+                                           "cannot fill (it was trained without imputation)")
     valid = np.ones(n, dtype=bool)
     valid[list(reasons)] = False
     return valid, sorted(reasons.items())
