@@ -223,3 +223,22 @@ def test_the_walker_catches_a_planted_library_message(files, monkeypatch):
     monkeypatch.setattr(train, "require_label", planted)
     found = walk(files, [(["train", "--data", "{d}/p.csv"], 2, "stratify")])
     assert found and set(found[0][1]) >= {"stratify=", "label_column"}
+
+
+def test_labels_that_differ_only_in_case_or_spaces_are_said_never_merged_silently(tmp_path):
+    rows = _penguins()
+    for i in (3, 9, 12, 21, 30):  # 'Adelie' rows written 'adelie': enough to split
+        rows[i][0] = "adelie"
+    code, said = _say(["train", "--data", _csv(tmp_path / "case.csv", rows), "--label-column",
+                       "species", "--epochs", "2", "--out", tmp_path / "a", "--quiet"])
+    assert code == 0
+    assert "the labels 'Adelie' (25 rows) and 'adelie' (5 rows) differ only in case" in said
+    assert "never merged" in said
+    m = (tmp_path / "a" / "metrics.json").read_text()
+    assert '"adelie"' in m and '"Adelie"' in m  # two classes
+    rows = _penguins()
+    rows[6][0] = "Adelie "  # csv keeps the trailing space
+    code, said = _say(["train", "--data", _csv(tmp_path / "space.csv", rows), "--label-column",
+                       "species", "--epochs", "2", "--out", tmp_path / "b", "--quiet"])
+    assert code == 0
+    assert "'Adelie' and 'Adelie ', which differ only by surrounding spaces" in said

@@ -209,6 +209,26 @@ def missing_rows(values: dict) -> np.ndarray:
     return np.logical_or.reduce(masks) if masks else np.zeros(0, bool)
 
 
+def _note_spaced_labels(col, text, path, name: str) -> None:
+    """Labels that differ only by surrounding spaces (``'Adelie '`` and
+    ``'Adelie'``) are read as one class: said in a note, never silently."""
+    import warnings
+
+    from .notes import DataNote
+
+    raw = {v for v in col.dropna().tolist() if isinstance(v, str)}
+    if len(raw) == len(set(text.dropna().tolist())):
+        return
+    groups: dict = {}
+    for v in raw:
+        groups.setdefault(v.strip(), set()).add(v)
+    spaced = next(sorted(g) for g in groups.values() if len(g) > 1)
+    warnings.warn(f"{path}: label column {name!r} writes {' and '.join(map(repr, spaced))}, "
+                  f"which differ only by surrounding spaces; they are read as one class "
+                  f"{spaced[0].strip()!r} (spaces around values are ignored)", DataNote,
+                  stacklevel=4)
+
+
 def parse_labels(col, path, name: str, line_of) -> np.ndarray:
     """Labels of shape (n_rows,): int64 when every label is an integer, else str.
 
@@ -218,6 +238,8 @@ def parse_labels(col, path, name: str, line_of) -> np.ndarray:
     import pandas as pd
 
     text = _strip(col) if not pd.api.types.is_numeric_dtype(col) else col
+    if not pd.api.types.is_numeric_dtype(col):
+        _note_spaced_labels(col, text, path, name)
     missing = text.isna().to_numpy()
     if missing.any():
         n = int(missing.sum())
