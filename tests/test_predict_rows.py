@@ -229,3 +229,21 @@ def test_a_french_excel_file_is_read_and_written_back_as_excel_wrote_it(tmp_path
                                 "--output-encoding", "utf-8", "--output-delimiter", "tab"])
     assert code == 0, err
     assert out_path.read_text(encoding="utf-8").splitlines()[0] == "prediction"
+
+
+def test_a_blank_line_among_the_rows_is_a_row_and_trailing_empty_rows_are_not(run, tmp_path,
+                                                                              capsys):
+    rows = new_rows(4)
+    lines = [",".join(HEAD[1:])] + [",".join(r) for r in rows]
+    # A blank line between rows 2 and 3 shows as an empty row in a spreadsheet:
+    # its prediction must keep its place. Blank lines and ",,,," rows after the
+    # last row shift nothing: left out (the ",,,," ones with a note).
+    path = tmp_path / "blank.csv"
+    path.write_text("\r\n".join(lines[:3] + [""] + lines[3:] + [",,,,", ""]) + "\r\n\r\n")
+    code, out, err = say(capsys, ["predict", run, path])
+    assert code == 1 and "line 4 has no values" in err
+    code, out, err = say(capsys, ["predict", run, path, "--skip-invalid"])
+    assert code == 0, err
+    got = out.splitlines()
+    assert len(got) == 6 and got[3] == '""'
+    assert "1 row with no values at the end of the file (from line 7)" in err

@@ -144,9 +144,11 @@ class _Source(NamedTuple):
     delimiter: str
     skip: int  # 1 after an Excel "sep=;" line
     header: bool
+    keep_blank: bool = False  # blank lines are rows (with no values) too
 
     def rows(self, limit=None):
-        return iter_rows(self.path, self.encoding, self.delimiter, limit, self.skip)
+        return iter_rows(self.path, self.encoding, self.delimiter, limit, self.skip,
+                         self.keep_blank)
 
 
 def _line_mapper(src: _Source):
@@ -168,7 +170,7 @@ def _ragged(src: _Source) -> ValueError | None:
         return None
     n = len(first[1])
     for line, row in rows:
-        if len(row) != n and not (len(row) == n + 1 and not row[-1].strip()):
+        if row and len(row) != n and not (len(row) == n + 1 and not row[-1].strip()):
             return ValueError(f"{src.path}: line {line} has {len(row)} fields but the "
                               f"{'header' if src.header else 'first row'} has {n} (delimiter "
                               f"{show_delimiter(src.delimiter)}); every row needs one value per "
@@ -203,7 +205,7 @@ def _parse(src: _Source, decimal: str, usecols):
                 src.path, sep=src.delimiter, header=0 if src.header else None, index_col=False,
                 skipinitialspace=True, keep_default_na=False, na_values=list(NA_TOKENS),
                 encoding=src.encoding, decimal=decimal, low_memory=False, quotechar='"',
-                usecols=usecols, skiprows=src.skip)
+                usecols=usecols, skiprows=src.skip, skip_blank_lines=not src.keep_blank)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{src.path}: the file is empty; expected a header line naming the "
                          "columns followed by one line per sample") from None
@@ -233,6 +235,26 @@ def _drop_empty_rows(frame, line_of, path):
         return line_of(int(keep[row])) if 0 <= row < len(keep) else row + 2
 
     return frame.iloc[keep].reset_index(drop=True), kept_line_of, skipped
+
+
+def _drop_trailing_empty_rows(frame, line_of, src):
+    """Rows with no values after the last row with one shift nothing: left
+    out (a note names them unless they are blank lines), so that only the
+    empty rows among the data are the caller's to refuse or keep."""
+    empty = frame.isna().all(axis=1).to_numpy()
+    n = len(empty)
+    while n and empty[n - 1]:
+        n -= 1
+    if n == len(empty):
+        return frame
+    lines = [line_of(i) for i in range(n, len(empty))]
+    blank = {line for line, row in src.rows() if not row}
+    shown = [line for line in lines if line not in blank]  # ",,," rows, not blank lines
+    if shown:
+        k = len(shown)
+        warnings.warn(f"{src.path}: skipped {k} row{'s' if k > 1 else ''} with no values at "
+                      f"the end of the file (from line {shown[0]})", DataNote, stacklevel=4)
+    return frame.iloc[:n]
 
 
 def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
@@ -277,6 +299,7 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     if not path.is_file():
         raise ValueError(f"{path}: is a directory, not a data file; give the path to a file")
     src, sample = _sniff(path, header, delimiter, encoding, defaults)
+    src = src._replace(keep_blank=keep_empty_rows)
     if not sample:
         raise ValueError(f"{path}: the file is empty; expected a header line naming the columns "
                          "followed by one line per sample")
@@ -317,6 +340,8 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     line_of, skipped = _line_mapper(src), ()
     if not keep_empty_rows:
         frame, line_of, skipped = _drop_empty_rows(frame, line_of, path)
+    else:
+        frame = _drop_trailing_empty_rows(frame, line_of, src)
     if len(frame) == 0 or frame.isna().all(axis=None):
         what = f"a header ({', '.join(names)}) but no" if header else "no"
         raise ValueError(f"{path}: has {what} data rows; add one row per sample")

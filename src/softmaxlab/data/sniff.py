@@ -103,9 +103,10 @@ def excel_separator(path: Path, encoding: str) -> str | None:
 
 
 def iter_rows(path: Path, encoding: str, delimiter: str, limit: int | None = None,
-              skip: int = 0):
+              skip: int = 0, keep_blank: bool = False):
     """(line number, fields) of the non-blank rows, as Python's csv module
-    reads them, after the first ``skip`` lines."""
+    reads them, after the first ``skip`` lines; with ``keep_blank`` a blank
+    line is a row too, with no fields."""
     with _open_text(path, encoding) as f:
         for _ in range(skip):
             f.readline()
@@ -113,6 +114,8 @@ def iter_rows(path: Path, encoding: str, delimiter: str, limit: int | None = Non
         n = 0
         for row in reader:
             if not row or all(not cell.strip() for cell in row) and len(row) == 1:
+                if keep_blank:
+                    yield reader.line_num + skip, []
                 continue  # a blank line; pandas skips these too
             yield reader.line_num + skip, row
             n += 1
