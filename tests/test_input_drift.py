@@ -109,7 +109,9 @@ def test_the_check_never_changes_a_prediction(run, tmp_path, capsys):
 
 
 def test_the_library_check_on_the_loaded_model(run):
-    pred = load_predictor(run / "model.npz")
+    from softmaxlab.runs.predictor import load_run
+
+    pred = load_run(run)
     X = np.asarray([r[:3] for r in penguins(40, seed=2)], dtype=np.float64)
     report = pred.check_inputs(X)
     assert report.checked and report.ok and report.message() is None

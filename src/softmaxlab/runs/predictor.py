@@ -10,7 +10,7 @@ import numpy as np
 from softmaxlab.data import ColumnEncoder, Preprocessor, decode_labels
 from softmaxlab.io import ModelFormatError, load_model, save_model
 
-__all__ = ["Predictor", "load_predictor", "read_preprocessing"]
+__all__ = ["Predictor", "load_predictor", "load_run", "read_preprocessing"]
 
 _KIND = "softmaxlab.cli-model"
 
@@ -161,6 +161,26 @@ def load_predictor(path) -> Predictor:
                          meta.pop("feature_names"), meta, encoder)
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFormatError(f"{path}: incomplete model metadata ({exc})") from None
+
+
+def load_run(path) -> Predictor:
+    """The model of a run folder (its ``model.npz``), or a ``model.npz`` itself.
+
+    ``load_run("runs/penguins").check_inputs(frame)`` is the check that
+    ``softmaxlab predict`` prints; ``predict``/``predict_proba`` take raw rows.
+
+    Raises
+    ------
+    FileNotFoundError, ModelFormatError
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_dir():
+        if not (path / "model.npz").is_file():
+            raise FileNotFoundError(f"{path} has no model.npz; give a run folder or a model file")
+        path = path / "model.npz"
+    return load_predictor(path)
 
 
 def read_preprocessing(arrays: dict, meta: dict) -> tuple[Preprocessor, ColumnEncoder | None]:
