@@ -85,10 +85,14 @@ def require_label(cfg: TrainConfig) -> None:
     if not Path(cfg.data).is_file():
         return  # the reader says the file is missing, in its words
     if kind == "text":
+        import warnings
+
         from softmaxlab.data.csv_reader import read_text_table
 
-        names = read_text_table(cfg.data, delimiter=cfg.delimiter, decimal=cfg.decimal,
-                                encoding=cfg.file_encoding).names
+        with warnings.catch_warnings():  # the refusal is the one line said
+            warnings.simplefilter("ignore")
+            names = read_text_table(cfg.data, delimiter=cfg.delimiter, decimal=cfg.decimal,
+                                    encoding=cfg.file_encoding).names
     else:
         from softmaxlab.data.tabular import read_parquet_frame
 
