@@ -23,6 +23,7 @@ from softmaxlab.cli.args import (
     add_read_options,
     add_row_options,
     batch,
+    delimiter,
     encoding,
     hidden,
     names,
@@ -190,7 +191,7 @@ def _add_predict(sub):
     p.add_argument("--output-encoding", type=encoding, metavar="NAME", help="text encoding of "
                    "--output (default: the input file's, so a file saved by Excel comes back "
                    "as Excel wrote it)")
-    p.add_argument("--output-delimiter", metavar="CHAR", help="field delimiter of --output: ',', "
+    p.add_argument("--output-delimiter", type=delimiter, metavar="CHAR", help="field delimiter of --output: ',', "
                    "';', 'tab', '|' (default: the input file's)")
     p.add_argument("--proba", action="store_true", help="one probability column per class (per "
                    "label for a multilabel model)")
@@ -215,8 +216,9 @@ def cmd_predict(args) -> int:
     if args.output:
         write_predictions(frame, args.output, encoding=args.output_encoding,
                           delimiter=args.output_delimiter)
-        print(f"wrote {len(frame)} prediction{'' if len(frame) == 1 else 's'} to {args.output}",
-              file=sys.stderr)
+        empty = frame.attrs.get("n_empty", 0)
+        print(f"wrote {len(frame)} prediction{'' if len(frame) == 1 else 's'} to {args.output}"
+              + (f" ({empty} left empty)" if empty else ""), file=sys.stderr)
     else:
         frame.to_csv(sys.stdout, index=False, float_format="%.6g")
     return 0

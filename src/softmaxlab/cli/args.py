@@ -5,8 +5,8 @@ import argparse
 
 from softmaxlab.cli.config import CHOICES, TrainConfig
 
-__all__ = ["D", "Parser", "add_debug", "add_read_options", "add_row_options", "batch", "encoding",
-           "hidden", "names"]
+__all__ = ["D", "Parser", "add_debug", "add_read_options", "add_row_options", "batch",
+           "delimiter", "encoding", "hidden", "names"]
 
 D = TrainConfig()
 
@@ -45,6 +45,17 @@ def encoding(text: str) -> str:
         return check_encoding(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def delimiter(text: str) -> str:
+    """A field delimiter: one character, or ``tab``, ``comma``, ``semicolon``, ``pipe``."""
+    from softmaxlab.data.sniff import parse_delimiter
+
+    try:
+        return parse_delimiter(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected one character such as ',', ';', '|' or "
+                                         f"'tab'; got {text!r}") from None
 
 
 def names(text: str) -> list:

@@ -63,6 +63,7 @@ def predict_csv(model_path, input_csv, proba: bool = False, *, header: bool = Tr
     if rows.kept:
         frame = pd.concat([pd.DataFrame(rows.kept), frame], axis=1)
     frame.attrs["source"] = dict(rows.source)
+    frame.attrs["n_empty"] = int((~valid).sum())
     return frame
 
 
