@@ -181,6 +181,12 @@ def test_datasets(capsys):
     for name in ("digits", "fashion-mnist", "spiral", "binary-mod"):
         assert name in out
     assert "1797x64" in out and "c1, c2, c3" in out
+    # Aligned columns: every column starts at the same offset on every line.
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["dataset", "shape", "classes"]
+    for word in ("shape", "class names", "source"):
+        col = lines[0].index(word)
+        assert all(line[col - 2:col] == "  " and line[col] != " " for line in lines[1:]), word
 
 
 @pytest.mark.parametrize("args, status, fragment", [
@@ -211,7 +217,8 @@ def test_user_errors_one_line_no_traceback(tmp_path, capsys, args, status, fragm
 def test_bad_csv(tmp_path, capsys, content, fragment):
     path = tmp_path / "bad.csv"
     path.write_text(content)
-    assert main(["train", "--data", str(path), "--out", str(tmp_path / "o"), *FAST]) == 1
+    assert main(["train", "--data", str(path), "--label-column", "label", "--out",
+                 str(tmp_path / "o"), *FAST]) == 1
     err = capsys.readouterr().err
     assert fragment in err and "Traceback" not in err
 

@@ -126,7 +126,8 @@ def cat_run(tmp_path_factory):
     frame.loc[[4, 17, 33], "a"] = np.nan
     frame.loc[[8], "shape"] = np.nan
     frame.to_csv(d / "t.csv", index=False)
-    assert main(["train", "--data", str(d / "t.csv"), "--impute", "mean", "--epochs", "30",
+    assert main(["train", "--data", str(d / "t.csv"), "--label-column", "label", "--impute",
+                 "mean", "--epochs", "30",
                  "--batch-size", "8", "--out", str(d / "run"), "--quiet"]) == 0
     return d, frame
 

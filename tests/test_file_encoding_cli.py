@@ -55,8 +55,20 @@ def test_a_cp1252_file_is_refused_naming_the_option_then_read_with_it(tmp_path, 
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "prediction" and len(out) == N + 1
     assert set(out[1:]) <= {"été", "hiver", "printemps"}
-    assert main(["predict", str(tmp_path / "run"), str(data)]) == 1
-    assert "--file-encoding" in capsys.readouterr().err
+    # Without the option the run's setting is the default, and a note says so.
+    assert main(["predict", str(tmp_path / "run"), str(data)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == out
+    assert "read with the run's settings --file-encoding cp1252" in captured.err
+    # An option given here overrides the run's setting.
+    assert main(["predict", str(tmp_path / "run"), str(data), "--file-encoding", "utf-8"]) == 1
+    assert "not utf-8 text" in capsys.readouterr().err.lower()
+    # A file that says its encoding (a UTF-8 byte-order mark) is read as it says.
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(table().encode("utf-8-sig"))
+    assert main(["predict", str(tmp_path / "run"), str(marked)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == out and "run's settings" not in captured.err
     assert main(["evaluate", str(tmp_path / "run"), "--data", str(data),
                  "--file-encoding", "cp1252"]) == 0
     assert f"all {N} rows of {data}: {N} samples" in capsys.readouterr().out

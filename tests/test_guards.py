@@ -177,7 +177,8 @@ def test_legitimate_csv_runs_never_trip_the_guard(tmp_path, capsys, monkeypatch,
     frame = getattr(datasets, f"load_{dataset}")(as_frame=True).frame
     frame.to_csv(tmp_path / f"{dataset}.csv", index=False)
     for extra in ([], ["--model", "mlp", "--epochs", "30", "--batch-size", "16"]):
-        code = main(["train", "--data", str(tmp_path / f"{dataset}.csv"), "--quiet",
+        code = main(["train", "--data", str(tmp_path / f"{dataset}.csv"), "--label-column",
+                     "target", "--quiet",
                      "--out", str(tmp_path / f"run{len(extra)}"), *extra])
         captured = capsys.readouterr()
         assert code == 0, captured.err

@@ -71,7 +71,8 @@ def trained(tmp_path_factory):
     """One real run folder, to ruin copies of its model.npz."""
     d = tmp_path_factory.mktemp("run")
     _csv(d / "good.csv", _rows())
-    assert cli.main(["train", "--data", str(d / "good.csv"), "--epochs", "1", "--quiet",
+    assert cli.main(["train", "--data", str(d / "good.csv"), "--label-column", "label",
+                     "--epochs", "1", "--quiet",
                      "--out", str(d / "run")]) == 0
     return d / "run"
 
@@ -151,13 +152,13 @@ USAGE_CASES = [
 DATA_CASES = [
     ("missing-csv", ["train", "--data", "{f}/nope.csv"], ["nope.csv", "no such file"]),
     ("header-only", ["train", "--data", "{f}/header.csv"], ["header.csv", "no data rows"]),
-    ("non-numeric", ["train", "--data", "{f}/nonnum.csv"], ["'f1'", "'x'", "mixes numbers"]),
+    ("non-numeric", ["train", "--data", "{f}/nonnum.csv", "--label-column", "label"], ["'f1'", "'x'", "mixes numbers"]),
     ("ragged", ["train", "--data", "{f}/ragged.csv"], ["line 3", "4 fields", "header has 3"]),
     ("missing-label-column", ["train", "--data", "{f}/nolabel.csv", "--label-column", "label"],
      ["no label column 'label'", "'y'", "--label-column"]),
-    ("single-class", ["train", "--data", "{f}/oneclass.csv"], ["two", "[0]"]),
-    ("nan-cells", ["train", "--data", "{f}/nan.csv"], ["1 row has missing", "--impute"]),
-    ("huge-values", ["train", "--data", "{f}/huge.csv", "--preprocess", "none", "--dtype", "float32"],
+    ("single-class", ["train", "--data", "{f}/oneclass.csv", "--label-column", "label"], ["two", "[0]"]),
+    ("nan-cells", ["train", "--data", "{f}/nan.csv", "--label-column", "label"], ["1 row has missing", "--impute"]),
+    ("huge-values", ["train", "--data", "{f}/huge.csv", "--label-column", "label", "--preprocess", "none", "--dtype", "float32"],
      ["e+30", "Scale the features"]),
     ("idx-truncated", ["train", "--data", "fashion-mnist", "--data-dir", "{f}/fashion"],
      ["train-images-idx3-ubyte", "truncated"]),
@@ -226,7 +227,7 @@ def _console(args, cwd):
 
 def _diverge_args(tmp_path):
     _csv(tmp_path / "unscaled.csv", _rows(n=90, d=5, scale=1e3, seed=1))
-    return ["train", "--data", "unscaled.csv", "--model", "mlp", "--hidden", "8",
+    return ["train", "--data", "unscaled.csv", "--label-column", "label", "--model", "mlp", "--hidden", "8",
             "--optimizer", "sgd", "--batch-size", "full", "--lr", "1e4", "--preprocess", "none",
             "--epochs", "20", "--quiet", "--out", "run"]
 
@@ -243,7 +244,7 @@ def test_divergence_writes_run_folder_and_exits_1_with_one_line(tmp_path):
 
 def test_not_learning_hint_is_one_line(tmp_path):
     _csv(tmp_path / "good.csv", _rows(n=200, d=4, n_classes=10))
-    proc = _console(["train", "--data", "good.csv", "--model", "softmax", "--optimizer", "sgd",
+    proc = _console(["train", "--data", "good.csv", "--label-column", "label", "--model", "softmax", "--optimizer", "sgd",
                      "--lr", "1e-7", "--epochs", "4", "--quiet", "--out", "run"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.strip().splitlines()

@@ -39,8 +39,8 @@ def test_runs_table(runs, capsys):
     code, out, err = _run(capsys, ["runs", str(runs)])
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["created", "data", "model", "status", "test", "acc", "epochs",
-                                "time", "run"]
+    assert lines[0].split() == ["created", "data", "label", "model", "status", "test", "acc",
+                                "epochs", "time", "run"]
     assert len(lines) == 3  # not-a-run is not listed
     a, b = (next(line for line in lines if line.endswith(name)) for name in ("/a", "/b"))
     assert "spiral" in a and "softmax" in a and "completed" in a and " 2 " in a
@@ -53,8 +53,9 @@ def test_runs_json(runs, capsys):
     got = {r["run"].rsplit("/", 1)[-1]: r for r in json.loads(out)}
     assert set(got) == {"a", "b"}
     a = got["a"]
-    assert set(a) == {"created", "data", "model", "task", "status", "test_accuracy", "epochs",
-                      "seconds", "run"}
+    assert set(a) == {"created", "data", "label", "model", "task", "status", "test_accuracy",
+                      "epochs", "seconds", "run"}
+    assert a["label"] is None  # a built-in dataset
     assert a["task"] == "multiclass"
     assert a["status"] == "completed" and a["epochs"] == 2 and 0 <= a["test_accuracy"] <= 1
     assert a["seconds"] > 0 and a["created"][:2] == "20"

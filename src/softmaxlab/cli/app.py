@@ -16,7 +16,18 @@ import sys
 import warnings
 
 from softmaxlab import __version__
-from softmaxlab.cli.args import D, Parser, add_debug, add_read_options, batch, hidden
+from softmaxlab.cli.args import (
+    D,
+    Parser,
+    add_debug,
+    add_read_options,
+    add_row_options,
+    batch,
+    delimiter,
+    encoding,
+    hidden,
+    names,
+)
 from softmaxlab.cli.config import CHOICES, ConfigError
 
 
@@ -60,6 +71,10 @@ def _add_train(sub):
                      "or with --no-header its 0-based index (default: the last column); several "
                      "joined by commas (a,b,c) are 0/1 columns, one per label of a multilabel "
                      "run")
+    a("--drop-columns", type=names, metavar="A,B", help="leave these columns of a "
+      "CSV/TSV/Parquet file out of the features (names; with --no-header 0-based indices), "
+      "such as an identifier or free text; predict and evaluate then accept files with or "
+      "without them")
     a("--data-dir", help="where to look first for Fashion-MNIST's IDX files")
     a("--backend", choices=CHOICES["backend"], help="array library that runs the maths: numpy "
       "(the fast CPU path), torch or cupy (the reference engine on their arrays; default "
@@ -95,6 +110,7 @@ def cmd_train(args) -> int:
         check_data_name,
         config_from_args,
         given_settings,
+        require_label,
         summary_line,
     )
     from softmaxlab.cli.runner import run_training
@@ -112,6 +128,7 @@ def cmd_train(args) -> int:
         for note in notes:
             print(f"softmaxlab: note: {note}", file=sys.stderr)
         check_data_name(cfg.data)
+        require_label(cfg)
         result = run_training(cfg, run_dir=args.out, progress_mode=mode,
                               overwrite=args.overwrite)
     for note in result.notes:
@@ -133,6 +150,7 @@ def _add_evaluate(sub):
                      "label column), or with --no-header its 0-based index (default: the last); "
                      "for a multilabel model its 0/1 columns joined by commas (a,b,c), in the "
                      "model's label order")
+    add_row_options(p, predict=False)
     p.add_argument("--json", action="store_true", help="print all metrics as JSON")
     add_debug(p)
 
@@ -142,7 +160,8 @@ def cmd_evaluate(args) -> int:
 
     m, what = evaluate(args.model, args.data, args.data_dir, args.label_column,
                        header=not args.no_header, delimiter=args.delimiter,
-                       decimal=args.decimal or ".", encoding=args.file_encoding)
+                       decimal=args.decimal, encoding=args.file_encoding,
+                       skip_invalid=args.skip_invalid, strict_inputs=args.strict_inputs)
     if args.json:
         print(json.dumps(m, indent=2))
         return 0
@@ -169,22 +188,37 @@ def _add_predict(sub):
                    "header names the model's columns (any order; a label column and other "
                    "extra columns are ignored), or Parquet/NPZ")
     p.add_argument("--output", metavar="OUT.csv", help="write here instead of stdout")
+    p.add_argument("--output-encoding", type=encoding, metavar="NAME", help="text encoding of "
+                   "--output (default: the input file's, so a file saved by Excel comes back "
+                   "as Excel wrote it)")
+    p.add_argument("--output-delimiter", type=delimiter, metavar="CHAR", help="field delimiter of --output: ',', "
+                   "';', 'tab', '|' (default: the input file's)")
     p.add_argument("--proba", action="store_true", help="one probability column per class (per "
                    "label for a multilabel model)")
+    p.add_argument("--keep-columns", type=names, metavar="A,B", help="copy these input columns "
+                   "(names; with --no-header 0-based indices) before the predictions, so rows "
+                   "can be matched by key")
     add_read_options(p, label=None)
+    add_row_options(p, predict=True)
     add_debug(p)
 
 
 def cmd_predict(args) -> int:
     from softmaxlab.cli.commands.predict import predict_csv, write_predictions
 
+    if not args.output and (args.output_encoding or args.output_delimiter):
+        raise ConfigError("--output-encoding and --output-delimiter apply only with --output "
+                          "FILE; drop them, or give --output")
     frame = predict_csv(args.model, args.input, proba=args.proba, header=not args.no_header,
-                        delimiter=args.delimiter, decimal=args.decimal or ".",
-                        encoding=args.file_encoding)
+                        delimiter=args.delimiter, decimal=args.decimal,
+                        encoding=args.file_encoding, skip_invalid=args.skip_invalid,
+                        keep_columns=args.keep_columns, strict_inputs=args.strict_inputs)
     if args.output:
-        write_predictions(frame, args.output)
-        print(f"wrote {len(frame)} prediction{'' if len(frame) == 1 else 's'} to {args.output}",
-              file=sys.stderr)
+        write_predictions(frame, args.output, encoding=args.output_encoding,
+                          delimiter=args.output_delimiter)
+        empty = frame.attrs.get("n_empty", 0)
+        print(f"wrote {len(frame)} prediction{'' if len(frame) == 1 else 's'} to {args.output}"
+              + (f" ({empty} left empty)" if empty else ""), file=sys.stderr)
     else:
         frame.to_csv(sys.stdout, index=False, float_format="%.6g")
     return 0
@@ -300,16 +334,18 @@ def _add_datasets(sub):
 
 
 def cmd_datasets(args) -> int:
+    from softmaxlab.cli.commands.runs import aligned
     from softmaxlab.data import list_datasets
 
+    rows = []
     for d in list_datasets(args.data_dir):
         shape = "x".join(map(str, d["shape"])) if d["shape"] else "?"
         if d["test_shape"]:
             shape += f" + test {'x'.join(map(str, d['test_shape']))}"
         where = d["source"] if d["available"] else f"NOT FOUND; install: {d['install']}"
-        classes = ", ".join(map(str, d["classes"][:10])) + (" ..." if d["n_classes"] > 10 else "")
-        print(f"{d['name']:<14} {shape:<22} {d['n_classes']:>2} classes ({classes})\n"
-              f"{'':<14} {where}")
+        names = ", ".join(map(str, d["classes"][:10])) + (" ..." if d["n_classes"] > 10 else "")
+        rows.append([d["name"], shape, str(d["n_classes"]), names, where])
+    print(aligned(["dataset", "shape", "classes", "class names", "source"], rows, right={2}))
     return 0
 
 
@@ -350,6 +386,7 @@ def cmd_export(args) -> int:
 
 
 def _handle(args) -> int:
+    from softmaxlab.cli.commands.checks import InputsWarning
     from softmaxlab.data import DataNote
     from softmaxlab.io import ModelFormatError
     from softmaxlab.runs.folder import RunExistsError, RunLockedError, RunWriteError
@@ -360,6 +397,7 @@ def _handle(args) -> int:
         with warnings.catch_warnings():
             # Every note about the data is shown, each time (not once per place).
             warnings.simplefilter("always", DataNote)
+            warnings.simplefilter("always", InputsWarning)
             return globals()[f"cmd_{args.command}"](args)
     except BrokenPipeError:
         # The reader of stdout went away (``softmaxlab predict ... | head``): not

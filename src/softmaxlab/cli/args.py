@@ -5,7 +5,8 @@ import argparse
 
 from softmaxlab.cli.config import CHOICES, TrainConfig
 
-__all__ = ["D", "Parser", "add_debug", "add_read_options", "batch", "encoding", "hidden"]
+__all__ = ["D", "Parser", "add_debug", "add_read_options", "add_row_options", "batch",
+           "delimiter", "encoding", "hidden", "names"]
 
 D = TrainConfig()
 
@@ -44,6 +45,40 @@ def encoding(text: str) -> str:
         return check_encoding(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def delimiter(text: str) -> str:
+    """A field delimiter: one character, or ``tab``, ``comma``, ``semicolon``, ``pipe``."""
+    from softmaxlab.data.sniff import parse_delimiter
+
+    try:
+        return parse_delimiter(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected one character such as ',', ';', '|' or "
+                                         f"'tab'; got {text!r}") from None
+
+
+def names(text: str) -> list:
+    """``a,b`` -> ['a', 'b'] (spaces around names ignored; none may be empty)."""
+    parts = [t.strip() for t in text.split(",")]
+    if not text.strip() or any(not t for t in parts):
+        raise argparse.ArgumentTypeError(f"expected column names joined by commas such as "
+                                         f"id,name; got {text!r}")
+    return parts
+
+
+def add_row_options(p, *, predict: bool) -> None:
+    """What ``predict`` and ``evaluate`` do with rows they cannot use and
+    with inputs unlike the training data."""
+    a = p.add_argument
+    a("--skip-invalid", action="store_true", help=(
+        "a row that cannot be predicted (no values, a value that is not a number, a missing "
+        "value the model cannot fill) gets an empty prediction in its place, counted on "
+        "stderr (default: refuse the file, naming the line)") if predict else (
+        "leave rows that cannot be read out of the metrics, counted (default: refuse the "
+        "file, naming the line)"))
+    a("--strict-inputs", action="store_true", help="refuse the file when a column's values "
+      "lie far outside the training data (default: one warning)")
 
 
 def add_debug(p) -> None:

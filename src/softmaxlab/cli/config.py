@@ -73,6 +73,7 @@ class TrainConfig:
     preprocess: str = "auto"
     label_column: str | int | list | None = None
     label_separator: str | None = None
+    drop_columns: list | None = None
     no_header: bool = False
     delimiter: str | None = None
     decimal: str = "."
@@ -125,6 +126,7 @@ class TrainConfig:
             raise ConfigError(f"data-dir must be a string, got {self.data_dir!r}")
         self._check_label_column()
         self._check_label_separator()
+        self._check_drop_columns()
         if self.delimiter is not None:
             from softmaxlab.data.csv_reader import parse_delimiter
 
@@ -175,6 +177,29 @@ class TrainConfig:
                               "--no-header (no_header = true); give the column's name")
         return lc
 
+    def _check_drop_columns(self) -> None:
+        """Names (or with --no-header 0-based indices), as a list or joined by commas."""
+        drop = self.drop_columns
+        if drop is None:
+            return
+        if isinstance(drop, str):
+            drop = [d.strip() for d in drop.split(",")]
+        if not isinstance(drop, list) or not drop or any(
+                isinstance(d, bool) or not isinstance(d, (str, int)) or d == "" for d in drop):
+            raise ConfigError(f"drop-columns must name columns, such as id,name; got {drop!r}")
+        if self.no_header:
+            try:
+                drop = [int(d) for d in drop]
+            except ValueError:
+                raise ConfigError(f"with --no-header, --drop-columns takes 0-based column "
+                                  f"indices such as 0,5; got {self.drop_columns!r}") from None
+        elif any(isinstance(d, int) for d in drop):
+            raise ConfigError(f"--drop-columns {drop!r} holds a position, which applies only "
+                              "with --no-header; give the columns' names")
+        if len(set(drop)) != len(drop):
+            raise ConfigError(f"--drop-columns names a column twice: {drop!r}")
+        self.drop_columns = drop
+
     def _check_label_separator(self) -> None:
         sep = self.label_separator
         if sep is None:
@@ -208,7 +233,7 @@ class TrainConfig:
 
         ``hidden``, ``activation`` and ``dropout`` apply only to the MLP,
         ``momentum`` only to SGD, ``patience`` only with early stopping;
-        ``label_column``, ``label_separator``, ``categorical`` only to
+        ``label_column``, ``label_separator``, ``drop_columns``, ``categorical`` only to
         CSV/TSV/Parquet files,
         ``no_header``, ``delimiter``, ``decimal``, ``file_encoding`` only to CSV/TSV, ``impute``
         only to data files, ``data_dir`` only to Fashion-MNIST and
@@ -227,6 +252,8 @@ class TrainConfig:
                              "Parquet files"),
             "label_separator": (kind in ("text", "parquet"), "applies only to CSV, TSV and "
                                 "Parquet files"),
+            "drop_columns": (kind in ("text", "parquet"), "applies only to CSV, TSV and "
+                             "Parquet files"),
             "categorical": (kind in ("text", "parquet"), "applies only to CSV, TSV and "
                             "Parquet files"),
             "no_header": (kind == "text", "applies only to CSV and TSV files"),

@@ -11,12 +11,14 @@ import numpy as np
 from softmaxlab import __version__
 from softmaxlab.backend import from_numpy, resolve_backend, to_numpy
 from softmaxlab.class_weight import balanced_class_weight, label_class_weight
+from softmaxlab.cli.classes import note_case_variants, split_for_cli
 from softmaxlab.cli.config import TrainConfig
-from softmaxlab.data import ColumnEncoder, Preprocessor, load_dataset, split_dataset
+from softmaxlab.data import ColumnEncoder, Preprocessor, load_dataset
 from softmaxlab.data.names import plural
 from softmaxlab.metrics import classification_metrics, multilabel_metrics
 from softmaxlab.nn import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, mlp, softmax_regression
 from softmaxlab.optim import make_optimizer, make_schedule
+from softmaxlab.runs.inputs import input_statistics
 from softmaxlab.runs.predictor import Predictor
 from softmaxlab.train import Trainer
 from softmaxlab.train.guards import ExplosionGuard
@@ -52,7 +54,7 @@ def load_run_data(cfg: TrainConfig):
                         header=not cfg.no_header, delimiter=cfg.delimiter, decimal=cfg.decimal,
                         encoding=cfg.file_encoding,
                         categorical=cfg.categorical, allow_missing=cfg.impute != "none",
-                        label_separator=cfg.label_separator,
+                        label_separator=cfg.label_separator, drop_columns=cfg.drop_columns,
                         # Cells such as "a|b" without --label-separator are refused, with
                         # the option named; "--label-separator none" reads them as classes.
                         refuse_label_sets=cfg.label_separator is None)
@@ -64,8 +66,12 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
     cfg = cfg.normalized()
     rng = np.random.default_rng(cfg.seed)
     ds = load_run_data(cfg)
-    splits = split_dataset(ds, cfg.val_fraction, cfg.test_fraction, seed=rng)
+    splits = split_for_cli(ds, cfg, rng)
+    note_case_variants(ds)
     raw = {s: getattr(splits, f"X_{s}") for s in ("train", "val", "test")}
+    kinds = list(ds.feature_kinds or ["numeric"] * ds.n_features)
+    # What the inputs looked like, for predict's check of new rows.
+    inputs = input_statistics(raw["train"], list(ds.feature_names), kinds)
     encoder = None
     if ds.feature_kinds is not None:
         # Impute and one-hot encode (fitted on the training rows), then scale.
@@ -116,7 +122,7 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
                       early_stopping=cfg.early_stopping, patience=cfg.patience)
     info = {"dataset": ds.name, "data": cfg.data, "image_shape": ds.image_shape,
             "label_column": ds.meta.get("label_column"), "config": cfg.settings(),
-            "softmaxlab_version": __version__}
+            "softmaxlab_version": __version__, "inputs": inputs}
     if "file" in ds.meta:
         info["file"] = ds.meta["file"]
     if multilabel:

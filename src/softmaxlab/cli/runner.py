@@ -14,6 +14,7 @@ from softmaxlab import __version__
 from softmaxlab.cli.config import ConfigError, TrainConfig, load_config
 from softmaxlab.data.names import plural
 from softmaxlab.io import save_bundle
+from softmaxlab.runs.inputs import encoding_counts
 from softmaxlab.cli.prepare import (
     Prepared,
     describe_data,
@@ -213,6 +214,15 @@ def _finish(run_dir: Path, p: Prepared, status, error, notes, report) -> RunResu
         epochs=len(history), status=status, best_epoch=history.best_epoch,
         training_seconds=float(sum(history.seconds)),
         classes=[str(c) for c in p.splits.classes], class_names=p.predictor.class_names)
+    enc = p.predictor.encoder
+    if enc is not None:  # what imputation and one-hot encoding met, per column and split
+        cats = enc.describe()["categorical"]
+        metrics["inputs"] = encoding_counts(
+            {s: getattr(p.splits, f"X_{s}") for s in ("train", "val", "test")}, enc.columns,
+            enc.kinds, cats, enc.impute != "none")
+    label = p.dataset.meta.get("label_column")
+    if "file" in p.dataset.meta and label is not None:
+        metrics["label_column"] = label  # a name, a position (no header row), or a list
     if error is not None:
         metrics["error"] = error
     # Each file is written atomically; a failure (disk full...) is reported

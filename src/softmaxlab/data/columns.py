@@ -55,9 +55,12 @@ def _numeric_values(col, name, path, line_of):
     return values
 
 
-def _text_column(col, name, path, line_of, decimal: str):
+def _text_column(col, name, path, line_of, decimal: str, unreadable: dict | None = None):
     """A column pandas could not read as numbers: numbers after all (spaces,
-    ``true``/``false``), or categories, or refused when it mixes the two."""
+    ``true``/``false``), or categories, or refused when it mixes the two.
+    With ``unreadable`` (a dict), a column of numbers with a few text cells
+    is read as numbers, NaN in those cells, whose mask goes to
+    ``unreadable[name]``: the caller decides what to do with those rows."""
     import pandas as pd
 
     text = _strip(col)
@@ -90,6 +93,9 @@ def _text_column(col, name, path, line_of, decimal: str):
     if sample.map(lambda v: bool(_DECORATED.fullmatch(v))).all():
         raise ValueError(f"{path}: column {name!r} holds numbers written with a unit or currency "
                          f"sign such as {first!r} ({where}); write them as plain numbers")
+    if is_num.any() and unreadable is not None:
+        unreadable[name] = words
+        return NUMERIC, _numeric_values(pd.Series(number), name, path, line_of)
     if is_num.any():
         num_at = _where(line_of, is_num.nonzero()[0])
         raise ValueError(
@@ -153,10 +159,16 @@ def type_features(frame, columns: list, path, line_of, *, categorical: str = "on
     return values, kinds
 
 
-def coerce_features(frame, columns: list, kinds: list, path, line_of, *, decimal: str = "."):
+def coerce_features(frame, columns: list, kinds: list, path, line_of, *, decimal: str = ".",
+                    unreadable: dict | None = None):
     """Convert a new file's columns to the kinds a model was trained with:
     numbers where it had numbers (text there is refused), text where it had
     categories (a number there is read as its text).
+
+    With ``unreadable`` (a dict), a numeric column whose cells are numbers
+    but for a few text cells keeps those cells as NaN and records their mask
+    of shape (n_rows,) under the column's name, so that only those rows are
+    refused (or skipped), not the whole file.
 
     Returns
     -------
@@ -174,7 +186,7 @@ def coerce_features(frame, columns: list, kinds: list, path, line_of, *, decimal
         if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
             values[name] = _numeric_values(col.astype(np.float64), name, path, line_of)
             continue
-        got, v = _text_column(col, name, path, line_of, decimal)
+        got, v = _text_column(col, name, path, line_of, decimal, unreadable)
         if got != NUMERIC:
             bad = pd.Series(v).notna().to_numpy().nonzero()[0]
             raise ValueError(f"{path}: column {name!r} holds text such as {v[bad[0]]!r} "
@@ -197,6 +209,26 @@ def missing_rows(values: dict) -> np.ndarray:
     return np.logical_or.reduce(masks) if masks else np.zeros(0, bool)
 
 
+def _note_spaced_labels(col, text, path, name: str) -> None:
+    """Labels that differ only by surrounding spaces (``'Adelie '`` and
+    ``'Adelie'``) are read as one class: said in a note, never silently."""
+    import warnings
+
+    from .notes import DataNote
+
+    raw = {v for v in col.dropna().tolist() if isinstance(v, str)}
+    if len(raw) == len(set(text.dropna().tolist())):
+        return
+    groups: dict = {}
+    for v in raw:
+        groups.setdefault(v.strip(), set()).add(v)
+    spaced = next(sorted(g) for g in groups.values() if len(g) > 1)
+    warnings.warn(f"{path}: label column {name!r} writes {' and '.join(map(repr, spaced))}, "
+                  f"which differ only by surrounding spaces; they are read as one class "
+                  f"{spaced[0].strip()!r} (spaces around values are ignored)", DataNote,
+                  stacklevel=4)
+
+
 def parse_labels(col, path, name: str, line_of) -> np.ndarray:
     """Labels of shape (n_rows,): int64 when every label is an integer, else str.
 
@@ -206,6 +238,8 @@ def parse_labels(col, path, name: str, line_of) -> np.ndarray:
     import pandas as pd
 
     text = _strip(col) if not pd.api.types.is_numeric_dtype(col) else col
+    if not pd.api.types.is_numeric_dtype(col):
+        _note_spaced_labels(col, text, path, name)
     missing = text.isna().to_numpy()
     if missing.any():
         n = int(missing.sum())

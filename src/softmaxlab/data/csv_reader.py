@@ -23,6 +23,7 @@ from .sniff import (
     detect_delimiter,
     encoding_of,
     excel_separator,
+    has_bom,
     iter_rows,
     not_text,
     parse_delimiter,
@@ -58,6 +59,12 @@ class TextTable(NamedTuple):
         ``raw(position)`` -> the cells of that column exactly as written
         (str, ``""`` when empty; no value read as missing), one per row of
         ``frame``: for columns whose text matters, such as label sets.
+    skipped : tuple of int
+        The lines of rows with no value in any cell, left out of ``frame``
+        (empty unless such rows were dropped).
+    encoding : str
+        The codec the file was read with (``utf-8-sig`` when it starts with
+        a UTF-8 byte-order mark, ``utf-8`` without one).
     """
 
     frame: object
@@ -66,6 +73,8 @@ class TextTable(NamedTuple):
     delimiter: str
     line_of: object
     raw: object = None
+    skipped: tuple = ()
+    encoding: str = "utf-8"
 
 
 def _is_number(text: str) -> bool:
@@ -135,9 +144,11 @@ class _Source(NamedTuple):
     delimiter: str
     skip: int  # 1 after an Excel "sep=;" line
     header: bool
+    keep_blank: bool = False  # blank lines are rows (with no values) too
 
     def rows(self, limit=None):
-        return iter_rows(self.path, self.encoding, self.delimiter, limit, self.skip)
+        return iter_rows(self.path, self.encoding, self.delimiter, limit, self.skip,
+                         self.keep_blank)
 
 
 def _line_mapper(src: _Source):
@@ -159,7 +170,7 @@ def _ragged(src: _Source) -> ValueError | None:
         return None
     n = len(first[1])
     for line, row in rows:
-        if len(row) != n and not (len(row) == n + 1 and not row[-1].strip()):
+        if row and len(row) != n and not (len(row) == n + 1 and not row[-1].strip()):
             return ValueError(f"{src.path}: line {line} has {len(row)} fields but the "
                               f"{'header' if src.header else 'first row'} has {n} (delimiter "
                               f"{show_delimiter(src.delimiter)}); every row needs one value per "
@@ -167,12 +178,17 @@ def _ragged(src: _Source) -> ValueError | None:
     return None
 
 
-def _sniff(path: Path, header: bool, delimiter: str | None,
-           encoding: str | None) -> tuple[_Source, list]:
+def _sniff(path: Path, header: bool, delimiter: str | None, encoding: str | None,
+           defaults: dict | None = None) -> tuple[_Source, list]:
+    """``defaults`` (``encoding``, ``delimiter``) apply only where the option
+    is not given and the file does not say (a byte-order mark, a ``sep=`` line)."""
+    defaults = defaults or {}
+    if encoding is None and defaults.get("encoding") and not has_bom(path):
+        encoding = defaults["encoding"]
     encoding = encoding_of(path, encoding)
     excel = excel_separator(path, encoding)
     skip = 1 if excel is not None else 0
-    delimiter = (parse_delimiter(delimiter) or excel
+    delimiter = (parse_delimiter(delimiter) or excel or defaults.get("delimiter")
                  or detect_delimiter(path, encoding, skip))
     src = _Source(path, encoding, delimiter, skip, header)
     return src, sample_rows(path, encoding, delimiter, skip)
@@ -189,7 +205,7 @@ def _parse(src: _Source, decimal: str, usecols):
                 src.path, sep=src.delimiter, header=0 if src.header else None, index_col=False,
                 skipinitialspace=True, keep_default_na=False, na_values=list(NA_TOKENS),
                 encoding=src.encoding, decimal=decimal, low_memory=False, quotechar='"',
-                usecols=usecols, skiprows=src.skip)
+                usecols=usecols, skiprows=src.skip, skip_blank_lines=not src.keep_blank)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{src.path}: the file is empty; expected a header line naming the "
                          "columns followed by one line per sample") from None
@@ -202,25 +218,48 @@ def _parse(src: _Source, decimal: str, usecols):
 
 def _drop_empty_rows(frame, line_of, path):
     """Rows with delimiters but no value in any cell (",,,", spreadsheet
-    leftovers) hold no data: dropped, with a note naming their lines."""
+    leftovers) hold no data: dropped, with a note naming their lines.
+    Returns (frame, line_of, skipped lines)."""
     empty = frame.isna().all(axis=1).to_numpy()
     if not empty.any():
-        return frame, line_of
+        return frame, line_of, ()
     n = int(empty.sum())
     lines = ", ".join(str(line_of(int(i))) for i in empty.nonzero()[0][:5])
     warnings.warn(f"{path}: skipped {n} row{'s' if n > 1 else ''} with no values (line"
                   f"{'s' if n > 1 else ''} {lines}{', ...' if n > 5 else ''})", DataNote,
                   stacklevel=4)
     keep = (~empty).nonzero()[0]
+    skipped = tuple(line_of(int(i)) for i in empty.nonzero()[0])
 
     def kept_line_of(row: int) -> int:
         return line_of(int(keep[row])) if 0 <= row < len(keep) else row + 2
 
-    return frame.iloc[keep].reset_index(drop=True), kept_line_of
+    return frame.iloc[keep].reset_index(drop=True), kept_line_of, skipped
+
+
+def _drop_trailing_empty_rows(frame, line_of, src):
+    """Rows with no values after the last row with one shift nothing: left
+    out (a note names them unless they are blank lines), so that only the
+    empty rows among the data are the caller's to refuse or keep."""
+    empty = frame.isna().all(axis=1).to_numpy()
+    n = len(empty)
+    while n and empty[n - 1]:
+        n -= 1
+    if n == len(empty):
+        return frame
+    lines = [line_of(i) for i in range(n, len(empty))]
+    blank = {line for line, row in src.rows() if not row}
+    shown = [line for line in lines if line not in blank]  # ",,," rows, not blank lines
+    if shown:
+        k = len(shown)
+        warnings.warn(f"{src.path}: skipped {k} row{'s' if k > 1 else ''} with no values at "
+                      f"the end of the file (from line {shown[0]})", DataNote, stacklevel=4)
+    return frame.iloc[:n]
 
 
 def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
-                    decimal: str = ".", encoding: str | None = None) -> TextTable:
+                    decimal: str = ".", encoding: str | None = None,
+                    keep_empty_rows: bool = False, defaults: dict | None = None) -> TextTable:
     """Read a CSV/TSV file (``.gz`` allowed) into named columns.
 
     Parameters
@@ -237,6 +276,14 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     encoding : str, optional
         A Python codec name (``cp1252``, ``latin-1``...); default: UTF-8, or
         UTF-16 after its byte-order mark.
+    keep_empty_rows : bool, default False
+        Keep rows with no value in any cell (all NaN) so that every data row
+        of the file has its row in ``frame`` (predictions line up with the
+        input); by default they are dropped with a note.
+    defaults : dict, optional
+        ``encoding`` and ``delimiter`` to use when the matching argument is
+        None and the file does not say (a byte-order mark, an Excel
+        ``sep=`` line): a trained model's reading settings.
 
     Returns
     -------
@@ -251,7 +298,8 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
         raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()})")
     if not path.is_file():
         raise ValueError(f"{path}: is a directory, not a data file; give the path to a file")
-    src, sample = _sniff(path, header, delimiter, encoding)
+    src, sample = _sniff(path, header, delimiter, encoding, defaults)
+    src = src._replace(keep_blank=keep_empty_rows)
     if not sample:
         raise ValueError(f"{path}: the file is empty; expected a header line naming the columns "
                          "followed by one line per sample")
@@ -268,6 +316,11 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
             f"{path}: the first row ({_shown([n.strip() for n in sample[0]])}) numbers the "
             "columns, so it is a header, not data; give the columns names and drop "
             "--no-header, or delete that row")
+    elif _looks_like_header(sample):
+        raise ValueError(
+            f"{path}: the file has a header row ({_shown([n.strip() for n in sample[0]])}): "
+            "those names sit over columns of numbers, so the first row is not data; drop "
+            "--no-header (columns are then matched by name, and --label-column takes a name)")
     frame = _parse(src, decimal, usecols)
     if frame.shape[1] == 0:
         raise ValueError(f"{path}: no columns found; expected a header line and data")
@@ -284,12 +337,35 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     else:
         names = [f"x{j}" for j in range(frame.shape[1])]
     frame.columns = names
-    frame, line_of = _drop_empty_rows(frame, _line_mapper(src), path)
-    if len(frame) == 0:
+    line_of, skipped = _line_mapper(src), ()
+    if not keep_empty_rows:
+        frame, line_of, skipped = _drop_empty_rows(frame, line_of, path)
+    else:
+        frame = _drop_trailing_empty_rows(frame, line_of, src)
+    if len(frame) == 0 or frame.isna().all(axis=None):
         what = f"a header ({', '.join(names)}) but no" if header else "no"
         raise ValueError(f"{path}: has {what} data rows; add one row per sample")
+    encoding = src.encoding
+    if encoding == "utf-8-sig" and not has_bom(path):
+        encoding = "utf-8"
     return TextTable(frame, names, header, src.delimiter, line_of,
-                     _raw_reader(src, line_of, len(frame)))
+                     _raw_reader(src, line_of, len(frame)), skipped, encoding)
+
+
+def _looks_like_header(sample: list) -> bool:
+    """A first row of names over columns of numbers: every cell of the first
+    row is text (not a number, not empty) where every later sampled row of
+    that column holds a number, in at least half of the columns."""
+    if len(sample) < 2:
+        return False
+    first, rest = [c.strip() for c in sample[0]], sample[1:]
+    if any(not c or _is_number(c) for c in first):
+        return False
+    numeric = 0
+    for j in range(len(first)):
+        cells = [r[j].strip() for r in rest if j < len(r) and r[j].strip()]
+        numeric += bool(cells) and all(_is_number(c.replace(",", ".")) for c in cells)
+    return numeric * 2 >= len(first)
 
 
 def _raw_reader(src: _Source, line_of, n_rows: int):

@@ -157,8 +157,8 @@ class ColumnEncoder:
                 if len(cats) > 20 and len(cats) > 0.5 * len(cat):
                     warnings.warn(f"column {c!r} has {len(cats)} categories for {len(cat)} "
                                   "training rows (an identifier or free text?); each becomes "
-                                  "one input of the model, consider dropping the column",
-                                  DataNote, stacklevel=2)
+                                  "one input of the model: leave it out with --drop-columns "
+                                  f"{c if ',' not in c else repr(c)}", DataNote, stacklevel=2)
         self._layout()
         return self
 
@@ -192,7 +192,7 @@ class ColumnEncoder:
                 f"{what}: {plural(n, 'row')} {'has' if n == 1 else 'have'} missing values, "
                 f"first at row {int(miss.nonzero()[0][0]) + 1}{why}; fill them, or "
                 f"{'impute them' if fitting else 'train'} with --impute mean, median or "
-                "most_frequent (impute= in Python)")
+                "most_frequent")
 
     def transform(self, X, what: str = "the input") -> np.ndarray:
         """Encode rows with the fitted state.

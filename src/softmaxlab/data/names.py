@@ -8,7 +8,7 @@ import warnings
 
 from .notes import DataNote
 
-__all__ = ["match_columns", "plural", "resolve_label"]
+__all__ = ["drop_positions", "match_columns", "plural", "resolve_label"]
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -56,12 +56,13 @@ def resolve_label(names: list, label_column, header: bool, path) -> int:
     if label_column in names:
         return names.index(label_column)
     hint = _close(label_column, names)
-    position = ""
     if not hint and label_column.lstrip("-").isdigit():
-        position = "; to choose a column by position, read the file with --no-header"
+        raise ValueError(f"{path}: no column named {label_column!r}: the file has a header row "
+                         f"({', '.join(map(repr, names[:8]))}{', ...' if len(names) > 8 else ''}"
+                         "), so --label-column takes a column's name, not a position; pass "
+                         "--label-column NAME")
     raise ValueError(f"{path}: no label column {label_column!r}{hint}; available columns: "
-                     f"{', '.join(map(repr, names))}{position}. Pass one of them as "
-                     "label_column (--label-column)")
+                     f"{', '.join(map(repr, names))}. Pass one of them as --label-column")
 
 
 def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
@@ -120,3 +121,28 @@ def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
                      f"{_names(missing)} {'are' if len(missing) > 1 else 'is'} missing"
                      f"{_close(missing[0], unknown)}; the file needs every column the model was "
                      "trained on (in any order; extra columns are ignored)")
+
+
+def drop_positions(names: list, drop_columns, labels: list, header: bool, path) -> list:
+    """Positions of the columns ``--drop-columns`` leaves out of the features:
+    names, or 0-based indices without a header; an unknown column or a label
+    column is refused."""
+    out = []
+    for d in drop_columns or ():
+        if not header:
+            k = len(names)
+            if isinstance(d, bool) or not isinstance(d, int) or not -k <= d < k:
+                raise ValueError(f"{path}: --drop-columns {d!r} is not a column index of the "
+                                 f"file (0..{k - 1})")
+            pos = d % k
+        elif d not in names:
+            raise ValueError(f"{path}: --drop-columns names {d!r}, which is not a column of the "
+                             f"file{_close(d, names)}; its columns are "
+                             f"{', '.join(map(repr, names))}")
+        else:
+            pos = names.index(d)
+        if names[pos] in labels:
+            raise ValueError(f"{path}: --drop-columns names {d!r}, the label column; a label "
+                             "column cannot also be dropped")
+        out.append(pos)
+    return out

@@ -188,6 +188,7 @@ def load_dataset(
     label_separator: str | None = None,
     refuse_label_sets: bool = False,
     encoding: str | None = None,
+    drop_columns=None,
     **kwargs,
 ) -> Dataset:
     """Load a built-in dataset by name, or the user's file by path.
@@ -208,6 +209,9 @@ def load_dataset(
         Seed of the generated datasets (spiral).
     header, delimiter, decimal, categorical, allow_missing, label_separator, refuse_label_sets, encoding
         How to read a user's file; see :func:`~softmaxlab.data.load_csv`.
+    drop_columns : list of str or int, optional
+        Columns of a user's file left out of the features (names, or
+        positions with ``header=False``).
     **kwargs
         Options of the generated datasets: ``n_per_class``, ``n_classes``,
         ``noise``, ``turns`` for spiral; ``bits``, ``k`` for binary-mod.
@@ -241,7 +245,7 @@ def load_dataset(
         table = load_table(raw, label_column, header=header, delimiter=delimiter,
                            decimal=decimal, categorical=categorical, allow_missing=allow_missing,
                            label_separator=label_separator, refuse_label_sets=refuse_label_sets,
-                           encoding=encoding)
+                           encoding=encoding, drop_columns=drop_columns)
         meta = {"source": str(Path(raw).resolve()), "label_column": table.label_column,
                 "file": table.info}
         if table.labels is not None:
@@ -258,7 +262,8 @@ def load_dataset(
                                ("categorical", categorical, "onehot"),
                                ("allow_missing", allow_missing, False),
                                ("label_separator", label_separator, None),
-                               ("encoding", encoding, None)) if v != d]
+                               ("encoding", encoding, None),
+                               ("drop_columns", drop_columns, None)) if v != d]
     if given:
         raise ValueError(
             f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} only to data files "

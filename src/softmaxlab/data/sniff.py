@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 __all__ = ["DELIMITER_NAMES", "check_encoding", "detect_delimiter", "encoding_of",
-           "excel_separator", "iter_rows", "not_text", "parse_delimiter", "sample_rows",
+           "excel_separator", "has_bom", "iter_rows", "not_text", "parse_delimiter", "sample_rows",
            "show_delimiter"]
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -45,6 +45,17 @@ def encoding_of(path: Path, encoding: str | None = None) -> str:
     if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"
     return "utf-8-sig"  # also reads plain UTF-8; drops a byte-order mark
+
+
+def has_bom(path: Path) -> bool:
+    """Whether the file starts with a UTF-8 or UTF-16 byte-order mark: the
+    file itself then says its encoding."""
+    try:
+        with _open_binary(path) as f:
+            start = f.read(3)
+    except (OSError, EOFError):
+        return False
+    return start[:3] == codecs.BOM_UTF8 or start[:2] in (b"\xff\xfe", b"\xfe\xff")
 
 
 def check_encoding(encoding) -> str:
@@ -92,9 +103,10 @@ def excel_separator(path: Path, encoding: str) -> str | None:
 
 
 def iter_rows(path: Path, encoding: str, delimiter: str, limit: int | None = None,
-              skip: int = 0):
+              skip: int = 0, keep_blank: bool = False):
     """(line number, fields) of the non-blank rows, as Python's csv module
-    reads them, after the first ``skip`` lines."""
+    reads them, after the first ``skip`` lines; with ``keep_blank`` a blank
+    line is a row too, with no fields."""
     with _open_text(path, encoding) as f:
         for _ in range(skip):
             f.readline()
@@ -102,6 +114,8 @@ def iter_rows(path: Path, encoding: str, delimiter: str, limit: int | None = Non
         n = 0
         for row in reader:
             if not row or all(not cell.strip() for cell in row) and len(row) == 1:
+                if keep_blank:
+                    yield reader.line_num + skip, []
                 continue  # a blank line; pandas skips these too
             yield reader.line_num + skip, row
             n += 1

@@ -16,7 +16,7 @@ import numpy as np
 from .columns import CATEGORICAL, missing_cells, missing_rows, type_features
 from .label_columns import read_labels, resolve_label_columns
 from .label_sets import NO_SEPARATOR
-from .names import plural
+from .names import drop_positions, plural
 from .csv_reader import TEXT_SUFFIXES, read_text_table
 from .npz import load_npz
 from .table import Table, require_file
@@ -28,11 +28,13 @@ TABULAR_SUFFIXES = (*TEXT_SUFFIXES, ".npz", ".parquet", ".pq")
 
 
 def _build(frame, names, path, line_of, label_column, header, *, categorical, allow_missing,
-           decimal, info, label_separator=None, refuse_label_sets=False, raw=None) -> Table:
+           decimal, info, label_separator=None, refuse_label_sets=False, raw=None,
+           drop_columns=None) -> Table:
     """Label(s), feature kinds and the missing-value policy, for CSV and Parquet alike."""
     positions = resolve_label_columns(names, label_column, header, path)
     labels = [names[p] for p in positions]
-    features = [n for n in names if n not in labels]
+    dropped = drop_positions(names, drop_columns, labels, header, path)
+    features = [n for j, n in enumerate(names) if n not in labels and j not in dropped]
     if not features:
         raise ValueError(f"{path}: only the label column{'s' if len(labels) > 1 else ''} "
                          f"{', '.join(map(repr, labels))} {'were' if len(labels) > 1 else 'was'} "
@@ -63,6 +65,8 @@ def _build(frame, names, path, line_of, label_column, header, *, categorical, al
     named = labels if header else positions
     info = {**info, "columns": list(names),
             "label_position": positions if len(positions) > 1 else positions[0]}
+    if dropped:
+        info.update(dropped=[names[p] for p in dropped], dropped_positions=dropped)
     return Table(X=X, y=y, feature_names=features,
                  label_column=named if len(named) > 1 else named[0], kinds=tuple(kinds),
                  info=info, labels=label_info)
@@ -75,7 +79,8 @@ def _has_missing(v) -> bool:
 def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
              delimiter: str | None = None, decimal: str = ".", categorical: str = "onehot",
              allow_missing: bool = False, label_separator: str | None = None,
-             refuse_label_sets: bool = False, encoding: str | None = None) -> Table:
+             refuse_label_sets: bool = False, encoding: str | None = None,
+             drop_columns=None) -> Table:
     """Read a delimited text file (CSV, TSV; ``.gz`` allowed) into features and labels.
 
     Parameters
@@ -109,6 +114,9 @@ def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
     encoding : str, optional
         The file's text encoding (a Python codec name such as ``cp1252``);
         default UTF-8, or UTF-16 after its byte-order mark.
+    drop_columns : list of str or int, optional
+        Columns left out of the features (names; positions with
+        ``header=False``), such as an identifier; ``info`` records them.
 
     Returns
     -------
@@ -136,12 +144,12 @@ def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
     return _build(t.frame, t.names, path, t.line_of, label_column, header,
                   categorical=categorical, allow_missing=allow_missing, decimal=decimal,
                   info=info, label_separator=label_separator,
-                  refuse_label_sets=refuse_label_sets, raw=t.raw)
+                  refuse_label_sets=refuse_label_sets, raw=t.raw, drop_columns=drop_columns)
 
 
 def load_parquet(path: str | os.PathLike, label_column=None, *, categorical: str = "onehot",
                  allow_missing: bool = False, label_separator: str | None = None,
-                 refuse_label_sets: bool = False) -> Table:
+                 refuse_label_sets: bool = False, drop_columns=None) -> Table:
     """Read a Parquet file into features and labels (needs pyarrow).
 
     Parameters
@@ -150,7 +158,7 @@ def load_parquet(path: str | os.PathLike, label_column=None, *, categorical: str
     label_column : str or list, optional
         Column holding the labels (default: the last column), or several 0/1
         indicator columns.
-    categorical, allow_missing, label_separator, refuse_label_sets
+    categorical, allow_missing, label_separator, refuse_label_sets, drop_columns
         As for :func:`load_csv` (a missing cell of a label-set column is a
         row with no labels).
 
@@ -176,7 +184,8 @@ def load_parquet(path: str | os.PathLike, label_column=None, *, categorical: str
     return _build(frame, names, path, None, label_column, True, categorical=categorical,
                   allow_missing=allow_missing, decimal=".", info={"format": "parquet",
                                                                   "header": True},
-                  label_separator=label_separator, refuse_label_sets=refuse_label_sets)
+                  label_separator=label_separator, refuse_label_sets=refuse_label_sets,
+                  drop_columns=drop_columns)
 
 
 def read_parquet_frame(path: Path):
@@ -209,7 +218,8 @@ def tabular_suffix(path: str | os.PathLike) -> str | None:
 def load_table(path: str | os.PathLike, label_column=None, *, header: bool = True,
                delimiter: str | None = None, decimal: str = ".", categorical: str = "onehot",
                allow_missing: bool = False, label_separator: str | None = None,
-               refuse_label_sets: bool = False, encoding: str | None = None) -> Table:
+               refuse_label_sets: bool = False, encoding: str | None = None,
+               drop_columns=None) -> Table:
     """Read a CSV/TSV, NPZ or Parquet file, chosen by its extension.
 
     Parameters
@@ -226,6 +236,8 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
         See :func:`load_csv` (NPZ has no categorical columns).
     label_separator, refuse_label_sets
         Label sets in one column, for CSV/TSV/Parquet (see :func:`load_csv`).
+    drop_columns : list of str or int, optional
+        Columns of a CSV/TSV/Parquet file left out of the features.
 
     Returns
     -------
@@ -240,7 +252,7 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
         return load_csv(path, label_column, header=header, delimiter=delimiter, decimal=decimal,
                         categorical=categorical, allow_missing=allow_missing,
                         label_separator=label_separator, refuse_label_sets=refuse_label_sets,
-                        encoding=encoding)
+                        encoding=encoding, drop_columns=drop_columns)
     text_only = [n for n, v, d in (("header", header, True), ("delimiter", delimiter, None),
                                    ("decimal", decimal, "."), ("encoding", encoding, None))
                  if v != d]
@@ -250,15 +262,18 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
     if suffix in (".parquet", ".pq"):
         return load_parquet(path, label_column, categorical=categorical,
                             allow_missing=allow_missing, label_separator=label_separator,
-                            refuse_label_sets=refuse_label_sets)
+                            refuse_label_sets=refuse_label_sets, drop_columns=drop_columns)
     if suffix == ".npz":
+        if drop_columns:
+            raise ValueError(f"{path}: --drop-columns applies to CSV, TSV and Parquet files; "
+                             ".npz files hold only feature columns in 'X'")
         if label_separator not in (None, NO_SEPARATOR):
             raise ValueError(f"{path}: --label-separator applies to a label column of a CSV, "
                              "TSV or Parquet file; .npz files keep labels in the array 'y'")
         if label_column not in (None, "y"):
             raise ValueError(
                 f"{path}: .npz files keep labels in the array 'y'; "
-                f"label_column={label_column!r} does not apply, leave it unset"
+                f"--label-column {label_column!r} does not apply, leave it unset"
             )
         return load_npz(path, allow_missing=allow_missing)
     raise ValueError(

@@ -10,7 +10,7 @@ import numpy as np
 from softmaxlab.data import ColumnEncoder, Preprocessor, decode_labels
 from softmaxlab.io import ModelFormatError, load_model, save_model
 
-__all__ = ["Predictor", "load_predictor", "read_preprocessing"]
+__all__ = ["Predictor", "load_predictor", "load_run", "read_preprocessing"]
 
 _KIND = "softmaxlab.cli-model"
 
@@ -62,6 +62,40 @@ class Predictor:
     def feature_kinds(self) -> list:
         """``'numeric'`` or ``'categorical'`` per input column."""
         return list(self.encoder.kinds) if self.encoder else ["numeric"] * len(self.feature_names)
+
+    @property
+    def input_stats(self) -> dict | None:
+        """The training split's inputs per column (range, mean, standard
+        deviation, share missing, categories); None in model files written
+        before they were recorded. See :mod:`softmaxlab.runs.inputs`."""
+        return self.info.get("inputs")
+
+    def check_inputs(self, X, *, by_position: bool | None = None):
+        """Whether raw rows look like the training data, column by column.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_columns) or pandas.DataFrame
+            Raw rows, as for :meth:`predict`; a DataFrame is matched by name.
+        by_position : bool, optional
+            Whether the columns were taken by position (default: True for an
+            array), so that a flagged column may be one out of order.
+
+        Returns
+        -------
+        report : softmaxlab.runs.inputs.InputReport
+            ``report.ok``, ``report.flagged`` (the columns where more than
+            10 % of the rows lie more than one training standard deviation
+            outside the training range, or hold unseen categories),
+            ``report.message()``; ``report.checked`` is False for a model
+            file without training statistics. Predictions are not affected.
+        """
+        from softmaxlab.runs.inputs import check_inputs
+
+        if by_position is None:
+            by_position = not hasattr(X, "columns")
+        return check_inputs(self.input_stats, X, list(self.feature_names),
+                            by_position=by_position)
 
     def transform(self, X, what: str = "the input") -> np.ndarray:
         """Encoded and scaled features in the model's dtype.
@@ -127,6 +161,26 @@ def load_predictor(path) -> Predictor:
                          meta.pop("feature_names"), meta, encoder)
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFormatError(f"{path}: incomplete model metadata ({exc})") from None
+
+
+def load_run(path) -> Predictor:
+    """The model of a run folder (its ``model.npz``), or a ``model.npz`` itself.
+
+    ``load_run("runs/penguins").check_inputs(frame)`` is the check that
+    ``softmaxlab predict`` prints; ``predict``/``predict_proba`` take raw rows.
+
+    Raises
+    ------
+    FileNotFoundError, ModelFormatError
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_dir():
+        if not (path / "model.npz").is_file():
+            raise FileNotFoundError(f"{path} has no model.npz; give a run folder or a model file")
+        path = path / "model.npz"
+    return load_predictor(path)
 
 
 def read_preprocessing(arrays: dict, meta: dict) -> tuple[Preprocessor, ColumnEncoder | None]:

@@ -172,21 +172,33 @@ _SCALING = {"standard": "standardised", "pixel": "divided by the pixel maximum",
             "none": "not scaled"}
 
 
-def _columns(encoding: dict | None, method: str) -> str:
-    """The input columns of a user's file and what was done to each."""
+def _columns(encoding: dict | None, method: str, counts: dict | None = None) -> str:
+    """The input columns of a user's file, what was done to each, how many
+    cells were imputed and how many rows held categories unseen in training."""
     if not encoding:
         return ""
     scaled = _SCALING.get(method, method)
     fills = encoding.get("fill", {})
     impute = encoding.get("impute", "none")
+    counts = counts or {}
+    imputed = counts.get("imputed_cells", {})
     rows = []
+
+    def filled(c) -> str:
+        return f", {plural(imputed[c], 'cell')} filled" if imputed.get(c) else ""
+
     for c in encoding.get("numeric", []):
-        fill = f"; missing → {fills[c]:.4g} ({impute})" if c in fills else ""
+        fill = f"; missing → {fills[c]:.4g} ({impute}){filled(c)}" if c in fills else ""
         rows.append([c, "numeric", f"{scaled}{fill}"])
     for c, cats in encoding.get("categorical", {}).items():
         shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
-        fill = f"; missing → {fills[c]} (most frequent)" if c in fills else ""
+        fill = f"; missing → {fills[c]} (most frequent){filled(c)}" if c in fills else ""
         rows.append([c, "categorical", f"one-hot: {shown}{fill}"])
+    unseen = counts.get("rows_with_unseen_categories") or {}
+    if any(unseen.values()):
+        said = ", ".join(f"{plural(n, 'row')} of {s}" for s, n in unseen.items() if n)
+        rows.append(["(all)", "unseen categories",
+                     f"{said} held a category not seen in training (encoded as none)"])
     more = ""
     if len(rows) > 40:
         more = f"<p class=\"sub\">… and {len(rows) - 40} more columns (config.toml lists all)</p>"
@@ -276,7 +288,7 @@ softmaxlab {html.escape(str(meta.get('softmaxlab_version', '?')))} &middot;
 <h2>Per-{'label' if multilabel else 'class'} metrics (test)</h2>
 {per_class}
 {''.join(sections[1:])}
-{_columns(encoding, pred.preprocessor.method)}
+{_columns(encoding, pred.preprocessor.method, metrics.get("inputs"))}
 <h2>Settings</h2>
 {settings}
 <script>{_SCRIPT}</script>

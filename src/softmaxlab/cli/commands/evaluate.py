@@ -15,21 +15,28 @@ __all__ = ["evaluate", "format_multilabel"]
 
 
 def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header: bool = True,
-             delimiter=None, decimal: str = ".", encoding=None) -> tuple[dict, str]:
+             delimiter=None, decimal=None, encoding=None, skip_invalid: bool = False,
+             strict_inputs: bool = False) -> tuple[dict, str]:
     """Metrics of a saved model; returns (metrics, description of the data used).
 
     Without ``data``, a run folder is evaluated on its own test split
     (re-created from ``config.toml``: same seed, same split). With a file,
     its columns are matched to the model's by name (by position with
-    ``header=False``); the label column defaults to the model's.
+    ``header=False``); the label column defaults to the model's; what the
+    reading options leave unset is read as the model's run was. Rows left
+    out (no value at all; with ``skip_invalid`` rows that cannot be read)
+    are counted: ``metrics["n_skipped"]`` and the description say how many.
     """
     from softmaxlab.cli.runner import load_run_data
 
+    import contextlib
+
     pred, run_dir = resolve_model(model_path)
+    quiet = contextlib.nullcontext()
     file_options = [n for n, v, d in (("--label-column", label_column, None),
                                       ("--no-header", header, True),
                                       ("--delimiter", delimiter, None),
-                                      ("--decimal", decimal, "."),
+                                      ("--decimal", decimal, None),
                                       ("--file-encoding", encoding, None))
                     if v != d]
     if data is None:
@@ -58,15 +65,36 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
             return _multilabel(pred, s.X_test, s.y_test, f"test split of {cfg.data}")
         X, y_raw, what = s.X_test, np.asarray(ds.classes)[s.y_test], f"test split of {cfg.data}"
     elif data_kind(data) in ("text", "parquet", "npz"):
+        from softmaxlab.cli.commands.checks import (
+            check_inputs,
+            invalid_rows,
+            note_run_settings,
+            said_once,
+        )
+
         rows = read_for_model(pred, data, header=header, delimiter=delimiter, decimal=decimal,
                               label_column=label_column, need_label=True, encoding=encoding)
-        X, y_raw, what = rows.X, rows.y, f"all {plural(len(rows.y), 'row')} of {data}"
+        note_run_settings(rows, data)
+        n_bad = invalid_rows(rows, data, skip_invalid=skip_invalid, command="evaluate")
+        if not len(rows.y):
+            raise ValueError(f"{data}: no row can be evaluated; fix the rows of the file")
+        quiet = said_once(check_inputs(pred, rows, data, header=header, strict=strict_inputs))
+        skipped = n_bad + len(rows.skipped)
+        X, y_raw = rows.X, rows.y
+        what = f"all {plural(len(rows.y), 'row')} of {data}"
+        if skipped:
+            what = (f"{plural(len(rows.y), 'row')} of {data} ({skipped} skipped: "
+                    f"{_skip_reasons(len(rows.skipped), n_bad)})")
         if pred.multilabel:
-            return _multilabel(pred, X, y_raw, what)
+            with quiet:
+                m, what = _multilabel(pred, X, y_raw, what)
+            m["n_skipped"] = skipped
+            return m, what
+        _check_labels(y_raw, pred, data, rows)
     else:
         if file_options:
-            raise ConfigError(f"{', '.join(file_options)} apply only to data files, not to the "
-                              f"built-in dataset {data!r}")
+            raise ConfigError(f"{', '.join(file_options)} appl{'ies' if len(file_options) == 1 else 'y'}"
+                              f" only to data files, not to the built-in dataset {data!r}")
         ds = load_dataset(data, data_dir=data_dir)
         if ds.has_test_split:
             X, y_raw, what = ds.X_test, ds.y_test, f"test split of {data}"
@@ -82,7 +110,41 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
                          "and the built-in datasets have one class per row; give --data with a "
                          "file that has the model's label columns")
     y, _ = encode_labels(np.asarray(y_raw), pred.classes)
-    return classification_metrics(y, pred.predict_proba(X, what), pred.class_names), what
+    with quiet:
+        m = classification_metrics(y, pred.predict_proba(X, what), pred.class_names)
+    if data is not None and data_kind(data) in ("text", "parquet", "npz"):
+        m["n_skipped"] = skipped
+    return m, what
+
+
+def _skip_reasons(n_empty: int, n_bad: int) -> str:
+    parts = []
+    if n_empty:
+        parts.append(f"{plural(n_empty, 'row')} with no values")
+    if n_bad:
+        parts.append(f"{plural(n_bad, 'row')} that cannot be read (--skip-invalid)")
+    return ", ".join(parts)
+
+
+def _check_labels(y, pred, path, rows) -> None:
+    """Every label must be one of the model's classes: the first that is
+    not is named with its row and line (and how many rows have such labels)."""
+    known = {str(c) for c in pred.classes}
+    shown = np.asarray([str(v) for v in y], dtype=object)
+    bad = ~np.isin(shown, np.asarray(sorted(known)))
+    if not bad.any():
+        return
+    i = int(bad.nonzero()[0][0])
+    row = int(rows.valid.nonzero()[0][i])
+    where = f"row {row + 1}" + (f", line {rows.line_of(row)}" if rows.line_of else "")
+    others = sorted(set(shown[bad].tolist()))
+    more = (f"; {plural(int(bad.sum()), 'row')} hold{'s' if bad.sum() == 1 else ''} labels the "
+            f"model does not know: {', '.join(map(repr, others[:5]))}"
+            f"{', ...' if len(others) > 5 else ''}") if bad.sum() > 1 else ""
+    raise ValueError(f"{path}: the label {str(shown[i])!r} ({where}) is not one of the model's "
+                     f"classes ({', '.join(map(repr, sorted(known, key=str)[:10]))}){more}; "
+                     "evaluate on rows whose labels the model was trained on, or check "
+                     "--label-column")
 
 
 def _multilabel(pred, X, Y, what) -> tuple[dict, str]:

@@ -9,10 +9,10 @@ from softmaxlab.cli.config import read_toml
 from softmaxlab.cli.progress import format_seconds
 from softmaxlab.runs.folder import CHECKPOINT, CONFIG, HISTORY, LOCK, METRICS
 
-__all__ = ["COLUMNS", "format_runs", "list_runs"]
+__all__ = ["COLUMNS", "aligned", "format_runs", "list_runs"]
 
-COLUMNS = ("created", "data", "model", "task", "status", "test_accuracy", "epochs", "seconds",
-           "run")
+COLUMNS = ("created", "data", "label", "model", "task", "status", "test_accuracy", "epochs",
+           "seconds", "run")
 
 
 def _alive(run: Path) -> bool:
@@ -43,7 +43,7 @@ def _describe(run: Path) -> dict:
         return row
     meta = cfg.get("meta", {}) if isinstance(cfg.get("meta"), dict) else {}
     row.update(created=meta.get("created"), data=cfg.get("data", "digits"),
-               model=cfg.get("model", "softmax"))
+               model=cfg.get("model", "softmax"), label=cfg.get("label_column"))
     if row["model"] == "mlp":
         hidden = cfg.get("hidden", [128])
         row["model"] = f"mlp {','.join(map(str, hidden if isinstance(hidden, list) else [hidden]))}"
@@ -67,6 +67,8 @@ def _describe(run: Path) -> dict:
     row.update(status=metrics.get("status"), test_accuracy=test.get("accuracy"),
                epochs=metrics.get("epochs"), seconds=metrics.get("training_seconds"),
                task=metrics.get("task", "multiclass"))
+    if metrics.get("label_column") is not None:  # as read: a header-less file's default too
+        row["label"] = metrics["label_column"]
     if row["task"] == "multilabel":
         # Its test accuracy is the subset accuracy (every label of a row right).
         row["model"] += f", {len(metrics.get('classes') or [])} labels"
@@ -80,7 +82,9 @@ def list_runs(root="runs") -> list[dict]:
     Returns
     -------
     runs : list of dict
-        Keys ``created`` (ISO time), ``data``, ``model``, ``task``
+        Keys ``created`` (ISO time), ``data``, ``label`` (the label column of
+        a file: its name, position, or a list; None for a built-in dataset),
+        ``model``, ``task``
         (``"multiclass"``, or ``"multilabel"``: several labels per row, whose
         ``test_accuracy`` is the subset accuracy), ``status``,
         ``test_accuracy``, ``epochs``, ``seconds`` (training time), ``run``
@@ -104,17 +108,25 @@ def list_runs(root="runs") -> list[dict]:
 
 def format_runs(runs: list[dict]) -> str:
     """The runs as an aligned text table."""
-    head = ["created", "data", "model", "status", "test acc", "epochs", "time", "run"]
+    head = ["created", "data", "label", "model", "status", "test acc", "epochs", "time", "run"]
     rows = []
     for r in runs:
         acc = r["test_accuracy"]
+        label = r.get("label")
         rows.append([
             (r["created"] or "?").replace("T", " ")[:16], str(r["data"] or "?"),
+            "-" if label is None else ",".join(map(str, label)) if isinstance(label, list)
+            else str(label),
             str(r["model"] or "?"), str(r["status"] or "?"),
             "-" if acc is None else f"{acc:.4f}", "-" if r["epochs"] is None else str(r["epochs"]),
             "-" if r["seconds"] is None else format_seconds(r["seconds"]), r["run"]])
+    return aligned(head, rows, right={5, 6, 7})
+
+
+def aligned(head: list, rows: list, right=frozenset()) -> str:
+    """Rows of text cells as a table: each column as wide as its widest cell,
+    two spaces between columns, the columns in ``right`` right-aligned."""
     widths = [max([len(h)] + [len(row[j]) for row in rows]) for j, h in enumerate(head)]
-    right = {4, 5, 6}
 
     def line(cells):
         return "  ".join(c.rjust(w) if j in right else c.ljust(w)
