@@ -39,11 +39,11 @@ def test_dashes_and_partial_files_are_accepted(tmp_path):
 
 @pytest.mark.parametrize("text, fragment", [
     ("lrr = 0.1\n", "unknown settings ['lrr']"),
-    ('model = "cnn"\n', "model must be one of softmax, mlp"),
-    ("lr = -1.0\n", "lr must be a number in (0, inf)"),
-    ("epochs = 0\n", "epochs must be an integer >= 1"),
-    ('batch_size = "half"\n', "batch-size must be an integer >= 1 or 'full'"),
-    ("test_fraction = 0.0\n", "test-fraction must be a number in (0, 1)"),
+    ('model = "cnn"\n', "model must be one of 'softmax', 'mlp', got 'cnn'"),
+    ("lr = -1.0\n", "lr must be a finite number > 0, got -1.0"),
+    ("epochs = 0\n", "epochs must be a positive integer, got 0"),
+    ('batch_size = "half"\n', "batch-size must be a positive integer or 'full', got 'half'"),
+    ("test_fraction = 0.0\n", "test-fraction must be in (0, 1), got 0.0"),
     ("val_fraction = 0.6\ntest_fraction = 0.5\n", "must be < 1"),
     ("lr = \n", "not valid TOML"),
 ])

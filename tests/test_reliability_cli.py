@@ -139,7 +139,7 @@ USAGE_CASES = [
     ("momentum-above-1", ["train", "--momentum", "1.5"], ["momentum", "1.5"]),
     ("momentum-negative", ["train", "--momentum", "-0.1"], ["momentum", "-0.1"]),
     ("weight-decay-negative", ["train", "--weight-decay", "-1"], ["weight-decay", "-1"]),
-    ("epochs-0", ["train", "--epochs", "0"], ["epochs", ">= 1", "got 0"]),
+    ("epochs-0", ["train", "--epochs", "0"], ["epochs", "positive integer", "got 0"]),
     ("epochs-negative", ["train", "--epochs", "-3"], ["epochs", "got -3"]),
     ("val-fraction", ["train", "--val-fraction", "1.5"], ["val-fraction", "1.5"]),
     ("patience-0", ["train", "--patience", "0"], ["patience", "got 0"]),

@@ -130,7 +130,8 @@ def describe(constraints) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def validate_params(owner: str, constraints: dict, values: dict, hints: dict | None = None) -> None:
+def validate_params(owner: str, constraints: dict, values: dict, hints: dict | None = None,
+                    error: type = ParameterError) -> None:
     """Check ``values`` against ``constraints``; raise on the first bad one.
 
     Parameters
@@ -144,6 +145,10 @@ def validate_params(owner: str, constraints: dict, values: dict, hints: dict | N
         Parameter name -> the value given.
     hints : dict of str to str, optional
         Parameter name -> advice appended to its message (``"try 0.1"``).
+    error : type, default ParameterError
+        The exception raised, for a caller with its own (the command line's
+        run configuration raises its ``ConfigError``). Without an ``owner``
+        the message starts at the parameter's name.
 
     Raises
     ------
@@ -155,7 +160,8 @@ def validate_params(owner: str, constraints: dict, values: dict, hints: dict | N
         if allowed is None or any(c.accepts(value) for c in allowed):
             continue
         hint = (hints or {}).get(name)
-        raise ParameterError(
-            f"{owner}: {name} must be {describe(allowed)}, got {value!r}." + (f" {hint}" if hint
-                                                                           else ""),
-            owner=owner, name=name, value=value)
+        message = (f"{owner}: " if owner else "") + (
+            f"{name} must be {describe(allowed)}, got {value!r}." + (f" {hint}" if hint else ""))
+        if error is ParameterError:
+            raise ParameterError(message, owner=owner, name=name, value=value)
+        raise error(message)

@@ -10,13 +10,13 @@ apply to the run (``hidden`` for softmax regression, ``momentum`` for Adam,
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from softmaxlab.backend import BACKENDS
 from softmaxlab.nn import ACTIVATIONS
 from softmaxlab.optim import OPTIMIZERS, SCHEDULES
+from softmaxlab._validation import Interval, ListOf, Options, Types, validate_params
 from softmaxlab.runs.toml import dumps_toml, read_toml, tomllib
 
 __all__ = ["CHOICES", "ConfigError", "TrainConfig", "data_kind", "dumps_toml", "load_config",
@@ -42,6 +42,40 @@ CHOICES = {
     "categorical": ("onehot", "error"),
     "impute": ("none", "mean", "median", "most_frequent"),
     "decimal": (".", ","),
+}
+
+class _Text:
+    """Constraint: a non-empty string (a dataset name or a file path)."""
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, str) and bool(value.strip())
+
+    def __str__(self) -> str:
+        return "a dataset name or a file path"
+
+
+# What each setting may be (softmaxlab._validation.params); messages name the
+# setting as its option is spelled, batch-size for --batch-size.
+_CONSTRAINTS = {
+    **{name: [Options(*valid)] for name, valid in CHOICES.items() if name != "class_weight"},
+    "class_weight": [Options(None, *CHOICES["class_weight"])],
+    "data": [_Text()],
+    "epochs": [Interval(int, 1)],
+    "patience": [Interval(int, 1)],
+    "seed": [Interval(int, 0)],
+    "checkpoint_every": [Interval(int, 0)],
+    "batch_size": [Interval(int, 1), Options("full")],
+    "hidden": [ListOf(Interval(int, 1), min_len=1)],
+    "lr": [Interval(float, 0, None, closed="neither")],
+    "momentum": [Interval(float, 0, 1, closed="left")],
+    "weight_decay": [Interval(float, 0)],
+    "dropout": [Interval(float, 0, 1, closed="left")],
+    "val_fraction": [Interval(float, 0, 1, closed="left")],
+    # The test split must exist: metrics.json always reports test accuracy.
+    "test_fraction": [Interval(float, 0, 1, closed="neither")],
+    "early_stopping": [Options(True, False)],
+    "no_header": [Options(True, False)],
+    "data_dir": [Options(None), Types(str, what="a folder path")],
 }
 # Sections of config.toml that describe the run rather than set it.
 INFO_TABLES = ("meta", "encoding")
@@ -87,43 +121,14 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         """Check every value; raise :class:`ConfigError` naming the fix."""
-        for name, valid in CHOICES.items():
-            value = getattr(self, name)
-            if name == "class_weight" and value is None:
-                continue
-            if value not in valid:
-                raise ConfigError(f"{name.replace('_', '-')} must be one of "
-                                  f"{', '.join(valid)}; got {value!r}")
-        if not isinstance(self.data, str) or not self.data.strip():
-            raise ConfigError("data must be a dataset name or a file path")
-        _check_int("epochs", self.epochs, 1)
-        _check_int("patience", self.patience, 1)
-        _check_int("seed", self.seed, 0)
-        _check_int("checkpoint-every", self.checkpoint_every, 0)
-        if self.batch_size != "full":
-            _check_int("batch-size", self.batch_size, 1, extra=" or 'full'")
-        if not isinstance(self.hidden, list) or not self.hidden:
-            raise ConfigError(f"hidden must be layer widths such as 256,128; got {self.hidden!r}")
-        for h in self.hidden:
-            _check_int("hidden", h, 1)
-        _check_float("lr", self.lr, 0, low_open=True)
-        _check_float("momentum", self.momentum, 0, 1, high_open=True)
-        _check_float("weight-decay", self.weight_decay, 0)
-        _check_float("dropout", self.dropout, 0, 1, high_open=True)
-        _check_float("val-fraction", self.val_fraction, 0, 1, high_open=True)
-        # The test split must exist: metrics.json always reports test accuracy.
-        _check_float("test-fraction", self.test_fraction, 0, 1, low_open=True, high_open=True)
+        values = {name.replace("_", "-"): getattr(self, name) for name in _CONSTRAINTS}
+        validate_params("", {n.replace("_", "-"): c for n, c in _CONSTRAINTS.items()}, values,
+                        error=ConfigError)
         if self.val_fraction + self.test_fraction >= 1:
             raise ConfigError(f"val-fraction + test-fraction must be < 1, got "
                               f"{self.val_fraction} + {self.test_fraction}")
-        for name in ("early_stopping", "no_header"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name.replace('_', '-')} must be true or false, got "
-                                  f"{getattr(self, name)!r}")
         if self.backend != "numpy" or self.device is not None:
             self._check_backend()
-        if self.data_dir is not None and not isinstance(self.data_dir, str):
-            raise ConfigError(f"data-dir must be a string, got {self.data_dir!r}")
         self._check_label_column()
         self._check_label_separator()
         self._check_drop_columns()
@@ -294,22 +299,6 @@ class TrainConfig:
         """TOML text: the applicable settings (unset optional ones as comments),
         then ``[meta]`` and any other ``tables`` (e.g. ``[encoding]``)."""
         return dumps_toml(self.settings(), meta, tables)
-
-
-def _check_int(name, value, low, extra=""):
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(f"{name} must be an integer >= {low}{extra}; got {value!r}")
-
-
-def _check_float(name, value, low, high=math.inf, low_open=False, high_open=False):
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value > low if low_open else value >= low) and (
-            value < high if high_open else value <= high)
-    if not ok:
-        lo = f"({low}" if low_open else f"[{low}"
-        hi = f"{high})" if high_open else ("inf)" if high == math.inf else f"{high}]")
-        raise ConfigError(f"{name} must be a number in {lo}, {hi}; got {value!r}")
 
 
 def data_kind(data) -> str:
