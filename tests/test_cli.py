@@ -192,7 +192,7 @@ def test_datasets(capsys):
 @pytest.mark.parametrize("args, status, fragment", [
     (["train", "--data", "nope"], 2, "unknown dataset 'nope'"),
     (["train", "--lr", "abc"], 2, "argument --lr: invalid float value"),
-    (["train", "--lr", "-1"], 2, "lr must be a number"),
+    (["train", "--lr", "-1"], 2, "lr must be a finite number > 0"),
     (["train", "--model", "cnn"], 2, "invalid choice: 'cnn'"),
     (["train", "--batch-size", "0"], 2, "positive integer or 'full'"),
     (["train", "--hidden", "a,b"], 2, "widths such as 256,128"),
