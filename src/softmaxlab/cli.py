@@ -1,5 +1,5 @@
 """The ``softmaxlab`` command: train, evaluate, predict, report, runs, gradcheck, datasets,
-export, lab.
+export, lab, lessons.
 
 Parsing and printing only; the work is in runner.py, commands/ and report.py.
 Each subcommand is a pair: ``_add_<name>(sub)`` declares its options (every
@@ -16,7 +16,7 @@ import sys
 import warnings
 
 from softmaxlab import __version__
-from softmaxlab.cli_args import D, Parser, add_debug, add_read_options, batch, hidden
+from softmaxlab.cli_args import D, Parser, add_debug, add_lessons, add_read_options, batch, hidden
 from softmaxlab.config import CHOICES, ConfigError
 
 
@@ -280,6 +280,13 @@ def cmd_lab(args) -> int:
         return 1
 
 
+def cmd_lessons(args) -> int:
+    from softmaxlab.commands.lessons import lessons
+
+    lessons(args.out, args.solutions)
+    return 0
+
+
 def _add_datasets(sub):
     p = sub.add_parser("datasets", help="list datasets, their shapes and where they were found")
     p.add_argument("--data-dir", help="where to look first for Fashion-MNIST's IDX files")
@@ -315,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_datasets(sub)
     _add_export(sub)
     _add_lab(sub)
+    add_lessons(sub)
     return parser
 
 
