@@ -7,24 +7,18 @@ decision boundaries. matplotlib is imported inside the drawing functions.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["FALLBACK_FIGURE", "LessonImages", "fast", "load_fashion_or_digits",
+__all__ = ["FALLBACK_FIGURE", "LessonImages", "load_fashion_or_digits",
            "plot_boundary", "show_images", "use_if_passed"]
 
 # Test accuracy of the 5-epoch recipe (batch 256, lr 0.1, W ~ N(0, 0.01^2),
 # seed 0) on the fallback data, scikit-learn's 8x8 digits (80/20 split,
 # seed 0): measured with lesson 02's solutions.
 FALLBACK_FIGURE = 0.87
-
-
-def fast() -> bool:
-    """True when ``SOFTMAXLAB_LESSONS_FAST=1``: fewer epochs where a lesson allows it."""
-    return os.environ.get("SOFTMAXLAB_LESSONS_FAST", "") not in ("", "0")
 
 
 def use_if_passed(result, mine: Callable, library: Callable, what: str) -> Callable:
