@@ -14,7 +14,7 @@ from softmaxlab.learn._inputs import N_RANDOM, one_hot, sizes
 from softmaxlab.nn.functional import log_softmax, softmax
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 
-__all__ = ["cross_entropy_body", "softmax_body", "softmax_ce_grad_body"]
+__all__ = ["cross_entropy_body", "loss_value", "softmax_body", "softmax_ce_grad_body"]
 
 _OVERFLOW = ("{what} has NaN or inf for logits around 1000: exp(1000) overflows to inf in float64 "
              "(anything above about 709 does), and inf / inf is NaN.",
@@ -153,7 +153,8 @@ def _ce_mistakes(Q, y):
         ]
 
 
-def _loss_value(out, what: str) -> np.ndarray:
+def loss_value(out, what: str) -> np.ndarray:
+    """The learner's loss as a 0-d array (a one-element array counts as one number)."""
     a = to_array(out, what, "() (one number)")
     return a.reshape(()) if a.size == 1 else a
 
@@ -165,7 +166,7 @@ def cross_entropy_body(fn, rng) -> str:
     for (dims, Q, y, note), (out, _) in zip(sets, runs):
         with np.errstate(divide="ignore"):  # log(0) = -inf logits: probability 0, as meant
             ref = SoftmaxCrossEntropy().value(np.log(Q), y)   # softmax(log Q) = Q
-        trials.append(Trial(_loss_value(out, "your loss"), np.asarray(ref), dims,
+        trials.append(Trial(loss_value(out, "your loss"), np.asarray(ref), dims,
                             _ce_mistakes(Q, y) if not note else [], note=note,
                             nonfinite=_LOG0 if note else None, random=not note))
     judge("your loss", trials, _CE_FACTORS)

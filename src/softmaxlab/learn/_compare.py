@@ -108,8 +108,7 @@ def _scale_verdict(what: str, alpha: float, name, dims, factor_text: dict):
         return message.format(what=what, **dims), hint.format(what=what, **dims)
     if name == "-1":
         return (f"{what} has the right size but the wrong sign everywhere (a flipped sign).",
-                "Check the sign of every term: the derivative of -log is -1/x, and a descent "
-                "step goes against the gradient.")
+                "Check the sign of every term of your formula.")
     sign = "has the wrong sign and " if alpha < 0 else ""
     size = abs(alpha)
     if name is not None:
@@ -134,12 +133,13 @@ def _region(what: str, t: Trial, wrong: np.ndarray):
             return message.format(what=what), hint.format(what=what)
     if t.got.ndim == 2:
         rows, cols = wrong.any(axis=1), wrong.any(axis=0)
-        if 0 < cols.sum() < cols.size:
+        # Said only when the wrong part is mostly wrong: one odd entry is the worst entry.
+        if 0 < cols.sum() < cols.size and wrong[:, cols].mean() >= 0.5:
             js = ", ".join(str(j) for j in np.flatnonzero(cols))
             return (f"Only some columns of {what} are wrong (column {js}){t.note}; the other columns "
                     "are right.", "Look for something that treats those columns differently: "
                     "an index, a loop bound, a slice.")
-        if 0 < rows.sum() < rows.size:
+        if 0 < rows.sum() < rows.size and wrong[rows].mean() >= 0.5:
             rs = ", ".join(str(i) for i in np.flatnonzero(rows))
             return (f"Only some rows of {what} are wrong (row {rs}){t.note}; the other rows are right.",
                     "Look for something that treats those rows (samples) differently: an index, "

@@ -27,6 +27,8 @@ Conventions shared by every check
 """
 from __future__ import annotations
 
+from softmaxlab.learn import _checks_layers as _ly
+from softmaxlab.learn import _checks_net as _net
 from softmaxlab.learn import _checks_softmax as _sm
 from softmaxlab.learn._call import run_check
 from softmaxlab.learn._result import CheckResult
@@ -42,17 +44,6 @@ __all__ = [
     "check_softmax",
     "check_softmax_ce_grad",
 ]
-
-
-def _skeleton(name: str, fn, *args) -> CheckResult:
-    """Placeholder until the diagnoses land: "not done yet" for a stub."""
-    try:
-        out = fn(*args)
-    except NotImplementedError:
-        return CheckResult(name, "not done yet", "Your function still raises NotImplementedError.")
-    if out is None:
-        return CheckResult(name, "not done yet", "Your function returns None.")
-    return CheckResult(name, "failed", "This check is not written yet.")
 
 
 def check_softmax(fn, *, seed=None) -> CheckResult:
@@ -170,8 +161,7 @@ def check_linear_forward(fn, *, seed=None) -> CheckResult:
     added along the wrong axis, a transposed result, ``W`` used transposed,
     any constant factor, a wrongly shaped result, and modifying an input.
     """
-    import numpy as np
-    return _skeleton("check_linear_forward", fn, np.zeros((3, 4)), np.zeros((4, 5)), np.zeros(5))
+    return run_check("check_linear_forward", _ly.linear_forward_body, fn, seed)
 
 
 def check_linear_backward(fn, *, seed=None) -> CheckResult:
@@ -202,9 +192,7 @@ def check_linear_backward(fn, *, seed=None) -> CheckResult:
     only), results in the wrong order, wrongly shaped results (naming the
     expected shape), and modifying an input.
     """
-    import numpy as np
-    return _skeleton("check_linear_backward", fn, np.zeros((3, 5)), np.zeros((3, 4)),
-                     np.zeros((4, 5)))
+    return run_check("check_linear_backward", _ly.linear_backward_body, fn, seed)
 
 
 def check_relu_backward(fn, *, seed=None) -> CheckResult:
@@ -232,8 +220,7 @@ def check_relu_backward(fn, *, seed=None) -> CheckResult:
     integer result, and modifying ``dout`` or ``Z`` in place (``dx = dout;
     dx[Z <= 0] = 0`` writes into ``dout``).
     """
-    import numpy as np
-    return _skeleton("check_relu_backward", fn, np.zeros((3, 4)), np.zeros((3, 4)))
+    return run_check("check_relu_backward", _ly.relu_backward_body, fn, seed)
 
 
 def check_sigmoid_backward(fn, *, seed=None) -> CheckResult:
@@ -259,8 +246,7 @@ def check_sigmoid_backward(fn, *, seed=None) -> CheckResult:
     ``dout``; a flipped sign or constant factor; a wrongly shaped result; and
     modifying an input.
     """
-    import numpy as np
-    return _skeleton("check_sigmoid_backward", fn, np.zeros((3, 4)), np.zeros((3, 4)))
+    return run_check("check_sigmoid_backward", _ly.sigmoid_backward_body, fn, seed)
 
 
 def check_sgd_step(fn, *, seed=None) -> CheckResult:
@@ -289,8 +275,7 @@ def check_sgd_step(fn, *, seed=None) -> CheckResult:
     gradient instead of the new parameters, a missing key, wrongly shaped
     results, and modifying ``grads``.
     """
-    import numpy as np
-    return _skeleton("check_sgd_step", fn, {"W": np.zeros((2, 3))}, {"W": np.zeros((2, 3))}, 0.1)
+    return run_check("check_sgd_step", _net.sgd_step_body, fn, seed)
 
 
 def check_mlp_gradients(fn, *, seed=None) -> CheckResult:
@@ -323,6 +308,4 @@ def check_mlp_gradients(fn, *, seed=None) -> CheckResult:
     no recognised way, the message compares its worst entry with a finite
     difference of your own loss.
     """
-    import numpy as np
-    return _skeleton("check_mlp_gradients", fn, np.zeros((3, 2)), np.zeros(3, dtype=int),
-                     np.zeros((2, 4)), np.zeros(4), np.zeros((4, 3)), np.zeros(3))
+    return run_check("check_mlp_gradients", _net.mlp_gradients_body, fn, seed)
