@@ -88,7 +88,7 @@ def _matmul(A, B):
 
 
 def _T(A):
-    return [list(col) for col in zip(*A)]
+    return [list(col) for col in zip(*A, strict=True)]
 
 
 def loop_linear_forward(X, W, b):
@@ -106,9 +106,9 @@ def loop_relu_backward(dout, Z):
 
 def loop_sigmoid_backward(dout, Z):
     out = []
-    for drow, zrow in zip(dout, Z):
+    for drow, zrow in zip(dout, Z, strict=True):
         s = [1 / (1 + math.exp(-z)) for z in zrow]
-        out.append([d * v * (1 - v) for d, v in zip(drow, s)])
+        out.append([d * v * (1 - v) for d, v in zip(drow, s, strict=True)])
     return out
 
 
@@ -171,7 +171,7 @@ def torch_impls():
         logits = torch.relu(t(X) @ params[0] + params[1]) @ params[2] + params[3]
         loss = F.cross_entropy(logits, t(y))
         loss.backward()
-        return loss, dict(zip(("W1", "b1", "W2", "b2"), (p.grad for p in params)))
+        return loss, dict(zip(("W1", "b1", "W2", "b2"), (p.grad for p in params), strict=True))
 
     return {
         "check_softmax": softmax,

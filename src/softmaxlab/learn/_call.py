@@ -112,7 +112,7 @@ def _exception_hint(message: str) -> str:
                 "a sum over axis=1 has shape (N,); with keepdims=True it is (N, 1) and divides each row.")
     if "matmul" in low or "mat1 and mat2" in low or "aligned" in low or "size mismatch" in low:
         return ("In A @ B the inner sizes must agree: (N, D) @ (D, H) gives (N, H). "
-                "Write each factor's shape under the formula; a .T is missing or extra.")
+                "Write each factor's shape under the formula; a .T (a transpose) is missing or extra.")
     if "index" in low:
         return ("Labels y are integers (one class per row); index with integer arrays, "
                 "e.g. rows np.arange(N) with columns y.")
@@ -176,6 +176,9 @@ def to_array(x, what: str, expected: str) -> np.ndarray:
     if isinstance(x, (str, bytes, dict, set)) or callable(x):
         raise fail(f"{what} is a {type(x).__name__}; expected an array of shape {expected}.",
                    "Return the array itself.")
+    if isinstance(x, tuple) and any(np.ndim(_plain(e)) >= 2 for e in x):
+        raise fail(f"{what} is a tuple of {len(x)} items; expected one array of shape {expected}.",
+                   "Return one array, not a tuple of several results.")
     try:
         a = np.asarray(_plain(x))
     except (ValueError, TypeError):

@@ -10,7 +10,7 @@ import numpy as np
 
 from softmaxlab.learn._call import NOT_DONE, Stop, call, changed_inputs, fail, shape_text, to_array
 from softmaxlab.learn._compare import Trial, judge
-from softmaxlab.learn._inputs import N_RANDOM, sizes
+from softmaxlab.learn._inputs import N_RANDOM, labels, sizes
 from softmaxlab.nn.layers import Parameter
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import from_weights
@@ -75,7 +75,7 @@ def sgd_step_body(fn, rng) -> str:
         copies["original"] = params
         runs.append((out, copies))
     per_name: dict[str, list] = {k: [] for k in _NAMES}
-    for (dims, params, grads, lr), (out, copies) in zip(sets, runs):
+    for (dims, params, grads, lr), (out, copies) in zip(sets, runs, strict=True):
         new = _new_params(out, copies)
         ref = [Parameter(k, params[k].copy(), grads[k].copy(), k.startswith("W")) for k in _NAMES]
         SGD(ref, lr=lr).step()
@@ -88,7 +88,7 @@ def sgd_step_body(fn, rng) -> str:
                                           _step_mistakes(params[p.name], grads[p.name], lr)))
     for name, trials in per_name.items():
         judge(f"your new {name}", trials)
-    for (_, _, grads, _), (_, copies) in zip(sets, runs):
+    for (_, _, grads, _), (_, copies) in zip(sets, runs, strict=True):
         changed_inputs({"grads": grads}, {"grads": copies["grads"]})
     return (f"Every parameter moved by -lr * grad, as softmaxlab.optim.SGD does, on {N_RANDOM} "
             "random inputs.")
@@ -204,17 +204,16 @@ def mlp_gradients_body(fn, rng) -> str:
     args = []
     for _ in range(N_RANDOM):
         dims = sizes(rng, "NCDH")
-        n, d, c = dims["N"], dims["D"], dims["C"]
-        X, y = rng.normal(size=(n, d)), rng.integers(0, c, n)
+        X, y = rng.normal(size=(dims["N"], dims["D"])), labels(rng, dims)
         args.append((dims, {"X": X, "y": y, **_params(rng, dims)}))
     runs = [call(fn, a) for _, a in args]                  # every learner call first
     losses, grads = [], {k: [] for k in _NAMES}
-    for (dims, a), (out, _) in zip(args, runs):
+    for (dims, a), (out, _) in zip(args, runs, strict=True):
         loss, items = _grads_of(out)
         ref_loss, ref_grads = _reference(**a)
         losses.append(Trial(loss_value(loss, "your loss"), np.asarray(ref_loss), dims))
         mistakes = _mlp_mistakes(**a)
-        for k, item, ref in zip(_NAMES, items, ref_grads):
+        for k, item, ref in zip(_NAMES, items, ref_grads, strict=True):
             got = to_array(item, f"your d{k}", shape_text(ref.shape, dims))
             grads[k].append(Trial(got, ref, dims, mistakes[k]))
     judge("your loss", losses, _LOSS_FACTORS)
@@ -223,7 +222,7 @@ def mlp_gradients_body(fn, rng) -> str:
             judge(f"your d{k}", grads[k], _GRAD_FACTORS)
         except Stop as stop:
             raise _with_difference(stop, fn, [a for _, a in args], grads[k], k) from None
-    for (_, a), (_, copies) in zip(args, runs):
+    for (_, a), (_, copies) in zip(args, runs, strict=True):
         changed_inputs(a, copies)
     return (f"The loss and dW1, db1, dW2, db2 agree with softmaxlab's engine (a Linear-ReLU-Linear "
             f"model with SoftmaxCrossEntropy) on {N_RANDOM} random inputs.")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmaxlab.learn._call import call, changed_inputs, fail, shape_text, to_array
+from softmaxlab.learn._call import call, changed_inputs, shape_text, to_array
 from softmaxlab.learn._compare import Trial, judge
-from softmaxlab.learn._inputs import N_RANDOM, one_hot, sizes
+from softmaxlab.learn._inputs import N_RANDOM, labels, one_hot, sizes
 from softmaxlab.nn.functional import log_softmax, softmax
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 
@@ -53,6 +53,8 @@ def _softmax_mistakes(Z: np.ndarray) -> list:
              "Each row is one sample: normalise over the classes, axis=1."),
             (e, "{what} is exp(Z) without the division: its rows do not sum to 1.",
              "Divide each row by its own sum."),
+            (np.exp(Z - Z.max(axis=1, keepdims=True)), "{what} is exp(Z - max) without the "
+             "division: its rows do not sum to 1.", "Divide each row by its own sum."),
             (e / e.sum(), "{what} is normalised by the sum over the whole array: the array sums "
              "to 1, not each row.", "Each row (one sample) must sum to 1 on its own: sum over "
              "axis=1 with keepdims=True."),
@@ -73,13 +75,13 @@ def softmax_body(fn, rng) -> str:
     sets = _logit_sets(rng)
     runs = [call(fn, {"Z": Z}) for _, Z, _, _ in sets]          # every learner call first
     trials = []
-    for (dims, Z, note, nonfinite), (out, _) in zip(sets, runs):
+    for (dims, Z, note, nonfinite), (out, _) in zip(sets, runs, strict=True):
         want = shape_text(Z.shape, dims)
         trials.append(Trial(to_array(out, "your softmax", want), softmax(Z), dims,
                             _softmax_mistakes(Z) if not note else [], note=note,
                             nonfinite=nonfinite, random=not note, loose=bool(note)))
     judge("your softmax", trials)
-    for (_, Z, _, _), (_, copies) in zip(sets, runs):
+    for (_, Z, _, _), (_, copies) in zip(sets, runs, strict=True):
         changed_inputs({"Z": Z}, copies)
     return (f"Rows sum to 1 and agree with softmaxlab's softmax on {N_RANDOM} random inputs, and "
             "logits of +-1000 give finite probabilities.")
@@ -91,10 +93,10 @@ def _probability_sets(rng):
     for _ in range(N_RANDOM):
         dims = sizes(rng, "NC")
         n, c = dims["N"], dims["C"]
-        sets.append((dims, rng.dirichlet(np.ones(c), size=n), rng.integers(0, c, n), ""))
+        sets.append((dims, rng.dirichlet(np.ones(c), size=n), labels(rng, dims), ""))
     dims = sizes(rng, "NC")
     n, c = dims["N"], dims["C"]
-    y = rng.integers(0, c, n)
+    y = labels(rng, dims)
     Q = rng.dirichlet(np.ones(c), size=n) * (rng.random((n, c)) < 0.5)
     Q[np.arange(n), y] = 0.05 + rng.random(n)          # the true class: never 0, never tiny
     Q[0] = 0.0
@@ -163,14 +165,14 @@ def cross_entropy_body(fn, rng) -> str:
     sets = _probability_sets(rng)
     runs = [call(fn, {"Q": Q, "y": y}) for _, Q, y, _ in sets]
     trials = []
-    for (dims, Q, y, note), (out, _) in zip(sets, runs):
+    for (dims, Q, y, note), (out, _) in zip(sets, runs, strict=True):
         with np.errstate(divide="ignore"):  # log(0) = -inf logits: probability 0, as meant
             ref = SoftmaxCrossEntropy().value(np.log(Q), y)   # softmax(log Q) = Q
         trials.append(Trial(loss_value(out, "your loss"), np.asarray(ref), dims,
                             _ce_mistakes(Q, y) if not note else [], note=note,
                             nonfinite=_LOG0 if note else None, random=not note))
     judge("your loss", trials, _CE_FACTORS)
-    for (_, Q, y, _), (_, copies) in zip(sets, runs):
+    for (_, Q, y, _), (_, copies) in zip(sets, runs, strict=True):
         changed_inputs({"Q": Q, "y": y}, copies)
     return (f"The mean cross-entropy agrees with the reference on {N_RANDOM} random inputs, and "
             "probabilities of exactly 0 outside the true class give a finite loss.")
@@ -227,11 +229,11 @@ def _true_class_masks(Y: np.ndarray) -> list:
 
 
 def softmax_ce_grad_body(fn, rng) -> str:
-    sets = [(dims, Z, rng.integers(0, dims["C"], dims["N"]), note, nonfinite)
-            for dims, Z, note, nonfinite in _logit_sets(rng)]
+    sets = [(dims, Z, labels(rng, dims, last_missing=i == 0), note, nonfinite)
+            for i, (dims, Z, note, nonfinite) in enumerate(_logit_sets(rng))]
     runs = [call(fn, {"Z": Z, "y": y}) for _, Z, y, _, _ in sets]
     trials = []
-    for (dims, Z, y, note, nonfinite), (out, _) in zip(sets, runs):
+    for (dims, Z, y, note, nonfinite), (out, _) in zip(sets, runs, strict=True):
         if nonfinite is not None:
             nonfinite = ("{what} has NaN or inf" + note + ": the softmax inside it overflows "
                          "(exp(1000) = inf in float64).", _OVERFLOW[1])
@@ -241,7 +243,7 @@ def softmax_ce_grad_body(fn, rng) -> str:
                             _true_class_masks(one_hot(y, Z.shape[1])), note, nonfinite,
                             random=not note, loose=bool(note)))
     judge("your dZ", trials, _GRAD_FACTORS)
-    for (_, Z, y, _, _), (_, copies) in zip(sets, runs):
+    for (_, Z, y, _, _), (_, copies) in zip(sets, runs, strict=True):
         changed_inputs({"Z": Z, "y": y}, copies)
     return (f"dZ agrees with the reference gradient of the mean loss on {N_RANDOM} random inputs, "
             "and stays finite for logits of +-1000.")

@@ -127,24 +127,31 @@ def _scale_verdict(what: str, alpha: float, name, dims, factor_text: dict):
 
 
 def _region(what: str, t: Trial, wrong: np.ndarray):
-    """Where the wrong entries are, when they are confined to some of it."""
+    """Where the wrong entries are, when they are confined to part of the result;
+    of several true descriptions, the one that covers the fewest entries."""
+    found = []  # (entries covered, message, hint)
     for mask, message, hint in t.masks:
         if wrong.any() and not (wrong & ~mask).any():
-            return message.format(what=what), hint.format(what=what)
+            found.append((int(mask.sum()), message.format(what=what), hint.format(what=what)))
     if t.got.ndim == 2:
         rows, cols = wrong.any(axis=1), wrong.any(axis=0)
         # Said only when the wrong part is mostly wrong: one odd entry is the worst entry.
         if 0 < cols.sum() < cols.size and wrong[:, cols].mean() >= 0.5:
             js = ", ".join(str(j) for j in np.flatnonzero(cols))
-            return (f"Only some columns of {what} are wrong (column {js}){t.note}; the other columns "
-                    "are right.", "Look for something that treats those columns differently: "
-                    "an index, a loop bound, a slice.")
+            found.append((int(cols.sum()) * rows.size,
+                          f"Only some columns of {what} are wrong (column {js}){t.note}; the "
+                          "other columns are right.", "Look for something that treats those "
+                          "columns differently: an index, a loop bound, a slice."))
         if 0 < rows.sum() < rows.size and wrong[rows].mean() >= 0.5:
             rs = ", ".join(str(i) for i in np.flatnonzero(rows))
-            return (f"Only some rows of {what} are wrong (row {rs}){t.note}; the other rows are right.",
-                    "Look for something that treats those rows (samples) differently: an index, "
-                    "a loop bound, a slice.")
-    return None
+            found.append((int(rows.sum()) * cols.size,
+                          f"Only some rows of {what} are wrong (row {rs}){t.note}; the other "
+                          "rows are right.", "Look for something that treats those rows "
+                          "(samples) differently: an index, a loop bound, a slice."))
+    if not found:
+        return None
+    _, message, hint = min(found, key=lambda f: f[0])
+    return message, hint
 
 
 def _worst(what: str, t: Trial, wrong: np.ndarray):
