@@ -226,6 +226,13 @@ MISTAKES = {
     "mlp no b2": ("mlp_gradients", lambda *a: mlp(*a, mistake="no b2 key"), ["no entry", "b2"]),
     "mlp sign": ("mlp_gradients", lambda *a: mlp(*a, mistake="sign"), ["sign"]),
     "mlp in place": ("mlp_gradients", lambda *a: mlp(*a, mistake="in place"), ["in place", "w1"]),
+    "mlp grads out of order": ("mlp_gradients", lambda *a: (lambda loss, g: (loss, (
+        g["W1"], g["W2"], g["b1"], g["b2"])))(*mlp(*a)), ["wrong order"]),
+    "db summed over everything": ("linear_backward", lambda d, X, W: (d @ W.T, X.T @ d, d.sum()),
+                                  ["one number", "per output unit"]),
+    "grad returns the loss": ("softmax_ce_grad", lambda Z, y: 1.0, ["single number", "(n, c)"]),
+    "grad labels as rows": ("softmax_ce_grad", lambda Z, y: (softmax(Z) - y) / len(y),
+                            ["one-hot", "broadcast"]),
 }
 
 
@@ -240,9 +247,20 @@ def test_a_planted_mistake_fails_and_is_named(mistake):
     assert result.hint
 
 
-def test_relu_accepts_either_value_at_zero():
-    for fn in (lambda d, Z: d * (Z > 0), lambda d, Z: d * (Z >= 0)):
+def test_relu_accepts_any_subgradient_at_zero_but_not_beyond():
+    for fn in (lambda d, Z: d * (Z > 0), lambda d, Z: d * (Z >= 0),
+               lambda d, Z: d * np.heaviside(Z, 0.5)):
         assert learn.check_relu_backward(fn, seed=12).passed
+    assert not learn.check_relu_backward(lambda d, Z: d * np.heaviside(Z, 2.0), seed=12).passed
+
+
+def test_results_by_name_are_accepted():
+    by_name = lambda d, X, W: {"dX": d @ W.T, "dW": X.T @ d, "db": d.sum(0)}  # noqa: E731
+    assert learn.check_linear_backward(by_name, seed=15).passed
+    dw_keys = lambda *a: (lambda loss, g: (loss, {"d" + k: v for k, v in g.items()}))(*mlp(*a))  # noqa: E731
+    assert learn.check_mlp_gradients(dw_keys, seed=15).passed
+    five = lambda *a: (lambda loss, g: (loss, g["W1"], g["b1"], g["W2"], g["b2"]))(*mlp(*a))  # noqa: E731
+    assert learn.check_mlp_gradients(five, seed=15).passed
 
 
 def test_float32_results_pass_and_clipped_logs_pass():

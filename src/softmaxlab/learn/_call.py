@@ -16,8 +16,8 @@ import numpy as np
 
 from softmaxlab.learn._result import FAILED, NOT_DONE, PASSED, CheckResult
 
-__all__ = ["NOT_DONE", "Stop", "call", "changed_inputs", "fail", "run_check", "shape_text",
-           "to_array"]
+__all__ = ["NOT_DONE", "Stop", "call", "changed_inputs", "fail", "run_check", "shape_of",
+           "shape_text", "to_array"]
 
 
 class Stop(Exception):
@@ -73,8 +73,10 @@ def _learner_line(tb) -> str:
     return f"\n  at line {frame.lineno} of {frame.name}{code}"
 
 
-def call(fn, args: dict, *, none_ok: bool = False):
+def call(fn, args: dict, *, none_ok: bool = False, about: str = ""):
     """Call ``fn`` on deep copies of ``args`` (name -> value, in order).
+
+    ``about`` is added to the hint when ``fn`` raises (what the inputs are).
 
     Returns ``(output, copies)``: ``copies`` are the objects ``fn`` received,
     to compare with ``args`` afterwards (see ``changed_inputs``). Raises Stop
@@ -95,7 +97,10 @@ def call(fn, args: dict, *, none_ok: bool = False):
         shapes = ", ".join(f"{k} of shape {np.shape(v)}" for k, v in args.items()
                            if isinstance(v, np.ndarray))
         message = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
-        hint = (f"It was called with {shapes}. " if shapes else "") + _exception_hint(message)
+        pointer = _exception_hint(message)
+        if about and pointer != _GENERIC:   # a shape or indexing error: say what the inputs are
+            pointer = about + " " + pointer
+        hint = (f"It was called with {shapes}. " if shapes else "") + pointer
         raise fail(f"Your function raised {type(e).__name__}: {message}{_learner_line(e.__traceback__)}",
                    hint) from None
     if out is None and not none_ok:
@@ -116,7 +121,10 @@ def _exception_hint(message: str) -> str:
     if "index" in low:
         return ("Labels y are integers (one class per row); index with integer arrays, "
                 "e.g. rows np.arange(N) with columns y.")
-    return "Print the shapes of your intermediate results to find where they stop matching."
+    return _GENERIC
+
+
+_GENERIC = "Print the shapes of your intermediate results to find where they stop matching."
 
 
 def _same(a, b) -> bool:
@@ -163,6 +171,17 @@ def _plain(x):
     if isinstance(x, (list, tuple)):
         return [_plain(e) for e in x]
     return x
+
+
+def shape_of(x) -> tuple:
+    """The shape of an array, tensor or nested list (() for a number)."""
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return tuple(int(s) for s in shape)
+    try:
+        return tuple(np.shape(_plain(x)))
+    except (ValueError, TypeError):
+        return (len(x),) if hasattr(x, "__len__") else ()
 
 
 def to_array(x, what: str, expected: str) -> np.ndarray:

@@ -9,13 +9,13 @@ from functools import partial
 
 import numpy as np
 
-from softmaxlab.learn._call import call, changed_inputs, fail, shape_text, to_array
+from softmaxlab.learn._call import call, changed_inputs, fail, shape_of, shape_text, to_array
 from softmaxlab.learn._compare import Trial, judge
 from softmaxlab.learn._inputs import N_RANDOM, sizes
 from softmaxlab.nn.functional import sigmoid
 from softmaxlab.nn.layers import Linear, ReLU, Sigmoid
 
-__all__ = ["linear_backward_body", "linear_forward_body", "relu_backward_body",
+__all__ = ["linear_backward_body", "linear_forward_body", "relu_backward_body", "result_order",
            "sigmoid_backward_body"]
 
 _NO_MEAN = {
@@ -66,9 +66,9 @@ def linear_forward_body(fn, rng) -> str:
 
 def _three(out, dims) -> list:
     """The (dX, dW, db) the learner returned, as three objects (None when missing)."""
-    if isinstance(out, dict):
-        keys = {str(k).lower(): k for k in out}
-        return [out.get(keys.get(k)) for k in ("dx", "dw", "db")]
+    if isinstance(out, dict):  # keys dX, dW, db (or X, W, b), any case
+        keys = {str(k).lower().lstrip("d"): k for k in out}
+        return [out.get(keys.get(k)) for k in ("x", "w", "b")]
     if not isinstance(out, (tuple, list)):
         raise fail(f"Your function returned one {type(out).__name__}; expected three results "
                    "(dX, dW, db).", "End with return dX, dW, db.")
@@ -82,13 +82,14 @@ def _three(out, dims) -> list:
     return list(out)
 
 
-def _order(items, shapes, dims) -> None:
-    got = [tuple(np.shape(np.asarray(x))) if x is not None else None for x in items]
+def result_order(items, shapes, dims, names: str = "dX, dW, db") -> None:
+    """Stop when the learner's results have the right shapes in the wrong order."""
+    got = [None if x is None else shape_of(x) for x in items]
     if got != shapes and sorted(map(str, got)) == sorted(map(str, shapes)):
         said = ", ".join(shape_text(s, dims) for s in got)
         raise fail(f"Your results have the shapes {said}: they are in the wrong order; expected "
-                   "(dX, dW, db) of shapes " + ", ".join(shape_text(s, dims) for s in shapes) + ".",
-                   "Return dX first, then dW, then db.")
+                   f"({names}) of shapes " + ", ".join(shape_text(s, dims) for s in shapes) + ".",
+                   f"Return them in the order {names}.")
 
 
 def _backward_trials(dims, dout, X, W, items):
@@ -114,6 +115,8 @@ def _backward_trials(dims, dout, X, W, items):
              "Sum over the samples (axis 0)."),
             (dout, "{what} is dout itself, not summed over the samples.",
              "Each b[j] is used by every sample: add up their contributions."),
+            (np.asarray(dout.sum()), "{what} is the sum of all of dout, one number; db has one "
+             "entry per output unit.", "Sum over the samples (axis 0) only."),
             (dout.sum(axis=0, keepdims=True), "{what} has shape (1, H), the shape of a row; "
              "expected (H,), the shape of b.", "Drop keepdims=True (or reshape to (H,))."),
             (np.full(h, float(n)), *ignore)]),
@@ -128,11 +131,12 @@ def _backward_trials(dims, dout, X, W, items):
 def linear_backward_body(fn, rng) -> str:
     sets = _linear_sets(rng)
     args = [{"dout": dout, "X": X, "W": W} for _, X, W, _, dout in sets]
-    runs = [call(fn, a) for a in args]
+    runs = [call(fn, a, about="dout is (N, H), X is (N, D), W is (D, H), so W.T is (H, D) and "
+                 "X.T is (D, N).") for a in args]
     per_name: dict[str, list] = {"dX": [], "dW": [], "db": []}
     for (dims, X, W, _, dout), (out, _) in zip(sets, runs, strict=True):
         items = _three(out, dims)
-        _order(items, [(dims["N"], dims["D"]), (dims["D"], dims["H"]), (dims["H"],)], dims)
+        result_order(items, [(dims["N"], dims["D"]), (dims["D"], dims["H"]), (dims["H"],)], dims)
         for name, trial in _backward_trials(dims, dout, X, W, items):
             per_name[name].append(trial)
     for name, trials in per_name.items():
@@ -171,8 +175,10 @@ def relu_backward_body(fn, rng) -> str:
         ref = layer.backward(dout)
         kink = Z == 0
         lenient = partial(_at_kink, got=got, kink=kink)
-        if got.shape == ref.shape:  # at Z == 0 both 0 and dout are right
-            ref = np.where(kink & (np.isclose(got, dout) | (got == 0)), got, ref)
+        if got.shape == ref.shape:  # at Z == 0 any t * dout with 0 <= t <= 1 is right
+            with np.errstate(all="ignore"):
+                t = np.where(dout != 0, got / dout, 0.0)
+            ref = np.where(kink & (t >= -1e-9) & (t <= 1 + 1e-9), got, ref)
         mistakes = [
             (lenient(dout * (Z < 0)), "{what} passes the gradient on the wrong side of zero: "
              "where Z < 0 instead of where Z > 0.", "ReLU lets its input through where it "
@@ -200,7 +206,7 @@ def relu_backward_body(fn, rng) -> str:
     for a, (_, copies) in zip(args, runs, strict=True):
         changed_inputs(a, copies)
     return (f"dZ agrees with softmaxlab's ReLU.backward on {N_RANDOM} random inputs (at Z = 0 "
-            "both 0 and dout are accepted).")
+            "anything from 0 to dout is accepted).")
 
 
 def sigmoid_backward_body(fn, rng) -> str:

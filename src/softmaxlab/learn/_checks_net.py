@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from softmaxlab.learn._call import NOT_DONE, Stop, call, changed_inputs, fail, shape_text, to_array
-from softmaxlab.learn._compare import Trial, judge
+from softmaxlab.learn._checks_layers import result_order
+from softmaxlab.learn._checks_softmax import loss_value
+from softmaxlab.learn._compare import Trial, agree, judge
 from softmaxlab.learn._inputs import N_RANDOM, labels, sizes
 from softmaxlab.nn.layers import Parameter
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
@@ -179,7 +181,6 @@ def _with_difference(stop: Stop, fn, args: list, trials: list, name: str) -> Sto
     """Add a finite difference of the learner's own loss at the worst entry."""
     if " but should be " not in stop.message:
         return stop
-    from softmaxlab.learn._compare import agree
     i = next(j for j, t in enumerate(trials) if not agree(t.got, t.exp, t.tol).all())
     t, eps = trials[i], 1e-6
     idx = np.unravel_index(int(np.argmax(np.abs(t.got - t.exp))), t.exp.shape)
@@ -200,7 +201,6 @@ def _with_difference(stop: Stop, fn, args: list, trials: list, name: str) -> Sto
 
 
 def mlp_gradients_body(fn, rng) -> str:
-    from softmaxlab.learn._checks_softmax import loss_value
     args = []
     for _ in range(N_RANDOM):
         dims = sizes(rng, "NCDH")
@@ -211,6 +211,7 @@ def mlp_gradients_body(fn, rng) -> str:
     for (dims, a), (out, _) in zip(args, runs, strict=True):
         loss, items = _grads_of(out)
         ref_loss, ref_grads = _reference(**a)
+        result_order(items, [g.shape for g in ref_grads], dims, "dW1, db1, dW2, db2")
         losses.append(Trial(loss_value(loss, "your loss"), np.asarray(ref_loss), dims))
         mistakes = _mlp_mistakes(**a)
         for k, item, ref in zip(_NAMES, items, ref_grads, strict=True):

@@ -106,6 +106,9 @@ def _probability_sets(rng):
     return sets
 
 
+_LABELS = ("y holds N integer class labels, not one-hot rows: a one-hot table of shape (N, C) "
+           "has to be built from it, or an array indexed with it.")
+
 _LOG0 = ("{what} is NaN or inf when some probabilities are exactly 0 in classes that are not the "
          "true class: your loss takes log(0) = -inf there (and 0 * log(0) is NaN, not 0). The "
          "right loss is finite: it only needs the true class's probability.",
@@ -163,7 +166,7 @@ def loss_value(out, what: str) -> np.ndarray:
 
 def cross_entropy_body(fn, rng) -> str:
     sets = _probability_sets(rng)
-    runs = [call(fn, {"Q": Q, "y": y}) for _, Q, y, _ in sets]
+    runs = [call(fn, {"Q": Q, "y": y}, about=_LABELS) for _, Q, y, _ in sets]
     trials = []
     for (dims, Q, y, note), (out, _) in zip(sets, runs, strict=True):
         with np.errstate(divide="ignore"):  # log(0) = -inf logits: probability 0, as meant
@@ -231,7 +234,7 @@ def _true_class_masks(Y: np.ndarray) -> list:
 def softmax_ce_grad_body(fn, rng) -> str:
     sets = [(dims, Z, labels(rng, dims, last_missing=i == 0), note, nonfinite)
             for i, (dims, Z, note, nonfinite) in enumerate(_logit_sets(rng))]
-    runs = [call(fn, {"Z": Z, "y": y}) for _, Z, y, _, _ in sets]
+    runs = [call(fn, {"Z": Z, "y": y}, about=_LABELS) for _, Z, y, _, _ in sets]
     trials = []
     for (dims, Z, y, note, nonfinite), (out, _) in zip(sets, runs, strict=True):
         if nonfinite is not None:

@@ -171,6 +171,9 @@ def _shape_verdict(what: str, t: Trial):
         if cand is not None and np.shape(cand) == t.got.shape and agree(t.got, cand, t.tol).all():
             return message.format(what=what), hint.format(what=what)
     got = shape_text(t.got.shape, t.dims)
+    if t.got.ndim == 0:
+        return (f"{what} is a single number; expected an array of shape {want}.",
+                "Return the whole array (not a sum, a mean or the loss).")
     if t.got.ndim == 2 and t.got.shape == t.exp.shape[::-1]:
         right = " (its transpose would be right)" if agree(t.got.T, t.exp, t.tol).all() else ""
         return (f"{what} has shape {got}, the transpose of the expected {want}{right}.",

@@ -212,8 +212,9 @@ def check_relu_backward(fn, *, seed=None) -> CheckResult:
 
     Notes
     -----
-    Some entries of ``Z`` are exactly 0, where ReLU has no derivative: either
-    0 or ``dout`` is accepted there. Recognised mistakes include: the gradient
+    Some entries of ``Z`` are exactly 0, where ReLU has no derivative: any
+    value from 0 to ``dout`` (a subgradient: 0, ``dout``, ``dout / 2``) is
+    accepted there. Recognised mistakes include: the gradient
     passed on the wrong side of zero, ignoring ``dout`` (returning the 0/1
     mask), multiplying by ``max(Z, 0)`` or by ``Z``, applying ReLU to ``dout``,
     returning the forward pass, a flipped sign or constant factor, an
