@@ -275,3 +275,19 @@ def test_an_sgd_step_in_place_is_accepted():
             params[k] -= lr * grads[k]
 
     assert learn.check_sgd_step(in_place, seed=14).passed
+
+
+def test_the_documented_example_prints_what_the_page_shows():
+    import contextlib
+    import io
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "learn.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", page, re.S).group(1)
+    shown = re.search(r"```text\n(.*?)```", page, re.S).group(1)
+    code = code.replace("check_softmax(softmax)", "print(check_softmax(softmax))")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "docs/learn.md", "exec"), {})
+    assert out.getvalue().split() == shown.split()
