@@ -94,6 +94,20 @@ MISTAKES = {
     "softmax as integers": ("softmax", lambda Z: softmax(Z).astype(int), ["integer"]),
     "softmax returns a tuple": ("softmax", lambda Z: (softmax(Z), Z), ["tuple", "(n, c)"]),
     "softmax doubled": ("softmax", lambda Z: 2 * softmax(Z), ["2 times too large"]),
+    "softmax columns normalised": ("softmax", lambda Z: (lambda e: e / e.sum(0, keepdims=True))(
+        np.exp(Z - Z.max(1, keepdims=True))), ["columns", "wrong axis"]),
+    "softmax rows off": ("softmax", lambda Z: (lambda e: e / (e.sum(1, keepdims=True) + 1))(
+        np.exp(Z - Z.max(1, keepdims=True))), ["rows", "do not sum to 1"]),
+    "grad rows off": ("softmax_ce_grad", lambda Z, y: softmax(Z) * (1 - softmax(Z)) / len(y),
+                      ["rows", "do not sum to 0"]),
+    "sgd half a step": ("sgd_step", lambda p, g, lr: {k: p[k] - lr * g[k] / 2 for k in p},
+                        ["0.5 times lr * grad"]),
+    "mlp sigmoid hidden layer": ("mlp_gradients", lambda *a: (
+        -np.mean(np.log(softmax(sig(a[0] @ a[2] + a[3]) @ a[4] + a[5])[R(len(a[1])), a[1]])),
+        mlp(*a)[1]), ["loss", "sigmoid"]),
+    "mlp loss without b1": ("mlp_gradients", lambda *a: (
+        -np.mean(np.log(softmax(np.maximum(a[0] @ a[2], 0) @ a[4] + a[5])[R(len(a[1])), a[1]])),
+        mlp(*a)[1]), ["loss", "b1"]),
     "softmax negated logits": ("softmax", lambda Z: softmax(-Z), ["sign"]),
     "cross-entropy takes log(0)": ("cross_entropy", lambda Q, y: -np.sum(
         np.eye(Q.shape[1])[y] * np.log(Q)) / len(y), ["log(0)"]),

@@ -207,8 +207,7 @@ def to_array(x, what: str, expected: str) -> np.ndarray:
                 else f"a {type(x).__name__}")
         raise fail(f"{what} is {kind}, which is not a table of numbers; expected an array of "
                    f"shape {expected}.",
-                   "Return one array (or a list of equal-length rows of numbers), not a tuple of "
-                   "several results.")
+                   "Return one array (or a list of rows of numbers, all of the same length).")
     return a
 
 

@@ -6,6 +6,8 @@ softmaxlab.nn model and its loss) after.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from softmaxlab.learn._call import NOT_DONE, Stop, call, changed_inputs, fail, shape_text, to_array
@@ -13,6 +15,7 @@ from softmaxlab.learn._checks_layers import result_order
 from softmaxlab.learn._checks_softmax import loss_value
 from softmaxlab.learn._compare import Trial, agree, judge
 from softmaxlab.learn._inputs import N_RANDOM, labels, sizes
+from softmaxlab.nn.functional import sigmoid
 from softmaxlab.nn.layers import Parameter
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import from_weights
@@ -66,6 +69,16 @@ def _step_mistakes(p, g, lr) -> list:
         ]
 
 
+def _step_size(got, p, step):
+    """The learner's step as a multiple of lr * grad, when it is one."""
+    taken = (p - got).ravel()
+    alpha = float(taken @ step.ravel()) / float(step.ravel() @ step.ravel())
+    if agree(taken, alpha * step.ravel()).all():
+        return (f"{{what}} moves by {alpha:.6g} times lr * grad; the step is lr times the "
+                "gradient, no more, no less.", "Look for an extra factor in the step.")
+    return None
+
+
 def sgd_step_body(fn, rng) -> str:
     sets = []
     for _ in range(N_RANDOM):
@@ -86,8 +99,9 @@ def sgd_step_body(fn, rng) -> str:
                 raise fail(f"Your result has no entry {p.name!r}; expected one for each of "
                            f"{', '.join(_NAMES)}.", "Update every parameter, the biases too.")
             got = to_array(new[p.name], f"your new {p.name}", shape_text(p.value.shape, dims))
-            per_name[p.name].append(Trial(got, p.value, dims,
-                                          _step_mistakes(params[p.name], grads[p.name], lr)))
+            per_name[p.name].append(Trial(
+                got, p.value, dims, _step_mistakes(params[p.name], grads[p.name], lr),
+                properties=[partial(_step_size, p=params[p.name], step=lr * grads[p.name])]))
     for name, trials in per_name.items():
         judge(f"your new {name}", trials)
     for (_, _, grads, _), (_, copies) in zip(sets, runs, strict=True):
@@ -106,6 +120,8 @@ _GRAD_FACTORS = {
 _LOSS_FACTORS = {
     "N": ("{what} is N = {N} times too large: it is the sum of the per-sample losses, not their "
           "mean.", "Divide the sum by N."),
+    "1/C": ("{what} is C = {C} times too small: it is averaged over all N*C entries instead of "
+            "over the N samples.", "Add up over the classes first, then average over samples."),
     "-1": ("{what} is negative: the minus sign of the cross-entropy is missing.",
            "Cross-entropy is minus the mean log-probability of the true class."),
 }
@@ -141,6 +157,27 @@ def _reference(X, y, W1, b1, W2, b2):
     first, second = model.layers[0], model.layers[2]
     grads = [first.grads["W"], first.grads["b"], second.grads["W"], second.grads["b"]]
     return loss, [g.copy() for g in grads]
+
+
+def _loss_mistakes(X, y, W1, b1, W2, b2) -> list:
+    """The loss a forward pass with a usual mistake would give."""
+    def ce(logits):
+        return np.asarray(SoftmaxCrossEntropy().value(logits, y))
+
+    relu, Z1 = (lambda z: np.maximum(z, 0)), X @ W1 + b1
+    forward = "Check the forward pass: Z1 = X W1 + b1, A1 = relu(Z1), Z2 = A1 W2 + b2."
+    return [
+        (ce(Z1 @ W2 + b2), "{what} is the loss of the network without the ReLU.", forward),
+        (ce(sigmoid(Z1) @ W2 + b2), "{what} is the loss of a network with a sigmoid hidden "
+         "layer, not a ReLU.", forward),
+        (ce(np.tanh(Z1) @ W2 + b2), "{what} is the loss of a network with a tanh hidden layer, "
+         "not a ReLU.", forward),
+        (ce(relu(X @ W1) @ W2 + b2), "{what} leaves out the bias b1.", forward),
+        (ce(relu(Z1) @ W2), "{what} leaves out the bias b2.", forward),
+        (np.asarray(-np.mean((relu(Z1) @ W2 + b2)[np.arange(len(y)), y])), "{what} is minus "
+         "the mean true-class logit: the softmax and the log are missing.",
+         "The loss is -log of the softmax probability of the true class."),
+    ]
 
 
 def _mlp_mistakes(X, y, W1, b1, W2, b2) -> dict:
@@ -214,7 +251,8 @@ def mlp_gradients_body(fn, rng) -> str:
         loss, items = _grads_of(out)
         ref_loss, ref_grads = _reference(**a)
         result_order(items, [g.shape for g in ref_grads], dims, "dW1, db1, dW2, db2")
-        losses.append(Trial(loss_value(loss, "your loss"), np.asarray(ref_loss), dims))
+        losses.append(Trial(loss_value(loss, "your loss"), np.asarray(ref_loss), dims,
+                            _loss_mistakes(**a)))
         mistakes = _mlp_mistakes(**a)
         for k, item, ref in zip(_NAMES, items, ref_grads, strict=True):
             got = to_array(item, f"your d{k}", shape_text(ref.shape, dims))

@@ -71,6 +71,27 @@ def _softmax_mistakes(Z: np.ndarray) -> list:
         ]
 
 
+def _sums(got: np.ndarray):
+    """What the row, column and total sums of a would-be softmax say."""
+    with np.errstate(all="ignore"):
+        rows, cols = got.sum(axis=1), got.sum(axis=0)
+    if np.allclose(cols, 1.0, atol=1e-6) and not np.allclose(rows, 1.0, atol=1e-6):
+        return ("The columns of {what} sum to 1, not its rows: it is normalised over the wrong "
+                "axis (over the samples instead of the classes).",
+                "Each row is one sample: normalise over the classes, axis=1.")
+    if np.isclose(got.sum(), 1.0, atol=1e-6):
+        return ("{what} sums to 1 over the whole array, not row by row.",
+                "Each row (one sample) must sum to 1 on its own: sum over axis=1.")
+    if not np.allclose(rows, 1.0, atol=1e-4):
+        i = int(np.argmax(np.abs(rows - 1.0)))
+        return (f"The rows of {{what}} do not sum to 1 (row {i} sums to {rows[i]:.6g}).",
+                "Divide each row by the sum of its own entries.")
+    if np.any(got < 0):
+        return ("{what} has negative entries; probabilities are >= 0.",
+                "exp of anything is positive.")
+    return None
+
+
 def softmax_body(fn, rng) -> str:
     sets = _logit_sets(rng)
     runs = [call(fn, {"Z": Z}) for _, Z, _, _ in sets]          # every learner call first
@@ -79,7 +100,8 @@ def softmax_body(fn, rng) -> str:
         want = shape_text(Z.shape, dims)
         trials.append(Trial(to_array(out, "your softmax", want), softmax(Z), dims,
                             _softmax_mistakes(Z) if not note else [], note=note,
-                            nonfinite=nonfinite, random=not note, loose=bool(note)))
+                            nonfinite=nonfinite, random=not note, loose=bool(note),
+                            properties=[_sums]))
     judge("your softmax", trials)
     for (_, Z, _, _), (_, copies) in zip(sets, runs, strict=True):
         changed_inputs({"Z": Z}, copies)
@@ -228,6 +250,18 @@ def _grad_mistakes(Z, y):
     return out
 
 
+def _row_sums(got: np.ndarray):
+    """The rows of the right gradient sum to 0; say so when the learner's do not."""
+    rows = got.sum(axis=1)
+    scale = float(np.max(np.abs(got))) or 1.0
+    if np.all(np.isfinite(rows)) and not np.allclose(rows, 0.0, atol=1e-4 * scale):
+        i = int(np.argmax(np.abs(rows)))
+        return (f"The rows of {{what}} do not sum to 0 (row {i} sums to {rows[i]:.6g}); the "
+                "gradient of each row does.", "Each row of the softmax sums to 1, and so "
+                "does each one-hot row.")
+    return None
+
+
 def _true_class_masks(Y: np.ndarray) -> list:
     return [(Y > 0, "Only the true-class entries of {what} (row i, column y[i]) are wrong; the "
              "other entries are right.", "Look at how you subtract the one-hot row."),
@@ -249,7 +283,7 @@ def softmax_ce_grad_body(fn, rng) -> str:
         trials.append(Trial(to_array(out, "your dZ", shape_text(Z.shape, dims)), ref, dims,
                             _grad_mistakes(Z, y) if not note else [],
                             _true_class_masks(one_hot(y, Z.shape[1])), note, nonfinite,
-                            random=not note, loose=bool(note)))
+                            random=not note, loose=bool(note), properties=[_row_sums]))
     judge("your dZ", trials, _GRAD_FACTORS)
     for (_, Z, y, _, _), (_, copies) in zip(sets, runs, strict=True):
         changed_inputs({"Z": Z, "y": y}, copies)

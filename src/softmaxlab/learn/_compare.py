@@ -4,8 +4,9 @@ The diagnosis runs in a fixed order, most specific first: the shape, NaN or
 inf, a known mistake of this exercise (a *candidate*: the result the mistake
 would give), an integer dtype, a constant factor (named from the sizes N, C,
 D, H when it is one of them), a region where all the wrong entries lie (a
-*mask*: "only the true class"), and finally the worst entry with its expected
-value.
+*mask*: "only the true class", or some columns or rows), a property the right
+answer has and the result lacks (rows that sum to 1), and finally the worst
+entry with its expected value.
 """
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ class Trial:
 
     ``candidates``: (array the mistake would give, message, hint), tried in order.
     ``masks``: (boolean array, message, hint): said when every wrong entry lies
-    inside the mask. ``note``: how this input was special (" for logits around
+    inside the mask. ``properties``: functions of the result returning
+    (message, hint) when they recognise what is wrong (rows that do not sum
+    to 1), tried after the masks and before the worst entry. ``note``: how this input was special (" for logits around
     1000"). ``nonfinite``: (message, hint) when the result has NaN or inf here.
     """
 
@@ -53,6 +56,7 @@ class Trial:
     nonfinite: tuple | None = None
     random: bool = True
     loose: bool = False
+    properties: list = field(default_factory=list)  # got -> (message, hint) or None
 
     @property
     def tol(self) -> tuple[float, float]:
@@ -102,12 +106,13 @@ def _factor_name(alpha: float, trial: Trial, trials: list[Trial]) -> str | None:
     return None
 
 
-def _scale_verdict(what: str, alpha: float, name, dims, factor_text: dict):
+def _scale_verdict(what: str, alpha: float, name, dims, factor_text: dict, every: str):
     if name in factor_text:
         message, hint = factor_text[name]
         return message.format(what=what, **dims), hint.format(what=what, **dims)
     if name == "-1":
-        return (f"{what} has the right size but the wrong sign everywhere (a flipped sign).",
+        return (f"{what} has the right size but the wrong sign{every and ' everywhere'} (a "
+                "flipped sign).",
                 "Check the sign of every term of your formula.")
     sign = "has the wrong sign and " if alpha < 0 else ""
     size = abs(alpha)
@@ -118,10 +123,10 @@ def _scale_verdict(what: str, alpha: float, name, dims, factor_text: dict):
                f"is {name} = {value:.6g} times too large" if value > 1
                else f"is {name[2:] if name.startswith('1/') else '1/(' + name + ')'} = "
                     f"{1 / value:.6g} times too small")
-        return (f"{what} {sign}{how} in every entry (a constant factor of {name}).",
+        return (f"{what} {sign}{how}{every} (a constant factor of {name}).",
                 f"Look for a missing or extra factor {name.strip('1/()')}: a sum that should be a "
                 "mean (or the reverse), or a division done twice.")
-    return (f"{what} {sign}is off by the same factor {size:.6g} in every entry.",
+    return (f"{what} {sign}is off by a factor of {size:.6g}{every}.",
             "Every entry is proportional to the right answer: look for a constant you multiply "
             "or divide by.")
 
@@ -212,6 +217,14 @@ def judge(what: str, trials: list[Trial], factor_text: dict | None = None) -> No
                        "dtype=float)), not from an integer array such as the labels.")
         alpha = _scale(t)
         if alpha is not None:
-            raise fail(*_scale_verdict(what, alpha, _factor_name(alpha, t, trials), t.dims, factor_text))
+            every = " in every entry" if t.got.ndim else ""
+            raise fail(*_scale_verdict(what, alpha, _factor_name(alpha, t, trials), t.dims,
+                                       factor_text, every))
         region = _region(what, t, ~ok)
-        raise fail(*(region or _worst(what, t, ~ok)))
+        if region:
+            raise fail(*region)
+        for prop in t.properties:
+            said = prop(t.got)
+            if said:
+                raise fail(*(x.format(what=what) for x in said))
+        raise fail(*_worst(what, t, ~ok))
