@@ -103,9 +103,11 @@ def call(fn, args: dict, *, none_ok: bool = False, about: str = ""):
         hint = (f"It was called with {shapes}. " if shapes else "") + pointer
         raise fail(f"Your function raised {type(e).__name__}: {message}{_learner_line(e.__traceback__)}",
                    hint) from None
-    if out is None and not none_ok:
-        raise Stop(NOT_DONE, "Your function returns None: write it (and end it with return), then "
-                   "run this check again.")
+    untouched = out is NotImplemented or (isinstance(out, (tuple, list)) and len(out) > 0
+                                          and all(x is None for x in out))
+    if (out is None and not none_ok) or untouched:
+        raise Stop(NOT_DONE, "Your function returns None (or only Nones): write it (and end it "
+                   "with return), then run this check again.")
     return out, copies
 
 

@@ -276,9 +276,6 @@ def softmax_ce_grad_body(fn, rng) -> str:
     runs = [call(fn, {"Z": Z, "y": y}, about=_LABELS) for _, Z, y, _, _ in sets]
     trials = []
     for (dims, Z, y, note, nonfinite), (out, _) in zip(sets, runs, strict=True):
-        if nonfinite is not None:
-            nonfinite = ("{what} has NaN or inf" + note + ": the softmax inside it overflows "
-                         "(exp(1000) = inf in float64).", _OVERFLOW[1])
         ref = SoftmaxCrossEntropy().forward(Z, y)[1]
         trials.append(Trial(to_array(out, "your dZ", shape_text(Z.shape, dims)), ref, dims,
                             _grad_mistakes(Z, y) if not note else [],
