@@ -197,7 +197,7 @@ def test_a_right_numpy_or_loops_implementation_passes(name, style):
     for seed in (0, 1):
         result = getattr(learn, f"check_{name}")(fn, seed=seed)
         assert result.passed, str(result)
-        assert result.status == "passed" and result.hint == ""
+        assert result.status == "passed" and result.hint == "" and bool(result)
 
 
 @pytest.mark.parametrize("name", CHECKS)
@@ -239,7 +239,7 @@ STUBS = {"raise": _raising, "none": lambda *args: None, "nones": lambda *args: (
 @pytest.mark.parametrize("stub", list(STUBS))
 def test_the_untouched_exercise_is_not_done_yet(name, stub):
     result = getattr(learn, f"check_{name}")(STUBS[stub])
-    assert result.status == "not done yet" and not result.passed
+    assert result.status == "not done yet" and not result.passed and not result
     assert "not done yet" in str(result)
 
 

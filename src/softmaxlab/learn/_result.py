@@ -39,6 +39,10 @@ class CheckResult:
         """True exactly when ``status == "passed"``."""
         return self.status == PASSED
 
+    def __bool__(self) -> bool:
+        # ``assert check_softmax(fn)`` and ``if check_softmax(fn):`` mean "passed".
+        return self.passed
+
     def __str__(self) -> str:
         text = f"{_MARK[self.status]} {self.name}: {self.status}. {self.message}"
         return text + (f"\nHint: {self.hint}" if self.hint else "")

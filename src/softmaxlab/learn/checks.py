@@ -69,8 +69,9 @@ def check_softmax(fn, *, seed=None) -> CheckResult:
     mistakes include: softmax over the wrong axis (columns sum to 1), no
     max subtraction (NaN or inf at large logits), subtracting the maximum of
     the whole array or of each column, a missing normalisation or exponential,
-    returning log-softmax, a flipped sign, a transposed or wrongly shaped
-    result, an integer result, and modifying ``Z`` in place.
+    rows that do not sum to 1 (or columns that do), returning log-softmax, a
+    flipped sign, a constant factor, a transposed or wrongly shaped result, a
+    tuple of results, an integer result, and modifying ``Z`` in place.
     """
     return run_check("check_softmax", _sm.softmax_body, fn, seed)
 
@@ -134,8 +135,9 @@ def check_softmax_ce_grad(fn, *, seed=None) -> CheckResult:
     columns (``P[:, y] -= 1``), subtracting the label number instead of a
     one-hot row, softmax over the wrong axis, log-softmax in place of
     softmax, overflow at logits of 1000, entries wrong only in the true
-    class or only in the other classes, a transposed or wrongly shaped
-    result, and modifying ``Z`` in place.
+    class, only in the other classes or only in some columns, rows that do
+    not sum to 0, a transposed or wrongly shaped result (a tuple such as
+    ``(loss, dZ)``, a single number), and modifying ``Z`` in place.
     """
     return run_check("check_softmax_ce_grad", _sm.softmax_ce_grad_body, fn, seed)
 
@@ -272,9 +274,10 @@ def check_sgd_step(fn, *, seed=None) -> CheckResult:
     -----
     Recognised mistakes include: adding the gradient instead of subtracting
     it, a forgotten learning rate (or ``lr**2``, or dividing by it), a
-    parameter left unchanged (e.g. the biases), returning the step or the
-    gradient instead of the new parameters, a missing key, wrongly shaped
-    results, and modifying ``grads``.
+    parameter left unchanged (e.g. the biases), a step of any other size
+    (named as a multiple of ``lr * grad``), returning the step or the
+    gradient instead of the new parameters, a list instead of a dict, a
+    missing key, wrongly shaped results, and modifying ``grads``.
     """
     return run_check("check_sgd_step", _net.sgd_step_body, fn, seed)
 
@@ -301,7 +304,8 @@ def check_mlp_gradients(fn, *, seed=None) -> CheckResult:
     Notes
     -----
     Recognised mistakes include those of the loss (summed instead of
-    averaged, sign), of each gradient (constant factors such as a missing
+    averaged, sign; a forward pass without the ReLU, with a sigmoid or tanh,
+    without a bias, without the softmax and log), of each gradient (constant factors such as a missing
     1/N in all four, transposed, sign, forgotten bias gradients), of the
     backward pass through the hidden layer (the ReLU mask forgotten or on the
     wrong side of zero, ``dW2`` computed from ``Z1`` instead of ``A1``),
