@@ -100,8 +100,8 @@ def _backward_trials(dims, dout, X, W, items):
     ones = np.ones_like(dout)
     ignore = ("{what} ignores dout (the upstream gradient): it is the local derivative only.",
               "Chain rule: multiply the local derivative by dout.")
-    if items[2] is None or (np.size(to_array(items[2], "db", "(H,)")) == h
-                            and not np.any(to_array(items[2], "db", "(H,)"))):
+    db = None if items[2] is None else to_array(items[2], "your db", shape_text((h,), dims))
+    if db is None or (db.size == h and not np.any(db)):
         raise fail("Your db is " + ("missing" if items[2] is None else "all zeros") + ": a forgotten "
                    "bias gradient.", "b[j] is added to column j of every row, so every row's "
                    "upstream gradient in column j reaches it.")
