@@ -2,6 +2,8 @@
 the check fails, and its message (or hint) names that mistake."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -108,6 +110,13 @@ MISTAKES = {
     "mlp loss without b1": ("mlp_gradients", lambda *a: (
         -np.mean(np.log(softmax(np.maximum(a[0] @ a[2], 0) @ a[4] + a[5])[R(len(a[1])), a[1]])),
         mlp(*a)[1]), ["loss", "b1"]),
+    "softmax in loops overflows": ("softmax", lambda Z: [[math.exp(v) / sum(math.exp(u) for u in r)
+                                                          for v in r] for r in Z],
+                                   ["overflowerror", "1000", "largest logit"]),
+    "cross-entropy float labels": ("cross_entropy", lambda Q, y: -np.mean(
+        np.log(Q[R(len(y)), y.astype(float)])), ["indexerror", "integer"]),
+    "grad predicted class for y": ("softmax_ce_grad", lambda Z, y: (softmax(Z) - np.eye(
+        Z.shape[1])[Z.argmax(1)]) / len(y), ["predicted class"]),
     "softmax negated logits": ("softmax", lambda Z: softmax(-Z), ["sign"]),
     "cross-entropy takes log(0)": ("cross_entropy", lambda Q, y: -np.sum(
         np.eye(Q.shape[1])[y] * np.log(Q)) / len(y), ["log(0)"]),

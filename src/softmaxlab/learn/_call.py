@@ -73,10 +73,12 @@ def _learner_line(tb) -> str:
     return f"\n  at line {frame.lineno} of {frame.name}{code}"
 
 
-def call(fn, args: dict, *, none_ok: bool = False, about: str = ""):
+def call(fn, args: dict, *, none_ok: bool = False, about: str = "", note: str = ""):
     """Call ``fn`` on deep copies of ``args`` (name -> value, in order).
 
-    ``about`` is added to the hint when ``fn`` raises (what the inputs are).
+    ``about`` is added to the hint when ``fn`` raises (what the inputs are);
+    ``note`` to the message (how these inputs were special: " for logits
+    around 1000").
 
     Returns ``(output, copies)``: ``copies`` are the objects ``fn`` received,
     to compare with ``args`` afterwards (see ``changed_inputs``). Raises Stop
@@ -97,12 +99,12 @@ def call(fn, args: dict, *, none_ok: bool = False, about: str = ""):
         shapes = ", ".join(f"{k} of shape {np.shape(v)}" for k, v in args.items()
                            if isinstance(v, np.ndarray))
         message = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
-        pointer = _exception_hint(message)
+        pointer = _exception_hint(type(e), message)
         if about and pointer != _GENERIC:   # a shape or indexing error: say what the inputs are
             pointer = about + " " + pointer
         hint = (f"It was called with {shapes}. " if shapes else "") + pointer
-        raise fail(f"Your function raised {type(e).__name__}: {message}{_learner_line(e.__traceback__)}",
-                   hint) from None
+        raise fail(f"Your function raised {type(e).__name__}{note}: {message}"
+                   f"{_learner_line(e.__traceback__)}", hint) from None
     untouched = out is NotImplemented or (isinstance(out, (tuple, list)) and len(out) > 0
                                           and all(x is None for x in out))
     if (out is None and not none_ok) or untouched:
@@ -111,16 +113,20 @@ def call(fn, args: dict, *, none_ok: bool = False, about: str = ""):
     return out, copies
 
 
-def _exception_hint(message: str) -> str:
-    """A pointer for the usual shape and indexing errors."""
+def _exception_hint(kind: type, message: str) -> str:
+    """A pointer for the usual shape, indexing and overflow errors."""
     low = message.lower()
+    if issubclass(kind, OverflowError) or "overflow" in low or "math range" in low:
+        return ("exp of a number above about 709 is too large for a float: keep the exponents "
+                "small, e.g. subtract each row's largest logit before exp (softmax does not "
+                "change).")
     if "broadcast" in low:
         return ("Arrays of different shapes only combine when their trailing sizes agree (or are 1): "
                 "a sum over axis=1 has shape (N,); with keepdims=True it is (N, 1) and divides each row.")
     if "matmul" in low or "mat1 and mat2" in low or "aligned" in low or "size mismatch" in low:
         return ("In A @ B the inner sizes must agree: (N, D) @ (D, H) gives (N, H). "
                 "Write each factor's shape under the formula; a .T (a transpose) is missing or extra.")
-    if "index" in low:
+    if issubclass(kind, IndexError) or "index" in low or "indices" in low:
         return ("Labels y are integers (one class per row); index with integer arrays, "
                 "e.g. rows np.arange(N) with columns y.")
     return _GENERIC

@@ -94,7 +94,7 @@ def _sums(got: np.ndarray):
 
 def softmax_body(fn, rng) -> str:
     sets = _logit_sets(rng)
-    runs = [call(fn, {"Z": Z}) for _, Z, _, _ in sets]          # every learner call first
+    runs = [call(fn, {"Z": Z}, note=note) for _, Z, note, _ in sets]          # every learner call first
     trials = []
     for (dims, Z, note, nonfinite), (out, _) in zip(sets, runs, strict=True):
         want = shape_text(Z.shape, dims)
@@ -193,7 +193,7 @@ def loss_value(out, what: str) -> np.ndarray:
 
 def cross_entropy_body(fn, rng) -> str:
     sets = _probability_sets(rng)
-    runs = [call(fn, {"Q": Q, "y": y}, about=_LABELS) for _, Q, y, _ in sets]
+    runs = [call(fn, {"Q": Q, "y": y}, about=_LABELS, note=note) for _, Q, y, note in sets]
     trials = []
     for (dims, Q, y, note), (out, _) in zip(sets, runs, strict=True):
         with np.errstate(divide="ignore"):  # log(0) = -inf logits: probability 0, as meant
@@ -246,6 +246,9 @@ def _grad_mistakes(Z, y):
              "columns sum to 1, not its rows).", "Normalise over the classes, axis=1."),
             ((log_softmax(Z) - Y) * scale, "{what} uses log-softmax where the softmax "
              "probabilities belong.", "The gradient needs the probabilities themselves, no log."),
+            ((P - one_hot(np.argmax(Z, axis=1), c)) * scale, "{what} subtracts the one-hot of "
+             "the predicted class (the largest logit) where the true class y belongs.",
+             "The loss is about the true labels y."),
         ]
     return out
 
@@ -273,7 +276,7 @@ def _true_class_masks(Y: np.ndarray) -> list:
 def softmax_ce_grad_body(fn, rng) -> str:
     sets = [(dims, Z, labels(rng, dims, last_missing=i == 0), note, nonfinite)
             for i, (dims, Z, note, nonfinite) in enumerate(_logit_sets(rng))]
-    runs = [call(fn, {"Z": Z, "y": y}, about=_LABELS) for _, Z, y, _, _ in sets]
+    runs = [call(fn, {"Z": Z, "y": y}, about=_LABELS, note=note) for _, Z, y, note, _ in sets]
     trials = []
     for (dims, Z, y, note, nonfinite), (out, _) in zip(sets, runs, strict=True):
         ref = SoftmaxCrossEntropy().forward(Z, y)[1]

@@ -216,10 +216,12 @@ def judge(what: str, trials: list[Trial], factor_text: dict | None = None) -> No
                        "Create the result as a float array (np.zeros(shape) or np.zeros_like(x, "
                        "dtype=float)), not from an integer array such as the labels.")
         alpha = _scale(t)
-        if alpha is not None:
+        name = None if alpha is None else _factor_name(alpha, t, trials)
+        # Any number is a multiple of another: for a single number only a
+        # factor named in every trial (N, C, -1, ...) says something.
+        if alpha is not None and (t.got.ndim or name is not None):
             every = " in every entry" if t.got.ndim else ""
-            raise fail(*_scale_verdict(what, alpha, _factor_name(alpha, t, trials), t.dims,
-                                       factor_text, every))
+            raise fail(*_scale_verdict(what, alpha, name, t.dims, factor_text, every))
         region = _region(what, t, ~ok)
         if region:
             raise fail(*region)
