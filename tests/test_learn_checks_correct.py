@@ -319,3 +319,10 @@ def test_an_exception_names_the_learners_line():
 def test_a_non_function_is_refused_without_raising():
     result = learn.check_softmax(np_softmax(np.zeros((2, 3))))
     assert result.status == "failed" and "function" in result.message
+
+
+def test_a_tensor_only_function_is_told_to_convert_the_arrays():
+    torch = pytest.importorskip("torch")
+    result = learn.check_softmax(lambda Z: torch.softmax(Z, dim=1))
+    assert result.status == "failed" and "TypeError" in result.message
+    assert "torch.from_numpy" in result.hint

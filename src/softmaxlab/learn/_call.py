@@ -126,6 +126,9 @@ def _exception_hint(kind: type, message: str) -> str:
     if "matmul" in low or "mat1 and mat2" in low or "aligned" in low or "size mismatch" in low:
         return ("In A @ B the inner sizes must agree: (N, D) @ (D, H) gives (N, H). "
                 "Write each factor's shape under the formula; a .T (a transpose) is missing or extra.")
+    if "tensor" in low and ("must be" in low or "expected" in low or "argument" in low):
+        return ("The check passes NumPy arrays: for PyTorch, convert them first "
+                "(torch.from_numpy(Z) or torch.tensor(Z)).")
     if issubclass(kind, IndexError) or "index" in low or "indices" in low:
         return ("Labels y are integers (one class per row); index with integer arrays, "
                 "e.g. rows np.arange(N) with columns y.")
