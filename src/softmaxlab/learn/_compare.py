@@ -106,6 +106,16 @@ def _factor_name(alpha: float, trial: Trial, trials: list[Trial]) -> str | None:
     return None
 
 
+def _inverse(name: str) -> str:
+    """``1/N`` -> ``N``, ``1/(C*N)`` -> ``C*N``, ``C/N`` -> ``N/C``, ``N`` -> ``1/N``."""
+    if name.startswith("1/"):
+        return name[2:].strip("()")
+    if "/" in name:
+        top, bottom = name.split("/")
+        return f"{bottom}/{top}"
+    return f"1/{name}"
+
+
 def _scale_verdict(what: str, alpha: float, name, dims, factor_text: dict, every: str):
     if name in factor_text:
         message, hint = factor_text[name]
@@ -119,13 +129,12 @@ def _scale_verdict(what: str, alpha: float, name, dims, factor_text: dict, every
     if name is not None:
         name = name.lstrip("-")
         value = dict(_factors(dims))[name]
-        how = (f"is {name} times too large" if name.isdigit() else
-               f"is {name} = {value:.6g} times too large" if value > 1
-               else f"is {name[2:] if name.startswith('1/') else '1/(' + name + ')'} = "
-                    f"{1 / value:.6g} times too small")
+        big, times = (name, value) if value > 1 else (_inverse(name), 1 / value)
+        said = big if big.isdigit() else f"{big} = {times:.6g}"
+        how = f"is {said} times too {'large' if value > 1 else 'small'}"
         return (f"{what} {sign}{how}{every} (a constant factor of {name}).",
-                f"Look for a missing or extra factor {name.strip('1/()')}: a sum that should be a "
-                "mean (or the reverse), or a division done twice.")
+                f"Look for a missing or extra factor {big}: a sum that should be a mean (or the "
+                "reverse), or a division done twice.")
     return (f"{what} {sign}is off by a factor of {size:.6g}{every}.",
             "Every entry is proportional to the right answer: look for a constant you multiply "
             "or divide by.")
