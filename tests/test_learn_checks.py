@@ -314,3 +314,23 @@ def test_the_documented_example_prints_what_the_page_shows():
     with contextlib.redirect_stdout(out):
         exec(compile(code, "docs/learn.md", "exec"), {})
     assert out.getvalue().split() == shown.split()
+
+
+@pytest.mark.parametrize("factor, words", [
+    (lambda n, c: n, ["n =", "too large"]),
+    (lambda n, c: 1 / n, ["n =", "too small"]),
+    (lambda n, c: c, ["c =", "too large"]),
+    (lambda n, c: 1 / c, ["c =", "too small"]),
+    (lambda n, c: 2.0, ["2 times too large"]),
+    (lambda n, c: 0.5, ["2 times too small"]),
+    (lambda n, c: -1.0, ["sign"]),
+    (lambda n, c: -n, ["wrong sign", "n ="]),
+    (lambda n, c: 0.37, ["factor of 0.37"]),
+])
+def test_a_constant_factor_is_named_from_the_sizes(factor, words):
+    def scaled(Z, y):
+        return ce_grad(Z, y) * factor(*Z.shape)
+
+    result = learn.check_softmax_ce_grad(scaled, seed=16)
+    said = (result.message + " " + result.hint).lower()
+    assert result.status == "failed" and all(w in said for w in words), str(result)
