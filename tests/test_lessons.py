@@ -32,7 +32,7 @@ def test_jupytext_reads_the_same_cells(name):
     theirs = jupytext.reads(text, fmt="py:percent").cells
     ours = lesson_cells(text, solutions=True, where=name)
     assert [c.cell_type for c in theirs] == [kind for kind, _ in ours]
-    for cell, (_, source) in zip(theirs, ours):
+    for cell, (_, source) in zip(theirs, ours, strict=True):
         kept = [ln for ln in cell.source.splitlines()
                 if ln.strip() not in ("# BEGIN SOLUTION", "# END SOLUTION")]
         assert "\n".join(kept) == source
@@ -88,7 +88,7 @@ def test_write_lessons_never_overwrites_an_edited_file(tmp_path):
     assert write_lessons(tmp_path, echo=lines.append) == []
     assert edited.read_text() == before
     message = "\n".join(lines)
-    assert f"kept 1 existing file" in message and edited.name in message
+    assert "kept 1 existing file" in message and edited.name in message
     assert "delete or rename" in message and "another folder" in message
     # The untouched files equal the fresh lessons: left alone without a word.
     assert written[1].name not in message

@@ -230,7 +230,7 @@ print(f"{data.name}: test accuracy after {len(history)} epochs: {history[-1][2]:
 n_show = 16
 pred = my_forward(data.X_test[:n_show], W, b).argmax(axis=1)
 truth = data.y_test[:n_show]
-titles = [f"{data.class_names[t]}\n{data.class_names[p]}" for t, p in zip(truth, pred)]
+titles = [f"{data.class_names[t]}\n{data.class_names[p]}" for t, p in zip(truth, pred, strict=True)]
 show_images(data.X_test[:n_show], data.image_shape, titles, wrong=pred != truth)
 plt.show()
 

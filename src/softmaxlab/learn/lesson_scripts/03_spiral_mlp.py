@@ -224,7 +224,7 @@ sig = 1 / (1 + np.exp(-z))
 fig, axes = plt.subplots(1, 3, figsize=(10, 2.6))
 for ax, (name, f, df) in zip(axes, [("sigmoid", sig, sig * (1 - sig)),
                                     ("tanh", np.tanh(z), 1 - np.tanh(z) ** 2),
-                                    ("ReLU", np.maximum(z, 0), (z > 0) * 1.0)]):
+                                    ("ReLU", np.maximum(z, 0), (z > 0) * 1.0)], strict=True):
     ax.plot(z, f, label=name)
     ax.plot(z, df, "--", label="derivative")
     ax.set_title(name)

@@ -229,7 +229,7 @@ curves = {"train loss": [], "test loss": [], "train acc": [], "test acc": []}
 
 def record(p):
     (trl, tra), (tel, tea) = evaluate(p, X_train, y_train), evaluate(p, X_test, y_test)
-    for key, value in zip(curves, (trl, tel, tra, tea)):
+    for key, value in zip(curves, (trl, tel, tra, tea), strict=True):
         curves[key].append(value)
 
 

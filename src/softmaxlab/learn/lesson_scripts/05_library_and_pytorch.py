@@ -102,7 +102,7 @@ my_mlp = use_if_passed(mlp_result, mlp_loss_and_grads, library_mlp, "MLP gradien
 
 mine = {"W1": W1.copy(), "b1": b1.copy(), "W2": W2.copy(), "b2": b2.copy()}
 my_losses = []
-for epoch in range(EPOCHS):
+for _ in range(EPOCHS):
     total = 0.0
     for s in range(0, len(X_train), BATCH):
         loss, grads = my_mlp(X_train[s:s + BATCH], y_train[s:s + BATCH], **mine)
@@ -150,7 +150,7 @@ clf = sl.MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="relu", solver="
                        random_state=0)
 clf.attach_network(sl.from_weights([(W1.copy(), b1.copy()), (W2.copy(), b2.copy())],
                                    activation="relu", dtype=np.float64), classes=np.arange(10))
-for epoch in range(EPOCHS):
+for _ in range(EPOCHS):
     clf.partial_fit(X_train, y_train)
 print(f"MLPClassifier: final training loss {clf.loss_curve_[-1]:.10f}, test accuracy "
       f"{clf.score(X_test, y_test):.4f}")
@@ -171,14 +171,14 @@ else:
     tnet = torch.nn.Sequential(torch.nn.Linear(64, HIDDEN), torch.nn.ReLU(),
                                torch.nn.Linear(HIDDEN, 10)).double()
     with torch.no_grad():
-        for layer, (W, b) in zip((tnet[0], tnet[2]), ((W1, b1), (W2, b2))):
+        for layer, (W, b) in zip((tnet[0], tnet[2]), ((W1, b1), (W2, b2)), strict=True):
             layer.weight.copy_(torch.from_numpy(W.T))
             layer.bias.copy_(torch.from_numpy(b))
     optimizer = torch.optim.SGD(tnet.parameters(), lr=LR)
     criterion = torch.nn.CrossEntropyLoss()
     Xt, yt = torch.from_numpy(X_train), torch.from_numpy(y_train)
     torch_losses = []
-    for epoch in range(EPOCHS):
+    for _ in range(EPOCHS):
         total = 0.0
         for s in range(0, len(Xt), BATCH):
             optimizer.zero_grad()
