@@ -131,7 +131,8 @@ def test_fashion_fallback_is_digits_with_a_message(monkeypatch, tmp_path, capsys
     monkeypatch.delenv("SOFTMAXLAB_DATA", raising=False)
     data = lesson_tools.load_fashion_or_digits()
     printed = capsys.readouterr().out
-    assert "Fashion-MNIST not found" in printed and "apt-get install dataset-fashion-mnist" in printed
+    assert f"Fashion-MNIST is not here (looked in {tmp_path / 'absent'})" in printed
+    assert "apt-get install dataset-fashion-mnist" in printed and "SOFTMAXLAB_DATA" in printed
     assert str(lesson_tools.FALLBACK_FIGURE) in printed
     assert data.name == "digits" and data.X_train.shape == (1437, 64)
     assert data.X_train.dtype.name == "float32" and 0 <= data.X_train.min() <= data.X_train.max() <= 1

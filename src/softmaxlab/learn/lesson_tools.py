@@ -75,14 +75,18 @@ def load_fashion_or_digits(data_dir=None) -> LessonImages:
         to install the real data.
     """
     from softmaxlab.data import DatasetNotFoundError, load_fashion_mnist
-    from softmaxlab.data.fashion_mnist import CLASS_NAMES, IMAGE_SHAPE, INSTALL_COMMAND
+    from softmaxlab.data.fashion_mnist import (CLASS_NAMES, ENV_VAR, IMAGE_SHAPE, INSTALL_COMMAND,
+                                               candidate_dirs)
 
     try:
         d = load_fashion_mnist(data_dir)
-    except DatasetNotFoundError as exc:
-        print(str(exc).splitlines()[0] + f" (install it with `{INSTALL_COMMAND}`).")
+    except DatasetNotFoundError:
+        looked = ", ".join(str(p) for p in candidate_dirs(data_dir))
+        print(f"Fashion-MNIST is not here (looked in {looked}); install it with "
+              f"`{INSTALL_COMMAND}`, or set {ENV_VAR} to a folder that holds its four IDX files.")
         print("Using scikit-learn's 8x8 digits instead: the same code runs, and the 5-epoch "
-              f"recipe reaches a test accuracy of about {FALLBACK_FIGURE} there, not 0.83.")
+              f"recipe reaches a test accuracy of about {FALLBACK_FIGURE} there (about 0.82 on "
+              "Fashion-MNIST).")
         return _digits()
     print(f"Fashion-MNIST from {d.directory}: {len(d.X_train)} training and {len(d.X_test)} "
           "test images")
