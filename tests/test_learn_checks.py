@@ -300,6 +300,12 @@ def test_an_sgd_step_in_place_is_accepted():
     assert learn.check_sgd_step(in_place, seed=14).passed
 
 
+def test_an_sgd_step_for_single_arrays_is_checked_on_arrays():
+    assert learn.check_sgd_step(lambda p, g, lr: p - lr * g, seed=17).passed
+    result = learn.check_sgd_step(lambda p, g, lr: p + lr * g, seed=17)
+    assert not result.passed and "adds the gradient" in result.message
+
+
 def test_the_documented_example_prints_what_the_page_shows():
     import contextlib
     import io

@@ -42,7 +42,7 @@ def _new_params(out, copies) -> dict:
         return copies["params"]
     if not isinstance(out, dict):
         raise fail(f"Your function returned a {type(out).__name__}; expected a dict with the "
-                   f"keys {', '.join(_NAMES)} (one updated array per parameter).",
+                   f"keys {', '.join(copies['original'])} (one updated array per parameter).",
                    "Build the result as {name: new array for name in params}, or update params "
                    "in place and return params.")
     return out
@@ -80,24 +80,45 @@ def _step_size(got, p, step):
 
 
 def sgd_step_body(fn, rng) -> str:
+    try:
+        return _sgd_run(fn, rng, _NAMES)
+    except Stop as stop:
+        # A function written for one array (params - lr * grads) meets a dict:
+        # check it on single arrays instead, as documented.
+        if not ("TypeError" in stop.message and "'dict'" in stop.message):
+            raise
+    return _sgd_run(_on_one_array(fn), rng, ("W",))
+
+
+def _on_one_array(fn):
+    """``fn(W, dW, lr)`` seen as a function of dicts with the one key "W"."""
+    def on_dicts(params, grads, lr):
+        out = fn(params["W"], grads["W"], lr)
+        return None if out is None else {"W": out}
+    return on_dicts
+
+
+def _sgd_run(fn, rng, names) -> str:
     sets = []
     for _ in range(N_RANDOM):
         dims = sizes(rng, "CDH")
-        sets.append((dims, _params(rng, dims), _params(rng, dims), float(rng.uniform(0.05, 0.4))))
+        params, grads = (_params(rng, dims) if len(names) > 1 else
+                         {"W": rng.normal(0.0, 0.5, (dims["D"], dims["H"]))} for _ in range(2))
+        sets.append((dims, params, grads, float(rng.uniform(0.05, 0.4))))
     runs = []
     for _, params, grads, lr in sets:                      # every learner call first
         out, copies = call(fn, {"params": params, "grads": grads, "lr": lr}, none_ok=True)
         copies["original"] = params
         runs.append((out, copies))
-    per_name: dict[str, list] = {k: [] for k in _NAMES}
+    per_name: dict[str, list] = {k: [] for k in names}
     for (dims, params, grads, lr), (out, copies) in zip(sets, runs, strict=True):
         new = _new_params(out, copies)
-        ref = [Parameter(k, params[k].copy(), grads[k].copy(), k.startswith("W")) for k in _NAMES]
+        ref = [Parameter(k, params[k].copy(), grads[k].copy(), k.startswith("W")) for k in names]
         SGD(ref, lr=lr).step()
         for p in ref:
             if p.name not in new:
                 raise fail(f"Your result has no entry {p.name!r}; expected one for each of "
-                           f"{', '.join(_NAMES)}.", "Update every parameter, the biases too.")
+                           f"{', '.join(names)}.", "Update every parameter, the biases too.")
             got = to_array(new[p.name], f"your new {p.name}", shape_text(p.value.shape, dims))
             per_name[p.name].append(Trial(
                 got, p.value, dims, _step_mistakes(params[p.name], grads[p.name], lr),

@@ -263,7 +263,9 @@ def check_sgd_step(fn, *, seed=None) -> CheckResult:
         keys and shapes. ``lr``: float > 0. Returns the updated parameters,
         ``params[k] - lr * grads[k]`` for every key, as a dict with the same
         keys. Updating the arrays of ``params`` in place is accepted too
-        (then return ``params``, or None); ``grads`` must not change.
+        (then return ``params``, or None); ``grads`` must not change. A
+        function written for single arrays (``params - lr * grads``), which
+        raises TypeError on dicts, is checked on single arrays (D, H) instead.
     seed : int, optional
 
     Returns
