@@ -255,3 +255,29 @@ def test_lesson_runs_with_and_without_solutions(name, kernel_spec, tmp_path):
     assert statuses and set(statuses) == {"passed"}, statuses
     assert "using the library's" not in "\n".join(texts[True])
     figures("\n".join(texts[True]), solutions=True)
+
+
+def test_use_if_passed_picks_and_converts(capsys):
+    import numpy as np
+
+    from softmaxlab.learn import CheckResult
+
+    def library(x):
+        return "library"
+
+    def mine(x):  # what a check accepts: tensors, lists, tuples of them, dicts
+        return ([[1, 2]], {"W": [3.0]}, None, 2.5)
+
+    failed = CheckResult("check_x", "failed", "wrong sign")
+    assert lesson_tools.use_if_passed(failed, mine, library, "x") is library
+    assert "using the library's x" in capsys.readouterr().out
+    passed = CheckResult("check_x", "passed", "ok")
+    chosen = lesson_tools.use_if_passed(passed, mine, library, "x")
+    assert "using your x" in capsys.readouterr().out
+    a, d, none, f = chosen(0)
+    assert isinstance(a, np.ndarray) and a.shape == (1, 2)
+    assert isinstance(d["W"], np.ndarray) and none is None and f == 2.5
+    torch = pytest.importorskip("torch")
+    out = lesson_tools.use_if_passed(passed, lambda: torch.ones(2, requires_grad=True) * 2,
+                                     library, "t")()
+    assert isinstance(out, np.ndarray) and out.tolist() == [2.0, 2.0]

@@ -32,12 +32,36 @@ def use_if_passed(result, mine: Callable, library: Callable, what: str) -> Calla
         The learner's function and the library's equivalent (same signature).
     what : str
         What the function computes, for the printed note.
+
+    Returns
+    -------
+    callable
+        ``library``, or ``mine`` wrapped so that what it returns is NumPy:
+        a check accepts PyTorch tensors and nested lists, and the lesson's
+        later cells then compute with NumPy arrays (tuples and dicts are
+        converted item by item; None stays None).
     """
-    if getattr(result, "passed", False):
-        print(f"using your {what}")
-        return mine
-    print(f"note: using the library's {what}, because yours has not passed its check yet")
-    return library
+    if not getattr(result, "passed", False):
+        print(f"note: using the library's {what}, because yours has not passed its check yet")
+        return library
+    print(f"using your {what}")
+
+    def yours(*args, **kwargs):
+        return _as_numpy(mine(*args, **kwargs))
+
+    return yours
+
+
+def _as_numpy(out):
+    if out is None or isinstance(out, (float, int, np.ndarray)):
+        return out
+    if isinstance(out, dict):
+        return {k: _as_numpy(v) for k, v in out.items()}
+    if isinstance(out, tuple):
+        return tuple(_as_numpy(v) for v in out)
+    if hasattr(out, "detach"):  # a torch tensor
+        out = out.detach().cpu().numpy()
+    return np.asarray(out)
 
 
 class LessonImages(NamedTuple):

@@ -159,6 +159,13 @@ def library_mlp(X, y, W1, b1, W2, b2):
 my_mlp = use_if_passed(mlp_result, mlp_loss_and_grads, library_mlp, "MLP gradients")
 
 
+def loss_and_grads(X, y, p):
+    loss, grads = my_mlp(X, y, p["W1"], p["b1"], p["W2"], p["b2"])
+    if not isinstance(grads, dict):  # the check accepts a tuple (dW1, db1, dW2, db2) too
+        grads = dict(zip(("W1", "b1", "W2", "b2"), grads, strict=True))
+    return float(loss), grads
+
+
 def predict(params, X):
     hidden = np.maximum(X @ params["W1"] + params["b1"], 0)
     return (hidden @ params["W2"] + params["b2"]).argmax(axis=1)
@@ -169,7 +176,7 @@ params = {"W1": 0.01 * rng.standard_normal((2, 100)), "b1": np.zeros(100),
           "W2": 0.01 * rng.standard_normal((100, 3)), "b2": np.zeros(3)}
 losses = []
 for step in range(1, 1001):
-    loss, grads = my_mlp(X_train, y_train, **params)
+    loss, grads = loss_and_grads(X_train, y_train, params)
     params = {k: params[k] - 1.0 * grads[k] for k in params}
     losses.append(loss)
     if step % 100 == 0:

@@ -100,12 +100,19 @@ def library_mlp(X, y, W1, b1, W2, b2):
 
 my_mlp = use_if_passed(mlp_result, mlp_loss_and_grads, library_mlp, "MLP gradients")
 
+
+def loss_and_grads(X, y, p):
+    loss, grads = my_mlp(X, y, p["W1"], p["b1"], p["W2"], p["b2"])
+    if not isinstance(grads, dict):  # the check accepts a tuple (dW1, db1, dW2, db2) too
+        grads = dict(zip(("W1", "b1", "W2", "b2"), grads, strict=True))
+    return float(loss), grads
+
 mine = {"W1": W1.copy(), "b1": b1.copy(), "W2": W2.copy(), "b2": b2.copy()}
 my_losses = []
 for _ in range(EPOCHS):
     total = 0.0
     for s in range(0, len(X_train), BATCH):
-        loss, grads = my_mlp(X_train[s:s + BATCH], y_train[s:s + BATCH], **mine)
+        loss, grads = loss_and_grads(X_train[s:s + BATCH], y_train[s:s + BATCH], mine)
         mine = {k: mine[k] - LR * grads[k] for k in mine}
         total += loss * len(y_train[s:s + BATCH])
     my_losses.append(total / len(X_train))
