@@ -1,7 +1,7 @@
 """Checks that run a learner's own function and say what is wrong with it.
 
 Every check takes the learner's function ``fn`` and returns a
-:class:`~softmaxlab.learn.CheckResult`; none of them raises. The check calls
+``softmaxlab.learn.CheckResult``; none of them raises. The check calls
 ``fn`` on fresh random inputs (float64 NumPy arrays, a new draw on each call
 unless ``seed`` is given, several shapes with ``N``, ``C``, ``D`` and ``H``
 all different so that a transposed or wrongly reduced result shows), and
