@@ -44,7 +44,8 @@ def _engine(W, b) -> Linear:
 def linear_forward_body(fn, rng) -> str:
     sets = _linear_sets(rng)
     args = [{"X": X, "W": W, "b": b} for _, X, W, b, _ in sets]
-    runs = [call(fn, a) for a in args]
+    runs = [call(fn, a, about="X @ W has shape (N, H) and b has shape (H,): b lines up with the "
+                 "last axis and is added to every row as it is.") for a in args]
     trials = []
     for (dims, X, W, b, _), (out, _) in zip(sets, runs, strict=True):
         got = to_array(out, "your output", shape_text((dims["N"], dims["H"]), dims))
@@ -196,6 +197,8 @@ def relu_backward_body(fn, rng) -> str:
              "gradient.", "The backward pass starts from dout."),
             (lenient(dout), "{what} is dout unchanged: the units that were off (Z < 0) must "
              "block the gradient.", "Where Z < 0, ReLU's output does not depend on Z."),
+            (lenient(Z * (dout > 0)), "{what} swaps the two arguments: the first is dout, the "
+             "second Z.", "The function is called as fn(dout, Z)."),
         ]
         masks = [(Z < 0, "{what} is wrong only where Z < 0, where ReLU is off.",
                   "There ReLU's output is constant."),
@@ -233,6 +236,8 @@ def sigmoid_backward_body(fn, rng) -> str:
              "Differentiate 1 / (1 + exp(-z)) and write the result in terms of s."),
             (s, "{what} is the sigmoid's forward pass, not its gradient.",
              "The backward pass starts from dout."),
+            (Z * sigmoid(dout) * (1 - sigmoid(dout)), "{what} swaps the two arguments: the "
+             "first is dout, the second Z.", "The function is called as fn(dout, Z)."),
         ]
         trials.append(Trial(to_array(out, "your dZ", shape_text(Z.shape, dims)),
                             layer.backward(dout), dims, mistakes))
