@@ -219,8 +219,8 @@ def check_relu_backward(fn, *, seed=None) -> CheckResult:
     accepted there. Recognised mistakes include: the gradient
     passed on the wrong side of zero, ignoring ``dout`` (returning the 0/1
     mask), multiplying by ``max(Z, 0)`` or by ``Z``, applying ReLU to ``dout``,
-    returning the forward pass, a flipped sign or constant factor, an
-    integer result, and modifying ``dout`` or ``Z`` in place (``dx = dout;
+    returning the forward pass, the two arguments swapped, a flipped sign or
+    constant factor, an integer result, and modifying ``dout`` or ``Z`` in place (``dx = dout;
     dx[Z <= 0] = 0`` writes into ``dout``).
     """
     return run_check("check_relu_backward", _ly.relu_backward_body, fn, seed)
@@ -246,8 +246,8 @@ def check_sigmoid_backward(fn, *, seed=None) -> CheckResult:
     Recognised mistakes include: the derivative written as ``s`` instead of
     ``s (1 - s)``, or as ``1 - s`` or ``s**2``; ``Z (1 - Z)`` (the formula
     applied to the pre-activation instead of to ``sigmoid(Z)``); ignoring
-    ``dout``; a flipped sign or constant factor; a wrongly shaped result; and
-    modifying an input.
+    ``dout``; the two arguments swapped; a flipped sign or constant factor; a
+    wrongly shaped result; and modifying an input.
     """
     return run_check("check_sigmoid_backward", _ly.sigmoid_backward_body, fn, seed)
 
