@@ -9,6 +9,7 @@ nothing generated is kept in ``docs/``. The notebooks are not executed.
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -16,10 +17,15 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 _TMP = tempfile.TemporaryDirectory(prefix="softmaxlab-lessons-")
+# The lessons of this checkout, as mkdocstrings reads its docstrings (paths: [src]),
+# even when softmaxlab is not installed.
+_SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 @event_priority(100)  # before mkdocs-jupyter's on_files, which turns notebooks into pages
 def on_files(files, config):
+    if _SRC not in sys.path:
+        sys.path.insert(0, _SRC)
     from softmaxlab.learn.lessons import LESSON_NAMES, lesson_notebook
 
     folder = Path(_TMP.name) / "lessons"
