@@ -216,9 +216,10 @@ def _figures_01(out: str, solutions: bool):
 def _figures_02(out: str, solutions: bool):
     acc = _float(r"test accuracy after 5 epochs: (0\.\d+)", out)
     if "Fashion-MNIST: test accuracy" in out:
-        # The classic recipe gives about 0.82 on the real files (0.80-0.83 over
-        # seeds 0-5, listed in the lesson): one SGD step moves it by a point or two.
-        assert 0.79 <= acc <= 0.85, acc
+        # The classic recipe gives 0.822 on the real files with the lesson's
+        # seed (0.804-0.829 over seeds 0-5, listed in the lesson): one SGD step
+        # moves it by a point or two, and BLAS threads change the last bits.
+        assert 0.80 <= acc <= 0.84, acc
     else:
         assert abs(acc - lesson_tools.FALLBACK_FIGURE) <= 0.03, acc
 

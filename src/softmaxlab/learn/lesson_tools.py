@@ -15,10 +15,11 @@ import numpy as np
 __all__ = ["FALLBACK_FIGURE", "LessonImages", "load_fashion_or_digits",
            "plot_boundary", "show_images", "use_if_passed"]
 
-# Test accuracy of the 5-epoch recipe (batch 256, lr 0.1, W ~ N(0, 0.01^2),
-# seed 0) on the fallback data, scikit-learn's 8x8 digits (80/20 split,
-# seed 0): measured with lesson 02's solutions.
-FALLBACK_FIGURE = 0.87
+# Test accuracy of lesson 2's run of the 5-epoch recipe (batch 256, lr 0.1,
+# W ~ N(0, 0.01^2), seed 1) on the fallback data, scikit-learn's 8x8 digits
+# (80/20 split, seed 0): 0.850, measured with the lesson's solutions (seed 0
+# gives 0.872).
+FALLBACK_FIGURE = 0.85
 
 
 def use_if_passed(result, mine: Callable, library: Callable, what: str) -> Callable:

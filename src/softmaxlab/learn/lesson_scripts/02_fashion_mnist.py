@@ -135,7 +135,7 @@ backward_result
 # `softmaxlab` reads Fashion-MNIST from the four files of the Debian package
 # `dataset-fashion-mnist` (or from the folder in `$SOFTMAXLAB_DATA`); it never
 # downloads anything. Without the files the lesson says so and uses
-# scikit-learn's 8x8 digits instead, where the same recipe reaches about 0.87.
+# scikit-learn's 8x8 digits instead, where the same recipe reaches about 0.85.
 # Pixels are scaled to [0, 1].
 
 # %%
@@ -206,7 +206,9 @@ def train(data, epochs=5, batch_size=256, lr=0.1, seed=0):
     return W, b, history
 
 
-W, b, history = train(data)
+# Seed 1 is a typical run: its fifth-epoch test accuracy is one of the two
+# middle values of seeds 0 to 5 (see below).
+W, b, history = train(data, seed=1)
 print(f"{data.name}: test accuracy after {len(history)} epochs: {history[-1][2]:.3f}")
 
 # %% [markdown]
@@ -217,10 +219,10 @@ print(f"{data.name}: test accuracy after {len(history)} epochs: {history[-1][2]:
 #   start on; the test accuracy uses the weights at the end of the epoch.
 # - At this learning rate one step moves the test accuracy by a point or
 #   two, so the fifth epoch's figure depends on the random order of the
-#   batches. With seeds 0 to 5 it was 0.804, 0.822, 0.825, 0.829, 0.816 and
-#   0.820 here (mean 0.819); published runs of this recipe report 0.83 to
-#   0.84. The training loss (about 0.485) varies much less. Try `train(data,
-#   seed=1)`, or a smaller learning rate for the last epoch.
+#   batches. On Fashion-MNIST, seeds 0 to 5 gave 0.804, 0.822, 0.825,
+#   0.829, 0.816 and 0.820 (mean 0.819); published runs of this recipe
+#   report 0.83 to 0.84. The training loss (about 0.485) varies much less.
+#   Try `train(data, seed=0)`, or a smaller learning rate for the last epoch.
 #
 # ## What the model predicts
 #
