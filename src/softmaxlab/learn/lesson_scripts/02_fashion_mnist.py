@@ -157,8 +157,11 @@ plt.show()
 # that a large test set never needs all its scores in memory at once.
 
 # %%
-my_forward = use_if_passed(forward_result, linear_forward, lambda X, W, b: X @ W + b,
-                           "linear_forward")
+def library_forward(X, W, b):
+    return sl.Linear.from_weights(W, b, dtype=W.dtype).apply(X)
+
+
+my_forward = use_if_passed(forward_result, linear_forward, library_forward, "linear_forward")
 
 
 def library_backward(dout, X, W):
