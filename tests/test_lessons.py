@@ -282,3 +282,25 @@ def test_use_if_passed_picks_and_converts(capsys):
     out = lesson_tools.use_if_passed(passed, lambda: torch.ones(2, requires_grad=True) * 2,
                                      library, "t")()
     assert isinstance(out, np.ndarray) and out.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.slow
+def test_a_wrong_answer_fails_its_check_and_the_lesson_goes_on(kernel_spec, tmp_path):
+    import nbclient
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    nb = nbformat.reads(json.dumps(lesson_notebook("01_softmax_by_hand", False)), as_version=4)
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and "def softmax(Z)" in c.source]
+    # A classic mistake: normalising over the batch (columns) instead of each row.
+    cell.source = cell.source.replace(TODO, "E = np.exp(Z)\n    return E / E.sum(axis=0)")
+    ksm = KernelSpecManager(kernel_dirs=[str(kernel_spec)], ensure_native_kernel=False)
+    km = KernelManager(kernel_name="softmaxlab-test", kernel_spec_manager=ksm)
+    nbclient.NotebookClient(nb, km=km, timeout=600,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    texts = [_text(c) for c in nb.cells if c.cell_type == "code"]
+    assert _statuses(texts)[0] == "failed"
+    out = "\n".join(texts)
+    assert "using the library's softmax" in out
+    _figures_01(out, solutions=False)
