@@ -1,5 +1,5 @@
 """The ``softmaxlab`` command: train, evaluate, predict, report, runs, gradcheck, datasets,
-export, lab.
+export, lab, lessons.
 
 Parsing and printing only; the work is in runner.py, commands/ and softmaxlab.runs.report.
 Each subcommand is a pair: ``_add_<name>(sub)`` declares its options (every
@@ -20,6 +20,7 @@ from softmaxlab.cli.args import (
     D,
     Parser,
     add_debug,
+    add_lessons,
     add_read_options,
     add_row_options,
     batch,
@@ -327,6 +328,13 @@ def cmd_lab(args) -> int:
         return 1
 
 
+def cmd_lessons(args) -> int:
+    from softmaxlab.cli.commands.lessons import lessons
+
+    lessons(args.out, args.solutions)
+    return 0
+
+
 def _add_datasets(sub):
     p = sub.add_parser("datasets", help="list datasets, their shapes and where they were found")
     p.add_argument("--data-dir", help="where to look first for Fashion-MNIST's IDX files")
@@ -364,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_datasets(sub)
     _add_export(sub)
     _add_lab(sub)
+    add_lessons(sub)
     return parser
 
 

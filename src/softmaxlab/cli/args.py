@@ -5,7 +5,7 @@ import argparse
 
 from softmaxlab.cli.config import CHOICES, TrainConfig
 
-__all__ = ["D", "Parser", "add_debug", "add_read_options", "add_row_options", "batch",
+__all__ = ["D", "Parser", "add_debug", "add_lessons", "add_read_options", "add_row_options", "batch",
            "delimiter", "encoding", "hidden", "names"]
 
 D = TrainConfig()
@@ -115,3 +115,20 @@ def add_read_options(p, *, label: str | None, training: bool = False) -> None:
         a("--impute", choices=CHOICES["impute"], help="missing feature values (empty, NA, ?): "
           "fill numeric ones with this statistic of the training split and categories with "
           "the most frequent one; none = refuse them (default none)")
+
+
+LESSONS_OUT = "softmaxlab-lessons"
+
+
+def add_lessons(sub) -> None:
+    """The ``lessons`` subcommand's options (the work: ``commands/lessons.py``)."""
+    p = sub.add_parser("lessons", help="write the lessons (Jupyter notebooks) into a folder",
+                       description="Write the lessons as Jupyter notebooks: softmax by hand, "
+                       "Fashion-MNIST, the spiral, digits, and the library. Each exercise is a "
+                       "function you complete, followed by a check that says what is wrong. "
+                       "Files that already exist are never overwritten.")
+    p.add_argument("--out", default=LESSONS_OUT, metavar="DIR",
+                   help=f"folder to write into, created if missing (default {LESSONS_OUT})")
+    p.add_argument("--solutions", action="store_true",
+                   help="write the notebooks with the worked answers (NN_name_solutions.ipynb)")
+    add_debug(p)
