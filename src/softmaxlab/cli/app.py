@@ -2,9 +2,9 @@
 export, lab, lessons.
 
 Parsing and printing only; the work is in runner.py, commands/ and softmaxlab.runs.report.
-Each subcommand is a pair: ``_add_<name>(sub)`` declares its options (every
-one with a help line) and ``cmd_<name>(args)`` runs it and returns the exit
-status. User errors print one line on stderr and exit with 2 (bad usage or
+Each subcommand is a pair in the ``COMMANDS`` table: a function that
+declares its options (every one with a help line) and ``cmd_<name>(args)``,
+which runs it and returns the exit status. User errors print one line on stderr and exit with 2 (bad usage or
 option value) or 1 (data, files, training); ``--debug`` shows the traceback.
 """
 from __future__ import annotations
@@ -363,16 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"softmaxlab {__version__}",
                         help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    _add_train(sub)
-    _add_evaluate(sub)
-    _add_predict(sub)
-    _add_report(sub)
-    _add_runs(sub)
-    _add_gradcheck(sub)
-    _add_datasets(sub)
-    _add_export(sub)
-    _add_lab(sub)
-    add_lessons(sub)
+    for add, _ in COMMANDS.values():
+        add(sub)
     return parser
 
 
@@ -407,7 +399,7 @@ def _handle(args) -> int:
             # Every note about the data is shown, each time (not once per place).
             warnings.simplefilter("always", DataNote)
             warnings.simplefilter("always", InputsWarning)
-            return globals()[f"cmd_{args.command}"](args)
+            return COMMANDS[args.command][1](args)
     except BrokenPipeError:
         # The reader of stdout went away (``softmaxlab predict ... | head``): not
         # an error of ours. Point stdout at /dev/null so the interpreter's final
@@ -428,6 +420,22 @@ def _handle(args) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+
+
+# The subcommands, in the order --help lists them: how each declares its
+# options and the function that runs it (returning the exit status).
+COMMANDS = {
+    "train": (_add_train, cmd_train),
+    "evaluate": (_add_evaluate, cmd_evaluate),
+    "predict": (_add_predict, cmd_predict),
+    "report": (_add_report, cmd_report),
+    "runs": (_add_runs, cmd_runs),
+    "gradcheck": (_add_gradcheck, cmd_gradcheck),
+    "datasets": (_add_datasets, cmd_datasets),
+    "export": (_add_export, cmd_export),
+    "lab": (_add_lab, cmd_lab),
+    "lessons": (add_lessons, cmd_lessons),
+}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
