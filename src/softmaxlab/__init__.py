@@ -37,6 +37,7 @@ _LAZY = {
     "SoftmaxRegression": "softmaxlab.estimators",
     "MLPClassifier": "softmaxlab.estimators",
     "load": "softmaxlab.estimators",
+    "load_run": "softmaxlab.runs.predictor",
     "LivePlot": "softmaxlab.live",
 }
 
@@ -74,6 +75,7 @@ __all__ = [
     "gradcheck",
     "load",
     "load_model",
+    "load_run",
     "mlp",
     "save_model",
     "softmax_regression",
