@@ -198,22 +198,32 @@ def resolve_backend(name: str, device_name: str | None = None):
                                "use --backend torch or --backend cupy for a GPU.")
         return np, None
     if name == "torch":
-        try:
-            import torch
-        except ImportError:
-            raise BackendError("the torch backend needs PyTorch: pip install torch") from None
-        import array_api_compat.torch as xp
+        return _torch_backend(device_name)
+    return _cupy_backend(device_name)
 
-        dev = torch.device(device_name or "cpu")
-        if dev.type == "cuda":
-            if not torch.cuda.is_available():
-                raise BackendError(f"device {device_name!r} was asked for, but PyTorch sees no CUDA "
-                                   "GPU here; use --device cpu.")
-            if dev.index is not None and dev.index >= torch.cuda.device_count():
-                raise BackendError(f"device {device_name!r} does not exist: PyTorch sees "
-                                   f"{torch.cuda.device_count()} GPU(s), cuda:0 to "
-                                   f"cuda:{torch.cuda.device_count() - 1}.")
-        return xp, dev
+
+def _torch_backend(device_name: str | None):
+    """array-api-compat's PyTorch namespace and the ``torch.device`` named."""
+    try:
+        import torch
+    except ImportError:
+        raise BackendError("the torch backend needs PyTorch: pip install torch") from None
+    import array_api_compat.torch as xp
+
+    dev = torch.device(device_name or "cpu")
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise BackendError(f"device {device_name!r} was asked for, but PyTorch sees no CUDA "
+                               "GPU here; use --device cpu.")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise BackendError(f"device {device_name!r} does not exist: PyTorch sees "
+                               f"{torch.cuda.device_count()} GPU(s), cuda:0 to "
+                               f"cuda:{torch.cuda.device_count() - 1}.")
+    return xp, dev
+
+
+def _cupy_backend(device_name: str | None):
+    """array-api-compat's CuPy namespace and the ``cupy.cuda.Device`` named."""
     try:
         import cupy
     except ImportError:

@@ -100,20 +100,9 @@ def multilabel_metrics(Y_true, proba, label_names, Y_pred=None) -> dict:
     proba = np.asarray(proba, dtype=np.float64)
     Y_pred = (proba > 0.5) if Y_pred is None else np.asarray(Y_pred)
     Y_pred = Y_pred.astype(np.int64)
-    p, r, f, s = skm.precision_recall_fscore_support(Y_true, Y_pred, average=None,
-                                                     zero_division=0)
-    scores = {}
-    for avg in ("micro", "macro"):
-        pa, ra, fa, _ = skm.precision_recall_fscore_support(Y_true, Y_pred, average=avg,
-                                                            zero_division=0)
-        scores.update({f"precision_{avg}": float(pa), f"recall_{avg}": float(ra),
-                       f"f1_{avg}": float(fa)})
-    # zero_division=1 here: a row with no true and no predicted labels is right.
-    scores["f1_samples"] = float(skm.f1_score(Y_true, Y_pred, average="samples", zero_division=1))
-    cm = skm.multilabel_confusion_matrix(Y_true, Y_pred)  # (L, 2, 2): [[tn, fp], [fn, tp]]
-    proba = np.clip(proba, 1e-15, 1 - 1e-15)
-    log_loss = sum(float(skm.log_loss(Y_true[:, j], proba[:, j], labels=[0, 1]))
-                   for j in range(Y_true.shape[1]))
+    per_label = _per_label(Y_true, Y_pred, label_names)
+    scores = _averaged_scores(Y_true, Y_pred)
+    log_loss = _summed_log_loss(Y_true, proba)
     return {
         "task": "multilabel",
         "n_samples": int(len(Y_true)),
@@ -125,10 +114,47 @@ def multilabel_metrics(Y_true, proba, label_names, Y_pred=None) -> dict:
         **scores,
         "true_labels_per_row": float(Y_true.sum(axis=1).mean()),
         "predicted_labels_per_row": float(Y_pred.sum(axis=1).mean()),
-        "per_label": {
-            str(name): {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]),
-                        "support": int(s[j]), "tp": int(cm[j, 1, 1]), "fp": int(cm[j, 0, 1]),
-                        "fn": int(cm[j, 1, 0]), "tn": int(cm[j, 0, 0])}
-            for j, name in enumerate(label_names)
-        },
+        "per_label": per_label,
+    }
+
+
+def _summed_log_loss(Y_true, proba) -> float:
+    """The binary cross-entropy of each label column, summed over the labels;
+    probabilities clipped to [1e-15, 1 - 1e-15]."""
+    from sklearn import metrics as skm
+
+    proba = np.clip(proba, 1e-15, 1 - 1e-15)
+    return sum(float(skm.log_loss(Y_true[:, j], proba[:, j], labels=[0, 1]))
+               for j in range(Y_true.shape[1]))
+
+
+def _averaged_scores(Y_true, Y_pred) -> dict:
+    """Micro and macro precision, recall and F1, and the per-row F1, of 0/1
+    matrices of shape (n_samples, n_labels)."""
+    from sklearn import metrics as skm
+
+    scores = {}
+    for avg in ("micro", "macro"):
+        pa, ra, fa, _ = skm.precision_recall_fscore_support(Y_true, Y_pred, average=avg,
+                                                            zero_division=0)
+        scores.update({f"precision_{avg}": float(pa), f"recall_{avg}": float(ra),
+                       f"f1_{avg}": float(fa)})
+    # zero_division=1 here: a row with no true and no predicted labels is right.
+    scores["f1_samples"] = float(skm.f1_score(Y_true, Y_pred, average="samples", zero_division=1))
+    return scores
+
+
+def _per_label(Y_true, Y_pred, label_names) -> dict:
+    """{name: {precision, recall, f1, support, tp, fp, fn, tn}} of 0/1 matrices
+    of shape (n_samples, n_labels)."""
+    from sklearn import metrics as skm
+
+    p, r, f, s = skm.precision_recall_fscore_support(Y_true, Y_pred, average=None,
+                                                     zero_division=0)
+    cm = skm.multilabel_confusion_matrix(Y_true, Y_pred)  # (L, 2, 2): [[tn, fp], [fn, tp]]
+    return {
+        str(name): {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]),
+                    "support": int(s[j]), "tp": int(cm[j, 1, 1]), "fp": int(cm[j, 0, 1]),
+                    "fn": int(cm[j, 1, 0]), "tn": int(cm[j, 0, 0])}
+        for j, name in enumerate(label_names)
     }

@@ -4,16 +4,21 @@ Inside the engine shapes are trusted; these run once, where user data enters.
 NumPy input (and anything array-like: lists, DataFrames) is checked with
 NumPy; arrays of another array-API library (PyTorch, CuPy, array-api-strict)
 are checked in their own namespace and on their own device, never copied
-to NumPy.
+to NumPy. The checks of single numbers live in ``softmaxlab._validation.scalars``
+(and are importable from here as before).
 """
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_numpy_array
 
+from softmaxlab._validation.scalars import (  # noqa: F401 - importable from here too
+    check_batch_size,
+    check_fraction,
+    check_positive_int,
+)
 from softmaxlab.backend import numpy_dtype, to_numpy, xp_dtype
 
 
@@ -112,17 +117,7 @@ def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"
     kind = numpy_dtype(X.dtype).kind
     if kind not in "biuf":
         raise TypeError(f"{name} must be numeric (int, float or bool), got dtype {X.dtype}.")
-    shape = tuple(X.shape)
-    if len(shape) != 2:
-        hint = (" Reshape a single feature with X.reshape(-1, 1) or one sample with "
-                "X.reshape(1, -1).") if len(shape) == 1 else ""
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {shape}.{hint}")
-    if shape[0] == 0 or shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {shape}); need at least one sample and one feature.")
-    if n_features is not None and shape[1] != n_features:
-        raise ValueError(
-            f"{name} has {shape[1]} features, but the model was built for {n_features}; "
-            "pass the same columns, in the same order, as at fit time.")
+    _check_shape(tuple(X.shape), n_features, name)
     if dtype is not None:
         target = np.dtype(dtype)
     elif kind == "f" or not foreign:
@@ -136,6 +131,21 @@ def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"
     if numpy_dtype(X.dtype) != target:
         X = xp.astype(X, xp_dtype(xp, target))
     return X
+
+
+def _check_shape(shape: tuple, n_features: int | None, name: str) -> None:
+    """Raise unless ``shape`` is (n_samples, n_features), neither zero, with
+    ``n_features`` columns when given."""
+    if len(shape) != 2:
+        hint = (" Reshape a single feature with X.reshape(-1, 1) or one sample with "
+                "X.reshape(1, -1).") if len(shape) == 1 else ""
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {shape}.{hint}")
+    if shape[0] == 0 or shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {shape}); need at least one sample and one feature.")
+    if n_features is not None and shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {shape[1]} features, but the model was built for {n_features}; "
+            "pass the same columns, in the same order, as at fit time.")
 
 
 def _check_finite_and_small(X, xp, name: str, target: np.dtype) -> None:
@@ -281,32 +291,3 @@ def check_sample_weight(sample_weight, n_samples: int, dtype):
     if not bool(xp.all(xp.isfinite(sw))) or bool(xp.any(sw < 0)):
         raise ValueError("sample_weight must be finite and non-negative.")
     return sw
-
-
-def check_batch_size(batch_size, n_samples: int) -> int:
-    """Resolve ``"full"``/None to n_samples; else a positive int, capped at n_samples."""
-    if batch_size is None or batch_size == "full":
-        return n_samples
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer or 'full', got {batch_size!r}.")
-    return min(int(batch_size), n_samples)
-
-
-def check_positive_int(value, name: str) -> int:
-    """A positive integer (not bool)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def check_fraction(value, name: str, low_inclusive=True, high=1.0, high_inclusive=False) -> float:
-    """A finite float in [0, high) (bounds configurable)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value >= 0 if low_inclusive else value > 0) and (
-            value <= high if high_inclusive else value < high)
-    if not ok:
-        lo = "[0" if low_inclusive else "(0"
-        hi = f"{high}]" if high_inclusive else f"{high})"
-        raise ValueError(f"{name} must be in {lo}, {hi}, got {value!r}.")
-    return float(value)

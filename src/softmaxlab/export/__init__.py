@@ -5,14 +5,22 @@ onnxruntime (or any ONNX runtime) runs without Python or softmaxlab.
 ``SoftmaxRegression``, a scikit-learn ``Pipeline`` of preprocessing steps
 ending in one, whatever ``softmaxlab.load`` returns, a bare
 ``softmaxlab.nn.Sequential``, or the path of a ``model.npz`` / run folder.
-The graph has one input ``X`` (float32, shape (n, n_features), any n; a CLI
-run with text columns has ``X`` for its numeric columns and a string input
-``X_categorical`` for its text columns; a pipeline whose ColumnTransformer
-reads a DataFrame, exported with ``X=`` a sample of it, has one (n, 1) input
-per column, float32 or string, and ``onnx_inputs(df, model)`` builds them)
-and two outputs: ``label`` (the values of ``classes_``, int64 or string,
-shape (n,); for multilabel networks the (n, L) int64 indicator matrix) and ``probabilities`` (float32, (n, C);
-(n, L) for multilabel). See docs/export.md.
+
+The graph's inputs: one ``X``, float32 of shape (n, n_features) for any n,
+the columns in training order (NaN for a missing value where a CLI run
+imputed). A CLI run with text columns has ``X`` float32 (n, n_numeric) for
+its numeric columns and ``X_categorical`` string (n, n_text) for its text
+columns, each in file order (``""`` marks a missing cell; an unseen category
+counts as none of the known ones). A pipeline whose ColumnTransformer reads a
+DataFrame, exported with ``X=`` a sample of it, has one (n, 1) input per
+column, float32 or string (or, with ``inputs="grouped"``, ``X`` and
+``X_categorical``), and ``onnx_inputs(df, model)`` builds them. Its two
+outputs: ``label`` (the values of ``classes_``, int64 or string, shape (n,);
+for multilabel networks the (n, L) int64 indicator matrix) and
+``probabilities`` (float32, (n, C); (n, L) for multilabel). Its
+``metadata_props`` hold ``softmaxlab_version``, ``classes``,
+``feature_names``, ``inputs`` (each input's columns) and more, as JSON. A
+float64 model is exported as float32. See docs/export.md (tolerance included).
 
 Needs the optional extra: ``pip install softmaxlab[onnx]`` (onnx, skl2onnx
 and onnxruntime).
@@ -26,8 +34,6 @@ alone registers nothing and imports neither.
 """
 from __future__ import annotations
 
-import dataclasses
-import json
 from pathlib import Path
 
 from softmaxlab.export._errors import MIN_OPSET, ExportError, OpsetError
@@ -145,18 +151,9 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, X=None, inputs: str | N
     Returns
     -------
     onnx.ModelProto
-        Input ``X``: float32 of shape (n, n_features), the columns in training
-        order (a ColumnTransformer on a DataFrame: one input per column, see
-        ``inputs``) (NaN for a missing value where a CLI run imputed). A CLI run
-        with text columns: ``X`` float32 (n, n_numeric) for its numeric
-        columns and ``X_categorical`` string (n, n_text) for its text columns,
-        each in file order (``""`` marks a missing cell; an unseen category
-        counts as none of the known ones). The ``inputs`` metadata lists each
-        input's columns. Outputs ``label``:
-        int64 or string (n,), or int64 (n, L) for multilabel;
-        ``probabilities``: float32 (n, C) or (n, L). ``metadata_props`` hold
-        ``softmaxlab_version``, ``classes``, ``feature_names`` (JSON) and more.
-        A float64 model is exported as float32 (docs/export.md: tolerance).
+        The graph ``softmaxlab.export``'s docstring describes: inputs ``X``
+        (and ``X_categorical``, or one per column), outputs ``label`` and
+        ``probabilities``, and the ``metadata_props``.
 
     Raises
     ------
@@ -170,79 +167,14 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, X=None, inputs: str | N
         An object of another kind; a path that is not a softmaxlab model.
     """
     _require_extra()
-    import numpy as np
-    import onnx
-    from skl2onnx import to_onnx as skl2onnx_to_onnx
-    from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
-    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
-    from sklearn.pipeline import Pipeline
-
-    from softmaxlab.export._graph import check_opset
-    from softmaxlab.export._steps import unconvertible
-    from softmaxlab.export._preprocess import step_options
-    from softmaxlab.export._skl2onnx import MAX_OPSET, opset_error, register
+    from softmaxlab.export._convert import convert
     from softmaxlab.export._sources import plan_for
 
     if hasattr(target_opset, "shape"):  # to_onnx(pipe, df), as skl2onnx.to_onnx takes it
         raise TypeError(f"target_opset must be an int, not a {type(target_opset).__name__}; "
                         "pass a sample DataFrame as X=, e.g. to_onnx(pipe, X=df.head()).")
     plan = plan_for(model, classes=classes, feature_names=feature_names, X=X, layout=inputs)
-    check_opset(plan.spec, target_opset, np.float32, MAX_OPSET)
-    register()
-    clf = plan.classifier
-    pipe = Pipeline([*plan.steps, ("classifier", clf)]) if plan.steps else clf
-    options = {**step_options(plan.steps), id(clf): {"zipmap": False}}
-    try:
-        # skl2onnx.to_onnx (not convert_sklearn) declares the default domain
-        # at target_opset itself, not at the newest operator version used.
-        types = {"float32": FloatTensorType, "string": StringTensorType}
-        onx = skl2onnx_to_onnx(pipe, initial_types=[(i.name, types[i.dtype]([None, i.width]))
-                                                    for i in plan.inputs],
-                               target_opset=int(target_opset), options=options,
-                               name=name or "softmaxlab")
-    except (MissingConverter, MissingShapeCalculator, RuntimeError, NotImplementedError) as exc:
-        # The preprocessing's operators (Where, for one) may be newer than the network's.
-        too_old = opset_error(exc, int(target_opset), MAX_OPSET)
-        raise too_old or unconvertible(plan.steps, exc) or ExportError(
-            f"skl2onnx could not convert {plan.source}: {exc}") from exc
-    onx.ir_version = max(onx.ir_version, onnx.helper.find_min_ir_version_for(onx.opset_import))
-    # skl2onnx renames an input that is not a plain identifier or clashes
-    # with an output ("bill length (mm)" -> "bill_length__mm_", "label" ->
-    # "label1"); the metadata gives the names the graph has, in the same order.
-    weights = {t.name for t in onx.graph.initializer}
-    names = [v.name for v in onx.graph.input if v.name not in weights]
-    plan.inputs = [dataclasses.replace(i, name=n) for i, n in zip(plan.inputs, names, strict=True)]
-    _describe(onx, plan)
-    onnx.checker.check_model(onx, full_check=True)
-    return onx
-
-
-def _describe(onx, plan) -> None:
-    """Metadata (JSON values) and a one-line doc string."""
-    import onnx
-
-    from softmaxlab import __version__
-    from softmaxlab.export._models import label_array
-
-    labels = label_array(plan.classes, plan.spec)
-    classes = [c.decode("utf-8") for c in labels] if labels.dtype == object else labels.tolist()
-    props = {
-        "softmaxlab_version": __version__,
-        "classes": classes,
-        "feature_names": plan.feature_names,
-        "n_features": plan.n_features,
-        "inputs": [i.describe() for i in plan.inputs],
-        "output": plan.spec.kind,
-        "source": plan.source,
-        "source_dtype": plan.spec.dtype.name,
-        **{k: v for k, v in plan.extra.items() if v is not None},
-    }
-    onnx.helper.set_model_props(onx, {k: json.dumps(v) if not isinstance(v, str) else v
-                                      for k, v in props.items()})
-    onx.doc_string = (f"softmaxlab {__version__}: {plan.source} ({plan.spec.kind}, "
-                      f"{plan.n_features} features, {len(classes)} "
-                      f"{'labels' if plan.spec.kind == 'multilabel' else 'classes'})")
-    onx.producer_name, onx.producer_version = "softmaxlab", __version__
+    return convert(plan, target_opset, name or "softmaxlab")
 
 
 def export_file(source, output=None, target_opset: int = DEFAULT_OPSET) -> tuple[Path, object]:

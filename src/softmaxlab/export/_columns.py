@@ -168,10 +168,17 @@ def frame_inputs(step_name: str, ct, X, layout: str = "columns") -> tuple[list[G
     ct.transformers_ = fitted
     if layout == "columns":
         return [GraphInput(c, kinds[c], 1, (c,), marks.get(c)) for c in names], ct
+    return _grouped_inputs(order, kinds, marks), ct
+
+
+def _grouped_inputs(order: list, kinds: dict, marks: dict) -> list[GraphInput]:
+    """``X`` (the numeric columns) then ``X_categorical`` (the text ones), in
+    ``order``, either left out when it would be empty; each marks its missing
+    values when one of its columns does."""
     inputs = []
     for graph_name, kind, fill in ((NUMERIC_INPUT, FLOAT, "NaN"), (TEXT_INPUT, TEXT, "")):
         cols = tuple(c for c in order if kinds[c] == kind)
         if cols:
             imputes = any(marks.get(c) is not None for c in cols)
             inputs.append(GraphInput(graph_name, kind, len(cols), cols, fill if imputes else None))
-    return inputs, ct
+    return inputs

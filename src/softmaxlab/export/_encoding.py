@@ -116,10 +116,7 @@ def steps_from_encoder(enc: ColumnEncoder) -> tuple[list[GraphInput], list[tuple
         skl2onnx numbers them), whose output columns are ``enc``'s: each
         column in the file's order, a text column as its one-hot block.
     """
-    from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder
 
     from softmaxlab.export._graph import ExportError
 
@@ -140,13 +137,26 @@ def steps_from_encoder(enc: ColumnEncoder) -> tuple[list[GraphInput], list[tuple
             return [x], []
         return [x], [("impute", SimpleImputer(strategy=enc.impute).fit(num_fill[None, :]))]
 
+    inputs = ([x] if num else []) + [
+        GraphInput(TEXT_INPUT, "string", len(text), tuple(text), "" if imputing else None)]
+    return inputs, [("encode", _encode_step(enc, kinds, len(num), num_fill))]
+
+
+def _encode_step(enc: ColumnEncoder, kinds: list, n_num: int, num_fill):
+    """The fitted ``ColumnTransformer`` over the inputs ``X`` (``n_num``
+    columns, missing numbers filled with ``num_fill``) then ``X_categorical``,
+    placed side by side, whose output columns are ``enc``'s."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    imputing = enc.impute != "none"
     categories = [np.asarray([str(v) for v in c], dtype=object) for c in enc.onehot_.categories_]
     text_fill = ([str(v) for v in enc.category_imputer_.statistics_]
                  if enc.category_imputer_ is not None else [str(c[0]) for c in categories])
-    inputs = ([x] if num else []) + [
-        GraphInput(TEXT_INPUT, "string", len(text), tuple(text), "" if imputing else None)]
     # Column j of the file is number `index[j]` of the inputs placed side by side.
-    position = {NUMERIC: iter(range(len(num))), CATEGORICAL: iter(range(len(num), len(enc.columns)))}
+    position = {NUMERIC: iter(range(n_num)), CATEGORICAL: iter(range(n_num, len(enc.columns)))}
     index = [next(position[k]) for k in kinds]
     transformers = []
     for i, (kind, cols) in enumerate(_runs(kinds)):
@@ -154,13 +164,12 @@ def steps_from_encoder(enc: ColumnEncoder) -> tuple[list[GraphInput], list[tuple
         if kind == NUMERIC:
             step = SimpleImputer(strategy=enc.impute) if imputing else "passthrough"
         else:
-            onehot = OneHotEncoder(categories=[categories[k - len(num)] for k in at],
+            onehot = OneHotEncoder(categories=[categories[k - n_num] for k in at],
                                    handle_unknown="ignore", sparse_output=False, dtype=np.float32)
             step = (Pipeline([("impute", SimpleImputer(missing_values="", strategy="most_frequent")),
                               ("onehot", onehot)]) if imputing else onehot)
         transformers.append((f"{kind}{i}", step, at))
     row = np.empty((1, len(enc.columns)), dtype=object)
-    row[0, :len(num)] = num_fill
-    row[0, len(num):] = text_fill
-    encode = ColumnTransformer(transformers, sparse_threshold=0.0).fit(row)
-    return inputs, [("encode", encode)]
+    row[0, :n_num] = num_fill
+    row[0, n_num:] = text_fill
+    return ColumnTransformer(transformers, sparse_threshold=0.0).fit(row)

@@ -144,16 +144,31 @@ def read_upload(content: bytes, filename: str, label_column: str | None = None) 
                           "numeric feature "
                           "columns and a label column)", name=name)
     label_column = (label_column or "").strip() or None
+    table = _read_table(content, name, label_column)
+    classes = _check_table(table, name)
+    return Dataset(X=table.X, y=table.y, classes=classes.tolist(),
+                   feature_names=list(table.feature_names), name=name,
+                   meta={"source": "upload", "label_column": table.label_column})
+
+
+def _read_table(content: bytes, name: str, label_column: str | None):
+    """The upload read by the CLI's CSV reader, its messages in the lab's words."""
     with tempfile.TemporaryDirectory(prefix="softmaxlab-lab-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
         try:
             # Two numeric features: a text column is refused here, not one-hot encoded.
-            table = load_csv(path, label_column, categorical="error")
+            return load_csv(path, label_column, categorical="error")
         except (ValueError, OSError) as exc:
             # The reader names the file by its path; the user knows it by its name.
             detail = lab_wording(str(exc).replace(str(path), name))
             raise UploadError("upload_unreadable", detail, name=name, detail=detail) from None
+
+
+def _check_table(table, name: str) -> np.ndarray:
+    """The upload's classes, shape (n_classes,), once the table is one the lab
+    can show: two features, at most MAX_ROWS rows and MAX_CLASSES classes, two
+    rows of every class at least."""
     d = table.X.shape[1]
     if d != 2:
         raise UploadError(
@@ -183,9 +198,7 @@ def read_upload(content: bytes, filename: str, label_column: str | None = None) 
         raise UploadError("upload_single_row", f"{name}: class '{c}' has a single row; the "
                           "training/validation split needs at least two rows of every class",
                           name=name, **{"class": str(c)})
-    return Dataset(X=table.X, y=table.y, classes=classes.tolist(),
-                   feature_names=list(table.feature_names), name=name,
-                   meta={"source": "upload", "label_column": table.label_column})
+    return classes
 
 
 def split(ds: Dataset, val_fraction: float, rng: np.random.Generator):

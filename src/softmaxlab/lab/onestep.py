@@ -71,15 +71,7 @@ def inspect_point(model, x: np.ndarray, y: int) -> dict:
     logits = a
     loss, dlogits = SoftmaxCrossEntropy().forward(logits, np.array([y]))
     proba = softmax(logits)
-    d = dlogits
-    grads = {}
-    for i in range(len(model.layers) - 1, -1, -1):
-        layer = model.layers[i]
-        d = layer.backward(d)
-        layers[i]["delta"] = _row(d)
-        if isinstance(layer, Linear) and not grads:
-            grads = {k: np.array(v, dtype=np.float64) for k, v in layer.grads.items()}
-            out_index = i
+    grads, out_index = _backward(model, dlogits, layers)
     out_in = x if out_index == 0 else np.array([layers[out_index - 1]["output"]])
     return {
         "input": _row(x),
@@ -94,6 +86,22 @@ def inspect_point(model, x: np.ndarray, y: int) -> dict:
         "grad_b": _row(grads["b"]),
         "output_layer": out_index,
     }
+
+
+def _backward(model, dlogits, layers: list) -> tuple[dict, int]:
+    """Back-propagate ``dlogits`` (1, C) through every layer, last to first,
+    writing each layer's ``delta`` into ``layers``; the output layer's (the
+    last Linear's) gradients in float64 and its index."""
+    d = dlogits
+    grads = {}
+    for i in range(len(model.layers) - 1, -1, -1):
+        layer = model.layers[i]
+        d = layer.backward(d)
+        layers[i]["delta"] = _row(d)
+        if isinstance(layer, Linear) and not grads:
+            grads = {k: np.array(v, dtype=np.float64) for k, v in layer.grads.items()}
+            out_index = i
+    return grads, out_index
 
 
 def gradient_check(model, X: np.ndarray, y: np.ndarray, interrupt=None,
@@ -145,13 +153,7 @@ def gradient_check(model, X: np.ndarray, y: np.ndarray, interrupt=None,
     n_params = int(sum(p.value.size for p in model.parameters()))
     n_checked = int(sum(c.checked for c in checks))
     failed = [c.name for c in checks if not c.passed]
-    summary = (f"{'PASS' if passed else 'FAIL'}: backprop against central differences "
-               f"(eps {MODEL_EPS:g}, float64) on {len(ys)} training points, {n_checked} of "
-               f"{n_params} gradient entries; largest relative error {max(measured):.1e} "
-               f"(tolerance {MODEL_RTOL:g})"
-               + (f"; {small} parameter{'s' if small != 1 else ''} with tiny gradients agree "
-                  f"within the rounding floor of {ENTRY_ATOL:g} per entry" if small else "")
-               + (f"; wrong: {', '.join(failed)}" if failed else ""))
+    summary = _summary(passed, len(ys), n_checked, n_params, max(measured), small, failed)
     return views.finite({
         "passed": bool(passed), "max_error": float(max(measured)), "tolerance": MODEL_RTOL,
         "atol": ENTRY_ATOL, "eps": MODEL_EPS, "dtype": "float64", "n_points": int(len(ys)),
@@ -160,3 +162,15 @@ def gradient_check(model, X: np.ndarray, y: np.ndarray, interrupt=None,
         "parameters": [c.to_dict() for c in checks],
         "method": "relative_norm_sampled",
         "summary": summary})
+
+
+def _summary(passed: bool, n_points: int, n_checked: int, n_params: int, max_error: float,
+             small: int, failed: list) -> str:
+    """The gradient check's verdict as one English sentence."""
+    return (f"{'PASS' if passed else 'FAIL'}: backprop against central differences "
+            f"(eps {MODEL_EPS:g}, float64) on {n_points} training points, {n_checked} of "
+            f"{n_params} gradient entries; largest relative error {max_error:.1e} "
+            f"(tolerance {MODEL_RTOL:g})"
+            + (f"; {small} parameter{'s' if small != 1 else ''} with tiny gradients agree "
+               f"within the rounding floor of {ENTRY_ATOL:g} per entry" if small else "")
+            + (f"; wrong: {', '.join(failed)}" if failed else ""))

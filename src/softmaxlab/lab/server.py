@@ -92,10 +92,8 @@ def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool =
         The page's language; default: the browser's.
     """
     import uvicorn
-    from threadpoolctl import threadpool_limits
 
     from softmaxlab.lab.app import create_app
-    from softmaxlab.train.hints import NotLearningWarning
 
     out, err = out or sys.stdout, err or sys.stderr
     from softmaxlab.lab.params import LANGUAGES
@@ -115,18 +113,36 @@ def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool =
     token = secrets.token_urlsafe(24)
     app = create_app(token, host, actual, runs_dir=runs_dir, lang=lang)
     url = url_for(host, actual, token, lang)
-    warning = exposure_warning(host, actual, runs_dir)
-    if warning:
-        print(f"softmaxlab lab: warning: {warning}", file=err, flush=True)
-    print("softmaxlab lab is running; open this URL in a browser (Ctrl-C stops it):",
-          file=out, flush=True)
-    print(url, file=out, flush=True)
+    _announce(url, host, actual, runs_dir, out, err)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, [url]).start()
+    _run(server, sock)
+    print("softmaxlab lab: stopped", file=err, flush=True)
+    return 0
+
+
+def _announce(url: str, host: str, port: int, runs_dir, out, err) -> None:
+    """Print the warning for a server reachable from other machines, if any,
+    then the URL to open."""
+    warning = exposure_warning(host, port, runs_dir)
+    if warning:
+        print(f"softmaxlab lab: warning: {warning}", file=err, flush=True)
+    print("softmaxlab lab is running; open this URL in a browser (Ctrl-C stops it):",
+          file=out, flush=True)
+    print(url, file=out, flush=True)
+
+
+def _run(server, sock) -> None:
+    """Run the uvicorn ``server`` on the listening ``sock`` until Ctrl-C, then
+    close the socket."""
     import warnings
+
+    from threadpoolctl import threadpool_limits
+
+    from softmaxlab.train.hints import NotLearningWarning
 
     # The page shows the loss; the terminal needs no "not learning" hints.
     warnings.filterwarnings("ignore", category=NotLearningWarning)
@@ -140,5 +156,3 @@ def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool =
         pass  # uvicorn has shut down cleanly and re-raised the signal
     finally:
         sock.close()
-    print("softmaxlab lab: stopped", file=err, flush=True)
-    return 0

@@ -25,7 +25,8 @@ from softmaxlab.nn.layers import (
     make_activation,
 )
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
-from softmaxlab.nn.model import OUTPUTS, Sequential, from_weights, mlp, softmax_regression
+from softmaxlab.nn.builders import from_weights, mlp, softmax_regression
+from softmaxlab.nn.model import OUTPUTS, Sequential
 from softmaxlab.nn.outputs import make_loss
 from softmaxlab.nn.sigmoid_loss import SigmoidBinaryCrossEntropy
 
