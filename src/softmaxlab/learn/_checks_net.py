@@ -18,7 +18,7 @@ from softmaxlab.learn._inputs import N_RANDOM, labels, sizes
 from softmaxlab.nn.functional import sigmoid
 from softmaxlab.nn.layers import Parameter
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
-from softmaxlab.nn.model import from_weights
+from softmaxlab.nn.builders import from_weights
 from softmaxlab.optim import SGD
 
 __all__ = ["mlp_gradients_body", "sgd_step_body"]
