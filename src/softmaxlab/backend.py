@@ -10,6 +10,8 @@ arrays back to NumPy, so a file written from a GPU run loads anywhere.
 """
 from __future__ import annotations
 
+from softmaxlab.errors import SoftmaxlabError
+
 import numpy as np
 from array_api_compat import (
     array_namespace,
@@ -40,7 +42,7 @@ __all__ = [
 BACKENDS = ("numpy", "torch", "cupy")
 
 
-class BackendError(ValueError):
+class BackendError(SoftmaxlabError, ValueError):
     """An array library or a device that is not available, or arrays on
     different devices."""
 

@@ -8,11 +8,21 @@ They also derive from the built-in exception a Python user expects
 """
 from __future__ import annotations
 
-__all__ = ["ParameterError", "SoftmaxlabError"]
+__all__ = ["InputError", "InputTypeError", "ParameterError", "SoftmaxlabError"]
 
 
 class SoftmaxlabError(Exception):
     """Base class of the errors softmaxlab raises for input a user can fix."""
+
+
+class InputError(SoftmaxlabError, ValueError):
+    """A value, an array or a file the user gave cannot be used; the message
+    names it and the fix."""
+
+
+class InputTypeError(SoftmaxlabError, TypeError):
+    """A value of the wrong type (a string where numbers are needed...); the
+    message names it and what is expected."""
 
 
 class ParameterError(SoftmaxlabError, ValueError, TypeError):

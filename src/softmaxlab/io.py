@@ -22,6 +22,7 @@ import numpy as np
 
 from softmaxlab.backend import numpy_dtype, to_numpy
 from softmaxlab.nn.model import OUTPUTS, Sequential
+from softmaxlab.errors import InputError, InputTypeError, SoftmaxlabError
 
 __all__ = [
     "FORMAT_VERSION",
@@ -39,7 +40,7 @@ _HEADER = "__header__"
 _MODEL_DTYPES = ("float32", "float64")
 
 
-class ModelFormatError(ValueError):
+class ModelFormatError(SoftmaxlabError, ValueError):
     """A model or checkpoint file is unreadable, corrupt, of an unknown
     format version, or holds something other than plain arrays."""
 
@@ -96,7 +97,7 @@ def save_bundle(path, kind: str, header: dict, arrays: dict[str, np.ndarray]) ->
     """
     for k, a in arrays.items():
         if np.asarray(a).dtype.kind == "O" or k == _HEADER:
-            raise ValueError(f"save_bundle: array {k!r} is not a plain numeric array.")
+            raise InputError(f"save_bundle: array {k!r} is not a plain numeric array.")
     full = {"format": "softmaxlab", "kind": kind, "version": FORMAT_VERSION, **header}
     blob = np.frombuffer(json.dumps(full).encode("utf-8"), dtype=np.uint8)
     return atomic_write(path, lambda f: np.savez(f, **{_HEADER: blob}, **arrays))
@@ -254,7 +255,7 @@ def load_model(path) -> LoadedModel:
         weights = [arrays[f"param.{i}"] for i in range(len(params))]
         for p, w in zip(params, weights, strict=True):
             if w.dtype.kind not in "fiu":
-                raise TypeError(f"{p.name} has dtype {w.dtype}, not a real number type")
+                raise InputTypeError(f"{p.name} has dtype {w.dtype}, not a real number type")
             if not np.all(np.isfinite(w)):
                 raise ModelFormatError(
                     f"{path}: parameter {p.name} holds NaN or infinite values; the model "

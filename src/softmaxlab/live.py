@@ -13,6 +13,7 @@ import math
 import sys
 
 from softmaxlab.train import Callback
+from softmaxlab.errors import InputError
 
 __all__ = ["LivePlot", "in_notebook"]
 
@@ -64,9 +65,9 @@ class LivePlot(Callback):
 
     def __init__(self, every: int = 1, mode: str = "auto", stream=None, display=None, dpi: int = 80):
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"LivePlot: every must be an integer >= 1, got {every!r}.")
+            raise InputError(f"LivePlot: every must be an integer >= 1, got {every!r}.")
         if mode not in ("auto", "notebook", "text"):
-            raise ValueError(f"LivePlot: mode must be 'auto', 'notebook' or 'text', got {mode!r}.")
+            raise InputError(f"LivePlot: mode must be 'auto', 'notebook' or 'text', got {mode!r}.")
         self.every, self.mode, self.stream, self.display, self.dpi = every, mode, stream, display, dpi
         self.frames = 0
         self._handle = None

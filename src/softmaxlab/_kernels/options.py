@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+from softmaxlab.errors import InputError
 
 __all__ = ["FastPathOptions", "current", "fast_path_options"]
 
@@ -44,7 +45,7 @@ class FastPathOptions:
 
     def __post_init__(self):
         if self.prefetch not in ("auto", True, False):
-            raise ValueError(f"prefetch must be 'auto', True or False, got {self.prefetch!r}.")
+            raise InputError(f"prefetch must be 'auto', True or False, got {self.prefetch!r}.")
 
 
 _DEFAULTS = FastPathOptions()

@@ -20,6 +20,7 @@ from softmaxlab._validation.scalars import (  # noqa: F401 - importable from her
     check_positive_int,
 )
 from softmaxlab.backend import numpy_dtype, to_numpy, xp_dtype
+from softmaxlab.errors import InputError, InputTypeError, SoftmaxlabError
 
 
 def is_foreign_array(a) -> bool:
@@ -29,7 +30,7 @@ def is_foreign_array(a) -> bool:
     return is_array_api_obj(a) and not is_numpy_array(a)
 
 
-class NumericalOverflowError(ValueError, FloatingPointError):
+class NumericalOverflowError(SoftmaxlabError, ValueError, FloatingPointError):
     """Numbers too large for the model's float type: inputs whose square
     overflows it, or logits that overflow at prediction. Both a ``ValueError``
     (bad input) and a ``FloatingPointError`` (like ``TrainingDivergedError``)."""
@@ -58,7 +59,7 @@ def _as_numeric(X, name: str) -> np.ndarray:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
             example = _first_non_numeric(arr)
-            raise TypeError(
+            raise InputTypeError(
                 f"{name} must hold numbers only, but it contains non-numeric values "
                 f"(dtype {arr.dtype}{example}); encode text columns as numbers first "
                 "(e.g. sklearn.preprocessing.OneHotEncoder) or drop them."
@@ -116,7 +117,7 @@ def check_features(X, n_features: int | None = None, dtype=None, name: str = "X"
     xp = array_namespace(X)
     kind = numpy_dtype(X.dtype).kind
     if kind not in "biuf":
-        raise TypeError(f"{name} must be numeric (int, float or bool), got dtype {X.dtype}.")
+        raise InputTypeError(f"{name} must be numeric (int, float or bool), got dtype {X.dtype}.")
     _check_shape(tuple(X.shape), n_features, name)
     if dtype is not None:
         target = np.dtype(dtype)
@@ -139,11 +140,11 @@ def _check_shape(shape: tuple, n_features: int | None, name: str) -> None:
     if len(shape) != 2:
         hint = (" Reshape a single feature with X.reshape(-1, 1) or one sample with "
                 "X.reshape(1, -1).") if len(shape) == 1 else ""
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {shape}.{hint}")
+        raise InputError(f"{name} must be 2-D (n_samples, n_features), got shape {shape}.{hint}")
     if shape[0] == 0 or shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {shape}); need at least one sample and one feature.")
+        raise InputError(f"{name} is empty (shape {shape}); need at least one sample and one feature.")
     if n_features is not None and shape[1] != n_features:
-        raise ValueError(
+        raise InputError(
             f"{name} has {shape[1]} features, but the model was built for {n_features}; "
             "pass the same columns, in the same order, as at fit time.")
 
@@ -158,7 +159,7 @@ def _check_finite_and_small(X, xp, name: str, target: np.dtype) -> None:
     n = X.shape[0]
     if not (math.isfinite(lo) and math.isfinite(hi)):
         rows = int(xp.count_nonzero(xp.any(~xp.isfinite(X), axis=1)))
-        raise ValueError(
+        raise InputError(
             f"{name} contains NaN or infinity in {rows} of {n} rows; "
             "drop or impute them (e.g. sklearn.impute.SimpleImputer) before training.")
     limit = safe_input_limit(target)
@@ -198,33 +199,33 @@ def check_labels(y, n_samples: int, n_classes: int, name: str = "y"):
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (n_samples,), got shape {tuple(y.shape)}.")
+        raise InputError(f"{name} must be 1-D (n_samples,), got shape {tuple(y.shape)}.")
     if y.shape[0] != n_samples:
-        raise ValueError(f"{name} has {y.shape[0]} labels but X has {n_samples} rows; they must match.")
+        raise InputError(f"{name} has {y.shape[0]} labels but X has {n_samples} rows; they must match.")
     encode = ("encode labels with sklearn.preprocessing.LabelEncoder or use the estimators, "
               "which accept any labels.")
     kind = numpy_dtype(y.dtype).kind
     if kind == "f":
         bad = ~xp.isfinite(y)
         if bool(xp.any(bad)):
-            raise ValueError(
+            raise InputError(
                 f"{name} contains NaN or infinity in {int(xp.count_nonzero(bad))} of {n_samples} "
                 "rows; drop those rows or fill in their labels.")
         frac = y != xp.round(y)
         if bool(xp.any(frac)):
             example = float(to_numpy(y[frac])[0]) if not foreign else "a fraction"
-            raise ValueError(
+            raise InputError(
                 f"{name} holds non-integer values such as {example!r} "
                 f"({int(xp.count_nonzero(frac))} of {n_samples}): classification needs class "
                 f"labels, not a continuous target; {encode}")
     elif kind not in "biu":
-        raise ValueError(f"{name} must hold integer class indices 0..{n_classes - 1} here "
+        raise InputError(f"{name} must hold integer class indices 0..{n_classes - 1} here "
                          f"(got dtype {y.dtype}); {encode}")
     y = xp.astype(y, xp_dtype(xp, np.intp if not foreign else np.int64))
     if y.shape[0]:
         lo, hi = int(xp.min(y)), int(xp.max(y))
         if lo < 0 or hi >= n_classes:
-            raise ValueError(
+            raise InputError(
                 f"{name} must lie in [0, {n_classes}) for a {n_classes}-class model, "
                 f"got values from {lo} to {hi}.")
     return y
@@ -287,7 +288,7 @@ def check_sample_weight(sample_weight, n_samples: int, dtype):
         sw = np.asarray(sample_weight, dtype=numpy_dtype(dtype))
         xp = array_namespace(sw)
     if tuple(sw.shape) != (n_samples,):
-        raise ValueError(f"sample_weight must have shape ({n_samples},), got {tuple(sw.shape)}.")
+        raise InputError(f"sample_weight must have shape ({n_samples},), got {tuple(sw.shape)}.")
     if not bool(xp.all(xp.isfinite(sw))) or bool(xp.any(sw < 0)):
-        raise ValueError("sample_weight must be finite and non-negative.")
+        raise InputError("sample_weight must be finite and non-negative.")
     return sw

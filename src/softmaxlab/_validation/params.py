@@ -23,6 +23,7 @@ import math
 import numbers
 
 from softmaxlab.errors import ParameterError
+from softmaxlab.errors import InputTypeError
 
 __all__ = ["Interval", "ListOf", "Options", "Types", "describe", "validate_params"]
 
@@ -43,7 +44,7 @@ class Interval:
 
     def __init__(self, kind, low=None, high=None, closed: str = "both"):
         if kind not in (int, float) or closed not in ("both", "left", "right", "neither"):
-            raise TypeError(f"Interval(kind={kind!r}, closed={closed!r}): kind must be int or "
+            raise InputTypeError(f"Interval(kind={kind!r}, closed={closed!r}): kind must be int or "
                             "float and closed one of 'both', 'left', 'right', 'neither'")
         self.kind, self.low, self.high, self.closed = kind, low, high, closed
 

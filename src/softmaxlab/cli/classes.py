@@ -9,6 +9,7 @@ import numpy as np
 
 from softmaxlab.data import DataNote, split_dataset
 from softmaxlab.data.names import plural
+from softmaxlab.errors import InputError
 
 __all__ = ["case_variants", "split_for_cli"]
 
@@ -80,4 +81,4 @@ def split_for_cli(ds, cfg, rng):
         message += ("; add rows of the small classes or remove them from the file, or change "
                     "--test-fraction / --val-fraction (--val-fraction 0 trains without a "
                     "validation split)")
-    raise ValueError(message) from None
+    raise InputError(message) from None

@@ -9,6 +9,8 @@ apply to the run (``hidden`` for softmax regression, ``momentum`` for Adam,
 """
 from __future__ import annotations
 
+from softmaxlab.errors import SoftmaxlabError
+
 import dataclasses
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -23,7 +25,7 @@ __all__ = ["CHOICES", "ConfigError", "TrainConfig", "data_kind", "dumps_toml", "
            "read_toml"]
 
 
-class ConfigError(ValueError):
+class ConfigError(SoftmaxlabError, ValueError):
     """A setting has a bad value or a config file is unreadable; the message
     names the setting and the valid values."""
 

@@ -6,6 +6,7 @@ import numbers
 from collections.abc import Iterator
 
 import numpy as np
+from softmaxlab.errors import InputError
 
 __all__ = ["iterate_minibatches"]
 
@@ -33,12 +34,12 @@ def iterate_minibatches(
         Every row appears in exactly one batch of the epoch.
     """
     if not isinstance(n, numbers.Integral) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        raise InputError(f"n must be a non-negative integer, got {n!r}")
     if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
     if shuffle:
         if rng is None:
-            raise ValueError("shuffle=True needs rng=np.random.default_rng(seed)")
+            raise InputError("shuffle=True needs rng=np.random.default_rng(seed)")
         order = rng.permutation(n)
     else:
         order = np.arange(n)

@@ -10,6 +10,7 @@ import re
 import numpy as np
 
 from .names import plural
+from softmaxlab.errors import InputError
 
 __all__ = ["CATEGORICAL", "NUMERIC", "coerce_features", "missing_cells", "missing_rows",
            "parse_labels", "type_features"]
@@ -49,7 +50,7 @@ def _numeric_values(col, name, path, line_of):
     values = col.to_numpy(dtype=np.float64, na_value=np.nan)
     inf = np.isinf(values)
     if inf.any():
-        raise ValueError(f"{path}: column {name!r} has {plural(int(inf.sum()), 'infinite value')}"
+        raise InputError(f"{path}: column {name!r} has {plural(int(inf.sum()), 'infinite value')}"
                          f", first at {_where(line_of, inf.nonzero()[0])}; replace infinite "
                          "values with finite numbers, or leave those cells empty")
     return values
@@ -81,24 +82,24 @@ def _text_column(col, name, path, line_of, decimal: str, unreadable: dict | None
     thousands = sample.map(lambda v: bool(_THOUSANDS.fullmatch(v) or
                                           _DOT_THOUSANDS.fullmatch(v))).all()
     if comma and thousands:
-        raise ValueError(f"{path}: column {name!r} holds numbers written with a comma such as "
+        raise InputError(f"{path}: column {name!r} holds numbers written with a comma such as "
                          f"{first!r} ({where}): if the comma is the decimal mark pass "
                          "--decimal , ; if it separates thousands, write the numbers without it")
     if comma:
-        raise ValueError(f"{path}: column {name!r} holds numbers with a decimal comma such as "
+        raise InputError(f"{path}: column {name!r} holds numbers with a decimal comma such as "
                          f"{first!r} ({where}); pass --decimal , (and --delimiter if needed)")
     if thousands:
-        raise ValueError(f"{path}: column {name!r} holds numbers with thousands separators "
+        raise InputError(f"{path}: column {name!r} holds numbers with thousands separators "
                          f"such as {first!r} ({where}); write them without separators")
     if sample.map(lambda v: bool(_DECORATED.fullmatch(v))).all():
-        raise ValueError(f"{path}: column {name!r} holds numbers written with a unit or currency "
+        raise InputError(f"{path}: column {name!r} holds numbers written with a unit or currency "
                          f"sign such as {first!r} ({where}); write them as plain numbers")
     if is_num.any() and unreadable is not None:
         unreadable[name] = words
         return NUMERIC, _numeric_values(pd.Series(number), name, path, line_of)
     if is_num.any():
         num_at = _where(line_of, is_num.nonzero()[0])
-        raise ValueError(
+        raise InputError(
             f"{path}: column {name!r} mixes numbers ({text[is_num].iloc[0]!r} at {num_at}) and "
             f"text ({first!r} at {where}, {plural(int(words.sum()), 'text cell')}); fix those "
             "cells, or leave them empty and choose --impute")
@@ -139,7 +140,7 @@ def type_features(frame, columns: list, path, line_of, *, categorical: str = "on
     for name in columns:
         col = frame[name]
         if col.isna().all():
-            raise ValueError(f"{path}: column {name!r} has no values at all; drop it or fill it")
+            raise InputError(f"{path}: column {name!r} has no values at all; drop it or fill it")
         if pd.api.types.is_bool_dtype(col):
             kind, v = NUMERIC, col.to_numpy(dtype=np.float64, na_value=np.nan)
         elif pd.api.types.is_numeric_dtype(col):
@@ -149,7 +150,7 @@ def type_features(frame, columns: list, path, line_of, *, categorical: str = "on
         if kind == CATEGORICAL and categorical == "error":
             bad = [n for n in columns if not pd.api.types.is_numeric_dtype(frame[n])]
             one = len(bad) == 1
-            raise ValueError(
+            raise InputError(
                 f"{path}: feature column{'' if one else 's'} {', '.join(map(repr, bad))} "
                 f"{'is' if one else 'are'} not numeric, e.g. "
                 f"{v[pd.Series(v).notna().to_numpy()][0]!r} in column {name!r} "
@@ -189,7 +190,7 @@ def coerce_features(frame, columns: list, kinds: list, path, line_of, *, decimal
         got, v = _text_column(col, name, path, line_of, decimal, unreadable)
         if got != NUMERIC:
             bad = pd.Series(v).notna().to_numpy().nonzero()[0]
-            raise ValueError(f"{path}: column {name!r} holds text such as {v[bad[0]]!r} "
+            raise InputError(f"{path}: column {name!r} holds text such as {v[bad[0]]!r} "
                              f"({_where(line_of, bad)}), but the model was trained on numbers "
                              "in this column")
         values[name] = v
@@ -243,7 +244,7 @@ def parse_labels(col, path, name: str, line_of) -> np.ndarray:
     missing = text.isna().to_numpy()
     if missing.any():
         n = int(missing.sum())
-        raise ValueError(f"{path}: {plural(n, 'row')} {'has' if n == 1 else 'have'} an empty "
+        raise InputError(f"{path}: {plural(n, 'row')} {'has' if n == 1 else 'have'} an empty "
                          f"label in column {name!r}, first at "
                          f"{_where(line_of, missing.nonzero()[0])}; fill or drop those rows")
     if pd.api.types.is_bool_dtype(col):
@@ -255,7 +256,7 @@ def parse_labels(col, path, name: str, line_of) -> np.ndarray:
         if not fractional.any():
             return values.astype(np.int64)
         pos = fractional.nonzero()[0]
-        raise ValueError(
+        raise InputError(
             f"{path}: label column {name!r} holds non-integer numbers, e.g. "
             f"{float(values[pos[0]])!r} at {_where(line_of, pos)}; labels must be class names "
             "or integer class ids (is this the right label column?)")

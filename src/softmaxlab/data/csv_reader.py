@@ -30,6 +30,7 @@ from .sniff import (
     sample_rows,
     show_delimiter,
 )
+from softmaxlab.errors import InputError
 
 __all__ = ["DELIMITER_NAMES", "NA_TOKENS", "TEXT_SUFFIXES", "TextTable", "is_text_file",
            "parse_delimiter", "read_text_table"]
@@ -106,18 +107,18 @@ def _check_header(path: Path, sample: list) -> None:
     if _trailing_unnamed(sample):
         names = names[:-1]
     if _column_numbers(names):
-        raise ValueError(
+        raise InputError(
             f"{path}: the header row ({_shown(names)}) numbers the columns instead of naming "
             "them (as pandas writes unnamed columns); give the columns names, or delete that "
             "row and pass --no-header")
     if all(_is_number(n) for n in names):
-        raise ValueError(
+        raise InputError(
             f"{path}: the first row ({_shown(names)}) is all numbers, so it looks like data, "
             "not a header; if the file has no header row, pass --no-header (columns are then "
             "taken by position)")
     decimals = [n for n in names if _is_number(n) and not n.lstrip("+-").isdigit()]
     if decimals:
-        raise ValueError(
+        raise InputError(
             f"{path}: the header row holds numbers such as {decimals[0]!r}, so it looks like "
             "data; if the file has no header row, pass --no-header, otherwise rename those "
             "columns")
@@ -126,12 +127,12 @@ def _check_header(path: Path, sample: list) -> None:
         k = empty[0]
         hint = (" (a row index written by pandas' to_csv? save with index=False)" if k == 0
                 else "")
-        raise ValueError(f"{path}: column {k + 1} of the header has no name{hint}; name every "
+        raise InputError(f"{path}: column {k + 1} of the header has no name{hint}; name every "
                          "column or delete the unnamed one")
     seen: dict = {}
     for i, n in enumerate(names):
         if n in seen:
-            raise ValueError(f"{path}: columns {seen[n] + 1} and {i + 1} are both named {n!r}; "
+            raise InputError(f"{path}: columns {seen[n] + 1} and {i + 1} are both named {n!r}; "
                              "column names must be unique, rename one of them")
         seen[n] = i
 
@@ -171,7 +172,7 @@ def _ragged(src: _Source) -> ValueError | None:
     n = len(first[1])
     for line, row in rows:
         if row and len(row) != n and not (len(row) == n + 1 and not row[-1].strip()):
-            return ValueError(f"{src.path}: line {line} has {len(row)} fields but the "
+            return InputError(f"{src.path}: line {line} has {len(row)} fields but the "
                               f"{'header' if src.header else 'first row'} has {n} (delimiter "
                               f"{show_delimiter(src.delimiter)}); every row needs one value per "
                               "column (check for stray delimiters or quotes)")
@@ -207,10 +208,10 @@ def _parse(src: _Source, decimal: str, usecols):
                 encoding=src.encoding, decimal=decimal, low_memory=False, quotechar='"',
                 usecols=usecols, skiprows=src.skip, skip_blank_lines=not src.keep_blank)
     except pd.errors.EmptyDataError:
-        raise ValueError(f"{src.path}: the file is empty; expected a header line naming the "
+        raise InputError(f"{src.path}: the file is empty; expected a header line naming the "
                          "columns followed by one line per sample") from None
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        raise (_ragged(src) or ValueError(f"{src.path}: could not parse as delimited text "
+        raise (_ragged(src) or InputError(f"{src.path}: could not parse as delimited text "
                                           f"({exc}); check quoting")) from None
     except UnicodeDecodeError as exc:
         raise not_text(src.path, src.encoding, exc) from None
@@ -297,14 +298,14 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()})")
     if not path.is_file():
-        raise ValueError(f"{path}: is a directory, not a data file; give the path to a file")
+        raise InputError(f"{path}: is a directory, not a data file; give the path to a file")
     src, sample = _sniff(path, header, delimiter, encoding, defaults)
     src = src._replace(keep_blank=keep_empty_rows)
     if not sample:
-        raise ValueError(f"{path}: the file is empty; expected a header line naming the columns "
+        raise InputError(f"{path}: the file is empty; expected a header line naming the columns "
                          "followed by one line per sample")
     if decimal == src.delimiter:
-        raise ValueError(f"{path}: the decimal mark and the delimiter are both {decimal!r}; "
+        raise InputError(f"{path}: the decimal mark and the delimiter are both {decimal!r}; "
                          "pass --delimiter or --decimal")
     usecols = None
     if header:
@@ -312,18 +313,18 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
         if _trailing_unnamed(sample):
             usecols = list(range(len(sample[0]) - 1))
     elif _column_numbers([n.strip() for n in sample[0]]):
-        raise ValueError(
+        raise InputError(
             f"{path}: the first row ({_shown([n.strip() for n in sample[0]])}) numbers the "
             "columns, so it is a header, not data; give the columns names and drop "
             "--no-header, or delete that row")
     elif _looks_like_header(sample):
-        raise ValueError(
+        raise InputError(
             f"{path}: the file has a header row ({_shown([n.strip() for n in sample[0]])}): "
             "those names sit over columns of numbers, so the first row is not data; drop "
             "--no-header (columns are then matched by name, and --label-column takes a name)")
     frame = _parse(src, decimal, usecols)
     if frame.shape[1] == 0:
-        raise ValueError(f"{path}: no columns found; expected a header line and data")
+        raise InputError(f"{path}: no columns found; expected a header line and data")
     if usecols is None and frame.isna().to_numpy().any():
         # Short rows come back as NaN; report them as what they are.
         bad = _ragged(src)
@@ -332,7 +333,7 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     if header:
         names = [str(c).strip() for c in sample[0]][:frame.shape[1]]
         if len(names) < frame.shape[1]:
-            raise _ragged(src) or ValueError(
+            raise _ragged(src) or InputError(
                 f"{path}: the header has {len(names)} names for {frame.shape[1]} columns")
     else:
         names = [f"x{j}" for j in range(frame.shape[1])]
@@ -344,7 +345,7 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
         frame = _drop_trailing_empty_rows(frame, line_of, src)
     if len(frame) == 0 or frame.isna().all(axis=None):
         what = f"a header ({', '.join(names)}) but no" if header else "no"
-        raise ValueError(f"{path}: has {what} data rows; add one row per sample")
+        raise InputError(f"{path}: has {what} data rows; add one row per sample")
     encoding = src.encoding
     if encoding == "utf-8-sig" and not has_bom(path):
         encoding = "utf-8"

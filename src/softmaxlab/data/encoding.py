@@ -22,6 +22,7 @@ import numpy as np
 from .columns import CATEGORICAL, NUMERIC, missing_rows
 from .names import plural
 from .notes import DataNote
+from softmaxlab.errors import InputError
 
 __all__ = ["IMPUTE_STRATEGIES", "ORDER", "ColumnEncoder"]
 
@@ -63,10 +64,10 @@ class ColumnEncoder:
     def __init__(self, columns, kinds, impute: str = "none"):
         columns, kinds = list(columns), list(kinds)
         if len(columns) != len(kinds) or not set(kinds) <= {NUMERIC, CATEGORICAL}:
-            raise ValueError(f"expected one kind ('numeric' or 'categorical') per column, got "
+            raise InputError(f"expected one kind ('numeric' or 'categorical') per column, got "
                              f"{len(kinds)} kinds for {len(columns)} columns")
         if impute not in IMPUTE_STRATEGIES:
-            raise ValueError(f"impute must be one of {', '.join(IMPUTE_STRATEGIES)}; got {impute!r}")
+            raise InputError(f"impute must be one of {', '.join(IMPUTE_STRATEGIES)}; got {impute!r}")
         self.columns, self.kinds, self.impute = columns, kinds, impute
         self._num = [c for c, k in zip(columns, kinds, strict=True) if k == NUMERIC]
         self._cat = [c for c, k in zip(columns, kinds, strict=True) if k == CATEGORICAL]
@@ -92,14 +93,14 @@ class ColumnEncoder:
         if hasattr(X, "columns"):
             missing = [c for c in self.columns if c not in X.columns]
             if missing:
-                raise ValueError(f"the input lacks {plural(len(missing), 'column')} the model was "
+                raise InputError(f"the input lacks {plural(len(missing), 'column')} the model was "
                                  f"trained on: {', '.join(map(repr, missing[:5]))}; columns are "
                                  "matched by name")
             cols = {c: X[c].to_numpy() for c in self.columns}
         else:
             X = np.asarray(X)
             if X.ndim != 2 or X.shape[1] != len(self.columns):
-                raise ValueError(f"expected X of shape (n_samples, {len(self.columns)}), got "
+                raise InputError(f"expected X of shape (n_samples, {len(self.columns)}), got "
                                  f"shape {X.shape}")
             cols = {c: X[:, j] for j, c in enumerate(self.columns)}
         n = len(next(iter(cols.values()))) if cols else 0
@@ -109,7 +110,7 @@ class ColumnEncoder:
                 num[:, j] = np.asarray(cols[c], dtype=np.float64)
             except (TypeError, ValueError):
                 bad = next(v for v in cols[c] if not _is_number(v))
-                raise ValueError(f"column {c!r} must hold numbers (the model was trained on "
+                raise InputError(f"column {c!r} must hold numbers (the model was trained on "
                                  f"numbers there), got values such as {str(bad)!r}") from None
         cat = np.empty((n, len(self._cat)), dtype=object)
         for j, c in enumerate(self._cat):
@@ -135,14 +136,14 @@ class ColumnEncoder:
 
         num, cat = self._split(X)
         if len(num) == 0:
-            raise ValueError("cannot fit a ColumnEncoder on 0 rows; pass the training split")
+            raise InputError("cannot fit a ColumnEncoder on 0 rows; pass the training split")
         self._check_complete(num, cat, "the training rows", fitting=True)
         self.imputer_ = self.category_imputer_ = self.onehot_ = None
         if self.impute != "none":
             empty = [c for j, c in enumerate(self._num) if np.isnan(num[:, j]).all()]
             empty += [c for j, c in enumerate(self._cat) if all(v is None for v in cat[:, j])]
             if empty:
-                raise ValueError(f"column {empty[0]!r} has no values in the training split, so "
+                raise InputError(f"column {empty[0]!r} has no values in the training split, so "
                                  "there is nothing to impute it from; drop the column")
             if self._num:
                 self.imputer_ = SimpleImputer(strategy=self.impute).fit(num)
@@ -188,7 +189,7 @@ class ColumnEncoder:
             n = int(miss.sum())
             why = ("" if fitting else ", and the model was trained without imputation "
                    "(--impute none)")
-            raise ValueError(
+            raise InputError(
                 f"{what}: {plural(n, 'row')} {'has' if n == 1 else 'have'} missing values, "
                 f"first at row {int(miss.nonzero()[0][0]) + 1}{why}; fill them, or "
                 f"{'impute them' if fitting else 'train'} with --impute mean, median or "
@@ -208,7 +209,7 @@ class ColumnEncoder:
         X_encoded : ndarray of shape (n_samples, n_features_out_), float64
         """
         if not self.is_fitted:
-            raise ValueError("this ColumnEncoder is not fitted yet; call fit(X_train) first")
+            raise InputError("this ColumnEncoder is not fitted yet; call fit(X_train) first")
         num, cat = self._split(X)
         self._check_complete(num, cat, what)
         out = np.empty((len(num), self.n_features_out_), dtype=np.float64)
@@ -271,7 +272,7 @@ class ColumnEncoder:
             fill values and categories.
         """
         if not self.is_fitted:
-            raise ValueError("this ColumnEncoder is not fitted yet; call fit(X_train) first")
+            raise InputError("this ColumnEncoder is not fitted yet; call fit(X_train) first")
         arrays = {} if self.imputer_ is None else {"fill": self.imputer_.statistics_.copy()}
         d = self.describe()
         info = {"format": _FORMAT, "version": _VERSION, "columns": self.columns,
@@ -294,14 +295,14 @@ class ColumnEncoder:
         from sklearn.preprocessing import OneHotEncoder
 
         if info.get("format") != _FORMAT or info.get("version") != _VERSION:
-            raise ValueError(f"expected encoder info with format {_FORMAT!r} version {_VERSION}, "
+            raise InputError(f"expected encoder info with format {_FORMAT!r} version {_VERSION}, "
                              f"got format {info.get('format')!r} version {info.get('version')!r}")
         enc = cls(info["columns"], info["kinds"], info["impute"])
         enc.imputer_ = enc.category_imputer_ = enc.onehot_ = None
         if enc.impute != "none" and enc._num:
             fill = np.asarray(arrays["fill"], dtype=np.float64)
             if fill.shape != (len(enc._num),) or not np.all(np.isfinite(fill)):
-                raise ValueError(f"encoder fill values have shape {fill.shape}, expected "
+                raise InputError(f"encoder fill values have shape {fill.shape}, expected "
                                  f"({len(enc._num)},) finite numbers")
             # Fitted on one row equal to the statistics: mean, median and mode
             # of a single value are that value, so statistics_ comes back exact.
@@ -309,7 +310,7 @@ class ColumnEncoder:
         if enc._cat:
             cats = [list(map(str, c)) for c in info["categories"]]
             if len(cats) != len(enc._cat) or not all(cats):
-                raise ValueError(f"encoder lists categories for {len(cats)} columns, expected "
+                raise InputError(f"encoder lists categories for {len(cats)} columns, expected "
                                  f"{len(enc._cat)}")
             if info.get("category_fill") is not None:
                 row = np.asarray([info["category_fill"]], dtype=object)

@@ -14,6 +14,8 @@ every directory tried and how to install the data.
 
 from __future__ import annotations
 
+from softmaxlab.errors import SoftmaxlabError
+
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -61,7 +63,7 @@ SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 INSTALL_COMMAND = "sudo apt-get install dataset-fashion-mnist"
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(SoftmaxlabError, FileNotFoundError):
     """The data files of a dataset are in none of the places searched."""
 
 

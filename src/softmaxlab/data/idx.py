@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from softmaxlab.errors import InputError, InputTypeError, SoftmaxlabError
 
 __all__ = ["IDXFormatError", "IDXHeader", "read_idx", "read_idx_header", "write_idx"]
 
@@ -50,7 +51,7 @@ _MAX_DEFLATE_RATIO = 1100
 _CHUNK = 1 << 20
 
 
-class IDXFormatError(ValueError):
+class IDXFormatError(SoftmaxlabError, ValueError):
     """A file is not a valid IDX file; the message names the file, what was
     expected and what was found."""
 
@@ -284,17 +285,17 @@ def write_idx(path: str | os.PathLike, array, *, compress: bool | None = None) -
     arr = np.asarray(array)
     code = _KIND_SIZE_TO_CODE.get((arr.dtype.kind, arr.dtype.itemsize))
     if code is None:
-        raise TypeError(
+        raise InputTypeError(
             f"write_idx({path}): dtype {arr.dtype} has no IDX code; convert the array to "
             "uint8, int8, int16, int32, float32 or float64 first"
         )
     if not 1 <= arr.ndim <= _MAX_NDIM:
-        raise ValueError(
+        raise InputError(
             f"write_idx({path}): expected an array with 1 to {_MAX_NDIM} dimensions, "
             f"got shape {arr.shape}; reshape it first"
         )
     if any(d >= 2**32 for d in arr.shape):
-        raise ValueError(f"write_idx({path}): dimension in {arr.shape} does not fit in 32 bits")
+        raise InputError(f"write_idx({path}): dimension in {arr.shape} does not fit in 32 bits")
     header = bytes([0, 0, code, arr.ndim]) + np.asarray(arr.shape, dtype=">u4").tobytes()
     payload = np.ascontiguousarray(arr, dtype=_CODE_TO_DTYPE[code]).tobytes()
     if compress is None:

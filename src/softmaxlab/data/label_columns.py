@@ -25,6 +25,7 @@ from .label_sets import (
     parse_label_sets,
 )
 from .names import plural, resolve_label
+from softmaxlab.errors import InputError
 
 __all__ = ["check_learnable", "parse_indicator", "read_labels", "resolve_label_columns"]
 
@@ -71,13 +72,13 @@ def resolve_label_columns(names: list, label_column, header: bool, path) -> list
         whole = label_column.strip()
         if header and whole in names:
             if all(p in names for p in parts):
-                raise ValueError(
+                raise InputError(
                     f"{path}: --label-column {whole!r} is the name of a column and also names "
                     f"the columns {_shown(parts)}; rename the column, or give the label "
                     "column(s) as a list in a --config file (label_column = [...])")
             return [names.index(whole)]
         if any(not p for p in parts):
-            raise ValueError(f"{path}: --label-column {label_column!r} has an empty name; "
+            raise InputError(f"{path}: --label-column {label_column!r} has an empty name; "
                              "separate label columns by single commas, such as a,b,c")
     else:
         return [resolve_label(names, label_column, header, path)]
@@ -85,7 +86,7 @@ def resolve_label_columns(names: list, label_column, header: bool, path) -> list
     seen = {}
     for p, pos in zip(parts, positions, strict=True):
         if pos in seen:
-            raise ValueError(f"{path}: --label-column names column {names[pos]!r} twice "
+            raise InputError(f"{path}: --label-column names column {names[pos]!r} twice "
                              f"({seen[pos]!r} and {p!r}); name each label column once")
         seen[pos] = p
     return positions
@@ -119,7 +120,7 @@ def parse_indicator(col, path, name: str, line_of) -> np.ndarray:
     missing = np.isnan(values) if text is None else text.isna().to_numpy()
     if missing.any():
         n = int(missing.sum())
-        raise ValueError(
+        raise InputError(
             f"{path}: label column {name!r} has {plural(n, 'empty cell')}, first at "
             f"{_where(line_of, int(np.flatnonzero(missing)[0]))}; with several label columns "
             "each cell is 0 or 1 (1: the row has that label), so write 0 for no")
@@ -131,7 +132,7 @@ def parse_indicator(col, path, name: str, line_of) -> np.ndarray:
             shown = f"{float(shown):g}"
         hint = ("; to read label names from one column, name that column alone and pass "
                 "--label-separator" if text is not None and np.isnan(values[r]) else "")
-        raise ValueError(
+        raise InputError(
             f"{path}: label column {name!r} holds {shown!r} ({_where(line_of, r)}, "
             f"{plural(int(bad.sum()), 'cell')} in all); with several label columns each cell "
             f"is 0 or 1 (1: the row has that label){hint}")
@@ -153,7 +154,7 @@ def check_learnable(Y: np.ndarray, names: list, path, *, separator: bool) -> Non
             what = "no row has" if counts[j] == 0 else "every row has"
             fix = ("drop that label from the cells" if separator else
                    "drop that column from --label-column")
-            raise ValueError(f"{path}: {what} the label {name!r}, so it cannot be learned (the "
+            raise InputError(f"{path}: {what} the label {name!r}, so it cannot be learned (the "
                              f"model could only predict it {'never' if counts[j] == 0 else 'always'}"
                              f"); {fix}")
 
@@ -187,7 +188,7 @@ def read_labels(frame, labels: list, positions: list, path, line_of, header: boo
     separator = label_separator not in (None, NO_SEPARATOR)
     if len(labels) > 1:
         if separator:
-            raise ValueError(f"{path}: --label-separator reads label sets from one column, but "
+            raise InputError(f"{path}: --label-separator reads label sets from one column, but "
                              f"--label-column names {len(labels)} columns "
                              f"({', '.join(map(repr, labels))}) of 0/1 indicators; drop "
                              "--label-separator, or name the one column that holds label sets")

@@ -11,6 +11,7 @@ fixes them. Several 0/1 label columns are ``label_columns.py``'s.
 from __future__ import annotations
 
 import numpy as np
+from softmaxlab.errors import InputError
 
 
 __all__ = ["LABEL_SET_CHARACTERS", "NO_SEPARATOR", "check_single_labels", "column_cells",
@@ -52,7 +53,7 @@ def check_single_labels(labels: np.ndarray, path, name: str, line_of) -> None:
         pieces = np.char.find(labels, ch) >= 0
         for r in np.flatnonzero(pieces):
             if sum(1 for p in str(labels[r]).split(ch) if p.strip()) >= 2:
-                raise ValueError(
+                raise InputError(
                     f"{path}: label column {name!r} holds {str(labels[r])!r} ({_where(line_of, int(r))})"
                     f": if each cell lists several labels, pass --label-separator {ch!r}; if "
                     f"these are single class names that contain {ch!r}, pass "
@@ -84,12 +85,12 @@ def parse_label_sets(cells: list, separator: str, path, name: str, line_of):
     sets = _split_cells(cells, separator, path, name, line_of)
     names = sorted(set().union(*sets)) if sets else []
     if not any(len(s) > 1 for s in sets) and not any(separator in str(c or "") for c in cells):
-        raise ValueError(
+        raise InputError(
             f"{path}: no cell of label column {name!r} holds the separator {separator!r}: each "
             "row has at most one label; drop --label-separator to train a single-label "
             "classifier, or pass the separator the file uses")
     if len(names) < 2:
-        raise ValueError(
+        raise InputError(
             f"{path}: label column {name!r} holds only "
             f"{'the label ' + repr(names[0]) if names else 'empty cells'}; multilabel "
             "classification needs at least two labels")
@@ -106,7 +107,7 @@ def _split_cells(cells, separator: str, path, name: str, line_of) -> list:
     for r, cell in enumerate(cells):
         text = "" if cell is None else str(cell).strip()
         if text in _MISSING_WORDS:
-            raise ValueError(
+            raise InputError(
                 f"{path}: label column {name!r} holds {text!r} ({_where(line_of, r)}), which reads "
                 "as a missing value; an empty cell means a row with no labels, so leave it "
                 "empty, or drop the rows whose labels are unknown")
@@ -136,7 +137,7 @@ def label_sets_matrix(cells: list, separator: str, names: list, path, name: str,
     for i, labels in enumerate(sets):
         unknown = sorted(labels - index.keys())
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"{path}: label column {name!r} holds the label {unknown[0]!r} "
                 f"({_where(line_of, i)}), which is not one of the model's labels "
                 f"({_shown(names[:8])}{', ...' if len(names) > 8 else ''}); a model can only "

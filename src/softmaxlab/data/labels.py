@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from softmaxlab.errors import InputError
 
 __all__ = ["decode_labels", "encode_labels"]
 
@@ -32,20 +33,20 @@ def encode_labels(y, classes=None) -> tuple[np.ndarray, list]:
     """
     y = np.asarray(y)
     if y.ndim != 1:
-        raise ValueError(f"labels must be 1-D, got shape {y.shape}; flatten them with ravel()")
+        raise InputError(f"labels must be 1-D, got shape {y.shape}; flatten them with ravel()")
     if classes is None:
         classes_arr = np.unique(y)
     else:
         classes_arr = np.asarray(classes)
         if classes_arr.ndim != 1 or not np.array_equal(np.unique(classes_arr), classes_arr):
-            raise ValueError(
+            raise InputError(
                 f"classes must be sorted and unique, got {list(classes)}; use sorted(set(classes))"
             )
     if len(classes_arr) == 0:
         return np.zeros(len(y), dtype=np.int64), []
     if (y.dtype.kind in "US") != (classes_arr.dtype.kind in "US"):
         kind = {True: "names", False: "numbers"}
-        raise ValueError(
+        raise InputError(
             f"the labels are {kind[y.dtype.kind in 'US']} (e.g. {y.tolist()[0]!r}) but the "
             f"classes are {kind[classes_arr.dtype.kind in 'US']} "
             f"({', '.join(map(repr, classes_arr.tolist()[:5]))}"
@@ -58,7 +59,7 @@ def encode_labels(y, classes=None) -> tuple[np.ndarray, list]:
     unknown = classes_arr[idx_clipped] != y
     if np.any(unknown):
         bad = np.unique(y[unknown]).tolist()
-        raise ValueError(
+        raise InputError(
             f"labels {bad[:10]} are not among the classes {classes_arr.tolist()}; "
             "fit on data that contains every class, or pass the full class list"
         )
@@ -85,7 +86,7 @@ def decode_labels(indices, classes) -> np.ndarray:
     indices = np.asarray(indices)
     classes_arr = np.asarray(classes)
     if indices.size and (indices.min() < 0 or indices.max() >= len(classes_arr)):
-        raise ValueError(
+        raise InputError(
             f"class indices must lie in 0..{len(classes_arr) - 1}, "
             f"got range {indices.min()}..{indices.max()}"
         )

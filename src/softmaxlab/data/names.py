@@ -7,6 +7,7 @@ import difflib
 import warnings
 
 from .notes import DataNote
+from softmaxlab.errors import InputError
 
 __all__ = ["drop_positions", "match_columns", "plural", "resolve_label"]
 
@@ -44,10 +45,10 @@ def resolve_label(names: list, label_column, header: bool, path) -> int:
         try:
             pos = int(label_column)
         except (TypeError, ValueError):
-            raise ValueError(f"{path}: with --no-header the label column is a 0-based index "
+            raise InputError(f"{path}: with --no-header the label column is a 0-based index "
                              f"such as 0 or -1, got {label_column!r}") from None
         if not -k <= pos < k:
-            raise ValueError(f"{path}: label column index {pos} is out of range; the file has "
+            raise InputError(f"{path}: label column index {pos} is out of range; the file has "
                              f"{plural(k, 'column')} (0..{k - 1}, or -{k}..-1 from the end)")
         return pos % k
     if label_column is None:
@@ -57,11 +58,11 @@ def resolve_label(names: list, label_column, header: bool, path) -> int:
         return names.index(label_column)
     hint = _close(label_column, names)
     if not hint and label_column.lstrip("-").isdigit():
-        raise ValueError(f"{path}: no column named {label_column!r}: the file has a header row "
+        raise InputError(f"{path}: no column named {label_column!r}: the file has a header row "
                          f"({', '.join(map(repr, names[:8]))}{', ...' if len(names) > 8 else ''}"
                          "), so --label-column takes a column's name, not a position; pass "
                          "--label-column NAME")
-    raise ValueError(f"{path}: no label column {label_column!r}{hint}; available columns: "
+    raise InputError(f"{path}: no label column {label_column!r}{hint}; available columns: "
                      f"{', '.join(map(repr, names))}. Pass one of them as --label-column")
 
 
@@ -100,7 +101,7 @@ def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
         if n_train_columns is not None and n_train_columns != len(wanted):
             what = "labels" if isinstance(label, list) else "label"
             counts += f" or {n_train_columns} (the training file's columns, {what} included)"
-        raise ValueError(f"{path}: with --no-header the columns are taken by position, so the "
+        raise InputError(f"{path}: with --no-header the columns are taken by position, so the "
                          f"file needs exactly {counts} columns, but it has {k}")
     labels = label if isinstance(label, list) else [label]
     if all(n in names for n in wanted):
@@ -111,13 +112,13 @@ def match_columns(names: list, wanted: list, path, *, header: bool, label=None,
         return list(wanted)
     missing = [n for n in wanted if n not in names]
     if not set(wanted) & set(names):
-        raise ValueError(
+        raise InputError(
             f"{path}: none of the file's columns ({_names(names)}) is one of the model's "
             f"({_names(wanted)}); columns are matched by name. If the file has no header row, "
             f"pass --no-header and give the {plural(len(wanted), 'column')} in the training order")
     # A renamed column is among those the model does not know.
     unknown = [n for n in names if n not in wanted and n not in labels]
-    raise ValueError(f"{path}: the model's column{'s' if len(missing) > 1 else ''} "
+    raise InputError(f"{path}: the model's column{'s' if len(missing) > 1 else ''} "
                      f"{_names(missing)} {'are' if len(missing) > 1 else 'is'} missing"
                      f"{_close(missing[0], unknown)}; the file needs every column the model was "
                      "trained on (in any order; extra columns are ignored)")
@@ -132,17 +133,17 @@ def drop_positions(names: list, drop_columns, labels: list, header: bool, path) 
         if not header:
             k = len(names)
             if isinstance(d, bool) or not isinstance(d, int) or not -k <= d < k:
-                raise ValueError(f"{path}: --drop-columns {d!r} is not a column index of the "
+                raise InputError(f"{path}: --drop-columns {d!r} is not a column index of the "
                                  f"file (0..{k - 1})")
             pos = d % k
         elif d not in names:
-            raise ValueError(f"{path}: --drop-columns names {d!r}, which is not a column of the "
+            raise InputError(f"{path}: --drop-columns names {d!r}, which is not a column of the "
                              f"file{_close(d, names)}; its columns are "
                              f"{', '.join(map(repr, names))}")
         else:
             pos = names.index(d)
         if names[pos] in labels:
-            raise ValueError(f"{path}: --drop-columns names {d!r}, the label column; a label "
+            raise InputError(f"{path}: --drop-columns names {d!r}, the label column; a label "
                              "column cannot also be dropped")
         out.append(pos)
     return out

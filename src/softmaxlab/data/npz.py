@@ -12,6 +12,7 @@ import numpy as np
 from .columns import NUMERIC
 from .names import plural
 from .table import Table, require_file
+from softmaxlab.errors import InputError
 
 __all__ = ["load_npz"]
 
@@ -43,7 +44,7 @@ def load_npz(path: str | os.PathLike, *, allow_missing: bool = False) -> Table:
     # np.load guesses the format from the content and would take a non-zip
     # file for a pickle, so check the zip signature first.
     if magic != b"PK":
-        raise ValueError(
+        raise InputError(
             f"{path}: not a readable .npz archive (no zip signature, found {magic!r}); "
             "save with np.savez(path, X=features, y=labels)"
         )
@@ -51,47 +52,47 @@ def load_npz(path: str | os.PathLike, *, allow_missing: bool = False) -> Table:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ValueError(f"{path}: not a readable .npz archive ({exc})") from None
+        raise InputError(f"{path}: not a readable .npz archive ({exc})") from None
     except ValueError as exc:
-        raise ValueError(
+        raise InputError(
             f"{path}: holds object arrays, which need pickle and are refused; "
             f"save X and y as numeric/string arrays ({exc})"
         ) from None
     for key in ("X", "y"):
         if key not in arrays:
-            raise ValueError(
+            raise InputError(
                 f"{path}: no array {key!r}; found {sorted(arrays)}. "
                 "Save with np.savez(path, X=features, y=labels)"
             )
     X, y = arrays["X"], arrays["y"]
     if X.ndim == 2 and y.ndim == 2 and len(X) == len(y):
-        raise ValueError(
+        raise InputError(
             f"{path}: y has shape {y.shape}, a label matrix (several labels per row); the "
             "command line reads multilabel data from CSV, TSV or Parquet files: one 0/1 column "
             "per label (--label-column a,b,c) or one column of label sets (--label-separator)")
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
-        raise ValueError(
+        raise InputError(
             f"{path}: expected X of shape (n, d) and y of shape (n,), "
             f"found X {X.shape} and y {y.shape}"
         )
     if len(X) == 0:
-        raise ValueError(f"{path}: X and y have no rows; expected at least one sample")
+        raise InputError(f"{path}: X and y have no rows; expected at least one sample")
     if X.dtype.kind not in "biuf":
-        raise ValueError(f"{path}: X must be numeric, found dtype {X.dtype}; convert it first")
+        raise InputError(f"{path}: X must be numeric, found dtype {X.dtype}; convert it first")
     if X.dtype != np.uint8:
         X = X.astype(np.float64)
         bad_rows = (np.isinf(X) | (np.isnan(X) & (not allow_missing))).any(axis=1)
         if bad_rows.any():
             n = int(bad_rows.sum())
             fix = "" if allow_missing else ", or impute NaN (--impute mean, median or most_frequent)"
-            raise ValueError(
+            raise InputError(
                 f"{path}: {plural(n, 'row')} of X {'has' if n == 1 else 'have'} "
                 f"{'infinite' if allow_missing else 'NaN or infinite'} values, first at row "
                 f"{int(np.flatnonzero(bad_rows)[0]) + 1}; fill or drop those rows{fix}"
             )
     if y.dtype.kind == "f":
         if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
-            raise ValueError(
+            raise InputError(
                 f"{path}: y holds NaN or non-integer numbers; labels must be "
                 "class names or integer class ids"
             )
@@ -99,7 +100,7 @@ def load_npz(path: str | os.PathLike, *, allow_missing: bool = False) -> Table:
     elif y.dtype.kind in "biu":
         y = y.astype(np.int64)
     elif y.dtype.kind not in "US":
-        raise ValueError(f"{path}: y must hold integers or strings, found dtype {y.dtype}")
+        raise InputError(f"{path}: y must hold integers or strings, found dtype {y.dtype}")
     else:
         y = y.astype(str)
     names = arrays.get("feature_names")
@@ -108,6 +109,6 @@ def load_npz(path: str | os.PathLike, *, allow_missing: bool = False) -> Table:
     else:
         feature_names = [f"x{j}" for j in range(X.shape[1])]
     if len(set(feature_names)) != len(feature_names):
-        raise ValueError(f"{path}: feature_names are not unique; name every column once")
+        raise InputError(f"{path}: feature_names are not unique; name every column once")
     return Table(X=X, y=y, feature_names=feature_names, label_column="y",
                  kinds=(NUMERIC,) * X.shape[1], info={"format": "npz", "header": True})

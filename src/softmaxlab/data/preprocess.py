@@ -5,6 +5,7 @@ scores are honest. Splitting is in ``split.py``, label encoding in ``labels.py``
 from __future__ import annotations
 
 import numpy as np
+from softmaxlab.errors import InputError, InputTypeError
 
 __all__ = ["PREPROCESS_METHODS", "Preprocessor"]
 
@@ -35,11 +36,11 @@ class Preprocessor:
 
     def __init__(self, method: str = "standard", pixel_max: float = 255.0):
         if method not in PREPROCESS_METHODS:
-            raise ValueError(
+            raise InputError(
                 f"unknown preprocessing method {method!r}; use one of {PREPROCESS_METHODS}"
             )
         if not np.isfinite(pixel_max) or pixel_max <= 0:
-            raise ValueError(f"pixel_max must be a positive number, got {pixel_max!r}")
+            raise InputError(f"pixel_max must be a positive number, got {pixel_max!r}")
         self.method = method
         self.pixel_max = float(pixel_max)
 
@@ -107,10 +108,10 @@ class Preprocessor:
             A new array; ``X`` is not modified.
         """
         if not self.is_fitted:
-            raise ValueError("this Preprocessor is not fitted yet; call fit(X_train) first")
+            raise InputError("this Preprocessor is not fitted yet; call fit(X_train) first")
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"dtype must be a floating type such as float32, got {dtype}")
+            raise InputTypeError(f"dtype must be a floating type such as float32, got {dtype}")
         X = self._check_X(X)
         out = np.array(X, dtype=dtype, copy=True)
         if self.method != "none":
@@ -139,19 +140,19 @@ class Preprocessor:
     def _check_X(self, X, fitting: bool = False) -> np.ndarray:
         X = np.asarray(X)
         if X.ndim != 2:
-            raise ValueError(
+            raise InputError(
                 f"expected X of shape (n_samples, n_features), got shape {X.shape}; "
                 "use X.reshape(len(X), -1)"
             )
         if X.dtype.kind not in "biuf":
-            raise TypeError(f"X must be numeric, got dtype {X.dtype}")
+            raise InputTypeError(f"X must be numeric, got dtype {X.dtype}")
         if fitting:
             if X.shape[0] == 0:
-                raise ValueError("cannot fit a Preprocessor on 0 samples; pass the training split")
+                raise InputError("cannot fit a Preprocessor on 0 samples; pass the training split")
             if X.dtype.kind == "f" and not np.all(np.isfinite(X)):
-                raise ValueError("X contains NaN or infinite values; clean the data before fitting")
+                raise InputError("X contains NaN or infinite values; clean the data before fitting")
         elif X.shape[1] != self.n_features_in_:
-            raise ValueError(
+            raise InputError(
                 f"X has {X.shape[1]} features but this Preprocessor was fitted on "
                 f"{self.n_features_in_}; transform data with the same columns"
             )
@@ -169,7 +170,7 @@ class Preprocessor:
             ``n_features_in``.
         """
         if not self.is_fitted:
-            raise ValueError("this Preprocessor is not fitted yet; call fit(X_train) first")
+            raise InputError("this Preprocessor is not fitted yet; call fit(X_train) first")
         arrays = {"mean": self.mean_.copy(), "scale": self.scale_.copy()}
         info = {"format": _FORMAT, "version": _VERSION, "method": self.method,
                 "pixel_max": self.pixel_max, "n_features_in": int(self.n_features_in_)}
@@ -196,23 +197,23 @@ class Preprocessor:
             If the format, version, keys or shapes do not match.
         """
         if info.get("format") != _FORMAT or info.get("version") != _VERSION:
-            raise ValueError(
+            raise InputError(
                 f"expected preprocessor info with format {_FORMAT!r} version {_VERSION}, "
                 f"got format {info.get('format')!r} version {info.get('version')!r}"
             )
         missing = {"mean", "scale"} - set(arrays)
         if missing:
-            raise ValueError(f"preprocessor arrays lack {sorted(missing)}; found {sorted(arrays)}")
+            raise InputError(f"preprocessor arrays lack {sorted(missing)}; found {sorted(arrays)}")
         d = info.get("n_features_in")
         mean = np.asarray(arrays["mean"], dtype=np.float64)
         scale = np.asarray(arrays["scale"], dtype=np.float64)
         if mean.shape != (d,) or scale.shape != (d,):
-            raise ValueError(
+            raise InputError(
                 f"preprocessor arrays have shapes {mean.shape} and {scale.shape}, "
                 f"expected ({d},) from n_features_in"
             )
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale)) and np.all(scale > 0)):
-            raise ValueError("preprocessor scale must be finite and positive, mean finite")
+            raise InputError("preprocessor scale must be finite and positive, mean finite")
         pre = cls(info.get("method"), pixel_max=info.get("pixel_max", 255.0))
         pre.mean_, pre.scale_, pre.n_features_in_ = mean.copy(), scale.copy(), int(d)
         return pre

@@ -19,6 +19,7 @@ from .digits import DIGITS_IMAGE_SHAPE, load_digits_arrays
 from .idx import IDXFormatError
 from .synthetic import make_binary_mod, make_spiral
 from .tabular import TABULAR_SUFFIXES, load_table, tabular_suffix
+from softmaxlab.errors import InputError, InputTypeError
 
 __all__ = ["DATASET_NAMES", "Dataset", "list_datasets", "load_dataset"]
 
@@ -75,21 +76,21 @@ class Dataset:
         if self.y.ndim == 2 and self.X.ndim == 2 and self.y.shape == (self.X.shape[0],
                                                                      len(self.classes)):
             if self.X_test is not None:
-                raise ValueError(f"dataset {self.name!r}: a multilabel dataset has no "
+                raise InputError(f"dataset {self.name!r}: a multilabel dataset has no "
                                  "predefined test split")
             return
         if self.X.ndim != 2 or self.y.shape != (self.X.shape[0],):
-            raise ValueError(
+            raise InputError(
                 f"dataset {self.name!r}: expected X of shape (n, d) and y of shape (n,), "
                 f"got X {self.X.shape} and y {self.y.shape}"
             )
         if (self.X_test is None) != (self.y_test is None):
-            raise ValueError(f"dataset {self.name!r}: give both X_test and y_test, or neither")
+            raise InputError(f"dataset {self.name!r}: give both X_test and y_test, or neither")
         if self.X_test is not None and (
             self.X_test.ndim != 2 or self.X_test.shape[1] != self.X.shape[1]
             or self.y_test.shape != (self.X_test.shape[0],)
         ):
-            raise ValueError(
+            raise InputError(
                 f"dataset {self.name!r}: expected X_test of shape (m, {self.X.shape[1]}) and "
                 f"y_test of shape (m,), got {self.X_test.shape} and {self.y_test.shape}"
             )
@@ -137,7 +138,7 @@ def _check_kwargs(name: str, kwargs: dict, func) -> None:
     allowed = [p for p in inspect.signature(func).parameters if p != "seed"]
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
-        raise TypeError(
+        raise InputTypeError(
             f"dataset {name!r} does not take {', '.join(unknown)}; "
             f"its options are: {', '.join(allowed) or 'none'}"
         )
@@ -236,12 +237,12 @@ def load_dataset(
     key = _normalise_name(raw)
     if key not in DATASET_NAMES:
         if not _looks_like_path(raw):
-            raise ValueError(
+            raise InputError(
                 f"unknown dataset {raw!r}; valid names are {', '.join(DATASET_NAMES)}, "
                 f"or give a path to a file ending in {', '.join(TABULAR_SUFFIXES)}"
             )
         if kwargs:
-            raise TypeError(f"{raw}: options {sorted(kwargs)} apply only to generated datasets")
+            raise InputTypeError(f"{raw}: options {sorted(kwargs)} apply only to generated datasets")
         table = load_table(raw, label_column, header=header, delimiter=delimiter,
                            decimal=decimal, categorical=categorical, allow_missing=allow_missing,
                            label_separator=label_separator, refuse_label_sets=refuse_label_sets,
@@ -265,13 +266,13 @@ def load_dataset(
                                ("encoding", encoding, None),
                                ("drop_columns", drop_columns, None)) if v != d]
     if given:
-        raise ValueError(
+        raise InputError(
             f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} only to data files "
             f"(CSV, TSV, Parquet, NPZ), not to the built-in dataset {key!r}; leave "
             f"{'it' if len(given) == 1 else 'them'} unset"
         )
     if kwargs and key not in ("spiral", "binary-mod"):
-        raise TypeError(f"dataset {key!r} takes no options, got {sorted(kwargs)}")
+        raise InputTypeError(f"dataset {key!r} takes no options, got {sorted(kwargs)}")
     if key == "digits":
         return _load_digits()
     if key == "fashion-mnist":

@@ -8,6 +8,7 @@ import csv
 import gzip
 import io
 from pathlib import Path
+from softmaxlab.errors import InputError
 
 __all__ = ["DELIMITER_NAMES", "check_encoding", "detect_delimiter", "encoding_of",
            "excel_separator", "has_bom", "iter_rows", "not_text", "parse_delimiter", "sample_rows",
@@ -24,7 +25,7 @@ def parse_delimiter(text: str | None) -> str | None:
         return None
     value = _ALIASES.get(text.strip().lower(), text) if text.strip() else text
     if len(value) != 1 or value in "\"\r\n" or value.isalnum() or value in ".-+":
-        raise ValueError(f"delimiter must be one character such as ',', ';', '|' or 'tab'; "
+        raise InputError(f"delimiter must be one character such as ',', ';', '|' or 'tab'; "
                          f"got {text!r}")
     return value
 
@@ -66,7 +67,7 @@ def check_encoding(encoding) -> str:
     except LookupError:
         info = None
     if info is None or not getattr(info, "_is_text_encoding", True):
-        raise ValueError(f"{encoding!r} is not a text encoding Python knows; give a name such "
+        raise InputError(f"{encoding!r} is not a text encoding Python knows; give a name such "
                          "as utf-8, cp1252 (Excel on Windows), latin-1 or utf-16")
     return encoding
 
@@ -75,10 +76,10 @@ def not_text(path: Path, encoding: str, exc: UnicodeDecodeError) -> ValueError:
     """The error for bytes that do not decode, naming ``--file-encoding``."""
     bad = exc.object[exc.start:exc.start + 1].hex().upper()
     if encoding in ("utf-8-sig", "utf-16"):
-        return ValueError(f"{path}: not UTF-8 text (a byte 0x{bad} that UTF-8 does not allow); "
+        return InputError(f"{path}: not UTF-8 text (a byte 0x{bad} that UTF-8 does not allow); "
                           "name the file's encoding, for example --file-encoding cp1252 (Excel "
                           "on Windows) or --file-encoding latin-1, or save it as UTF-8")
-    return ValueError(f"{path}: not {encoding} text (a byte 0x{bad} that {encoding} does not "
+    return InputError(f"{path}: not {encoding} text (a byte 0x{bad} that {encoding} does not "
                       "allow); check --file-encoding")
 
 
@@ -129,10 +130,10 @@ def sample_rows(path: Path, encoding: str, delimiter: str, skip: int = 0) -> lis
     except UnicodeDecodeError as exc:
         raise not_text(path, encoding, exc) from None
     except csv.Error as exc:
-        raise ValueError(f"{path}: could not parse as delimited text ({exc}); check quoting") \
+        raise InputError(f"{path}: could not parse as delimited text ({exc}); check quoting") \
             from None
     except (OSError, EOFError) as exc:  # gzip: not a gzip file, truncated stream
-        raise ValueError(f"{path}: could not read the file ({exc})") from None
+        raise InputError(f"{path}: could not read the file ({exc})") from None
 
 
 def _consistent(rows: list) -> int | None:
@@ -161,7 +162,7 @@ def detect_delimiter(path: Path, encoding: str, skip: int = 0) -> str:
         return next(iter(good))
     if len(good) > 1:
         shown = " and ".join(show_delimiter(d) for d in good)
-        raise ValueError(f"{path}: cannot tell the delimiter: {shown} each split every line "
+        raise InputError(f"{path}: cannot tell the delimiter: {shown} each split every line "
                          f"into a constant number of fields; pass --delimiter")
     # Nothing is consistent (a ragged file, or one column): take the one that
     # splits the header most; a ragged row is then reported with its line.

@@ -19,6 +19,7 @@ import numpy as np
 
 from .labels import encode_labels
 from .synthetic import as_generator
+from softmaxlab.errors import InputError
 
 __all__ = ["Splits", "split_dataset"]
 
@@ -66,7 +67,7 @@ def take_rows(X, idx):
 
 def _check_fraction(name: str, value) -> float:
     if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+        raise InputError(f"{name} must be a number in [0, 1), got {value!r}")
     return float(value)
 
 
@@ -79,7 +80,7 @@ def _split_indices(indices, labels, fraction, random_state, stratify, what, clas
         present = counts > 0
         if np.any(counts[present] < 2):
             c = int(np.flatnonzero(present & (counts < 2))[0])
-            raise ValueError(
+            raise InputError(
                 f"cannot stratify the {what} split: class {classes[c]!r} has only "
                 f"{counts[c]} sample; add samples, drop the class, or pass stratify=False"
             )
@@ -89,7 +90,7 @@ def _split_indices(indices, labels, fraction, random_state, stratify, what, clas
             stratify=labels if stratify else None,
         )
     except ValueError as exc:
-        raise ValueError(
+        raise InputError(
             f"cannot take a {what} split of fraction {fraction:.3g} from {len(indices)} "
             f"samples ({exc}); use a larger fraction, more data, or stratify=False"
         ) from None
@@ -136,7 +137,7 @@ def split_dataset(ds, val_fraction=0.15, test_fraction=0.15, seed=0, *, stratify
     test_fraction = _check_fraction("test_fraction", test_fraction)
     predefined = ds.X_test is not None
     if not predefined and val_fraction + test_fraction >= 1:
-        raise ValueError(
+        raise InputError(
             f"val_fraction + test_fraction must be < 1 to leave training data, got "
             f"{val_fraction} + {test_fraction}"
         )
@@ -149,7 +150,7 @@ def split_dataset(ds, val_fraction=0.15, test_fraction=0.15, seed=0, *, stratify
         y_all, classes = encode_labels(ds.y, ds.classes)
     if not getattr(ds, "multilabel", False) and len(np.unique(y_all)) < 2:
         found = sorted(set(np.asarray(ds.y).tolist()), key=str)
-        raise ValueError(
+        raise InputError(
             f"{ds.name}: the labels hold a single class {found}; a classifier needs at least two "
             "classes. Check the label column (--label-column) or the file."
         )

@@ -13,6 +13,7 @@ import numbers
 from typing import NamedTuple
 
 import numpy as np
+from softmaxlab.errors import InputError, InputTypeError
 
 __all__ = ["Synthetic", "as_generator", "make_binary_mod", "make_spiral"]
 
@@ -48,7 +49,7 @@ def as_generator(seed) -> np.random.Generator:
         return seed
     if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
         return np.random.default_rng(seed)
-    raise TypeError(
+    raise InputTypeError(
         f"seed must be an int, None or a numpy.random.Generator, got {seed!r} "
         f"({type(seed).__name__})"
     )
@@ -56,10 +57,10 @@ def as_generator(seed) -> np.random.Generator:
 
 def _check_int(name: str, value, low: int, high: int | None = None) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
+        raise InputTypeError(f"{name} must be an integer, got {value!r}")
     if value < low or (high is not None and value > high):
         bound = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"{name} must be {bound}, got {value}")
+        raise InputError(f"{name} must be {bound}, got {value}")
     return int(value)
 
 
@@ -104,7 +105,7 @@ def make_spiral(
     n_per_class = _check_int("n_per_class", n_per_class, 1)
     n_classes = _check_int("n_classes", n_classes, 2)
     if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+        raise InputError(f"noise must be a finite number >= 0, got {noise!r}")
     rng = as_generator(seed)
     r = np.linspace(0.0, 1.0, n_per_class)
     X = np.empty((n_per_class * n_classes, 2))
@@ -150,7 +151,7 @@ def make_binary_mod(bits: int = 4, k: int = 3) -> Synthetic:
 def _check_noise(noise) -> float:
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not np.isfinite(noise) \
             or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+        raise InputError(f"noise must be a finite number >= 0, got {noise!r}")
     return float(noise)
 
 
@@ -188,7 +189,7 @@ def make_circles(n_samples: int = 400, noise: float = 0.1, seed=0, *,
     n_samples = _check_int("n_samples", n_samples, 2)
     noise = _check_noise(noise)
     if not 0 < factor < 1:
-        raise ValueError(f"factor must be in (0, 1), got {factor!r}")
+        raise InputError(f"factor must be in (0, 1), got {factor!r}")
     X, y = _circles(n_samples, noise=noise or None, factor=factor,
                     random_state=_sklearn_seed(as_generator(seed)))
     return Synthetic(X=X.astype(np.float64), y=_class_names(y, 2), feature_names=["x1", "x2"])

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from softmaxlab.errors import InputError
 
 __all__ = ["Table", "require_file"]
 
@@ -54,4 +55,4 @@ def require_file(path: Path) -> None:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()})")
     if not path.is_file():
-        raise ValueError(f"{path}: is a directory, not a data file; give the path to a file")
+        raise InputError(f"{path}: is a directory, not a data file; give the path to a file")

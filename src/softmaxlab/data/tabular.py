@@ -20,6 +20,7 @@ from .names import drop_positions, plural
 from .csv_reader import TEXT_SUFFIXES, read_text_table
 from .npz import load_npz
 from .table import Table, require_file
+from softmaxlab.errors import InputError
 
 __all__ = ["TABULAR_SUFFIXES", "Table", "load_csv", "load_npz", "load_parquet", "load_table",
            "read_parquet_frame", "require_file", "tabular_suffix"]
@@ -36,7 +37,7 @@ def _build(frame, names, path, line_of, label_column, header, *, categorical, al
     dropped = drop_positions(names, drop_columns, labels, header, path)
     features = [n for j, n in enumerate(names) if n not in labels and j not in dropped]
     if not features:
-        raise ValueError(f"{path}: only the label column{'s' if len(labels) > 1 else ''} "
+        raise InputError(f"{path}: only the label column{'s' if len(labels) > 1 else ''} "
                          f"{', '.join(map(repr, labels))} {'were' if len(labels) > 1 else 'was'} "
                          "found; expected at least one feature column besides "
                          f"{'them' if len(labels) > 1 else 'it'} (is the delimiter right? pass "
@@ -51,7 +52,7 @@ def _build(frame, names, path, line_of, label_column, header, *, categorical, al
         first = f"row {rows[0] + 1}" + (f", line {line_of(int(rows[0]))}" if line_of else "")
         cols = [c for c in features if _has_missing(values[c])]
         n = len(rows)
-        raise ValueError(
+        raise InputError(
             f"{path}: {plural(n, 'row')} {'has' if n == 1 else 'have'} missing feature values "
             f"(empty, NA or ?), first at {first}, in column{'s' if len(cols) > 1 else ''} "
             f"{', '.join(map(repr, cols[:5]))}{', ...' if len(cols) > 5 else ''}; fill or drop "
@@ -176,10 +177,10 @@ def load_parquet(path: str | os.PathLike, label_column=None, *, categorical: str
     names = [str(c) for c in frame.columns]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
-        raise ValueError(f"{path}: two columns are named {dup!r}; column names must be unique")
+        raise InputError(f"{path}: two columns are named {dup!r}; column names must be unique")
     frame.columns = names
     if len(frame) == 0:
-        raise ValueError(
+        raise InputError(
             f"{path}: has a header ({', '.join(names)}) but no data rows; add one row per sample")
     return _build(frame, names, path, None, label_column, True, categorical=categorical,
                   allow_missing=allow_missing, decimal=".", info={"format": "parquet",
@@ -202,9 +203,9 @@ def read_parquet_frame(path: Path):
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises its own types for corrupt files
-        raise ValueError(f"{path}: not a readable Parquet file ({exc})") from None
+        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     if frame.shape[1] == 0:
-        raise ValueError(f"{path}: the file has no columns; expected features and a label")
+        raise InputError(f"{path}: the file has no columns; expected features and a label")
     return frame
 
 
@@ -257,7 +258,7 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
                                    ("decimal", decimal, "."), ("encoding", encoding, None))
                  if v != d]
     if suffix is not None and text_only:
-        raise ValueError(f"{path}: {', '.join(text_only)} appl{'ies' if len(text_only) == 1 else 'y'}"
+        raise InputError(f"{path}: {', '.join(text_only)} appl{'ies' if len(text_only) == 1 else 'y'}"
                          " only to CSV/TSV files; leave it unset")
     if suffix in (".parquet", ".pq"):
         return load_parquet(path, label_column, categorical=categorical,
@@ -265,18 +266,18 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
                             refuse_label_sets=refuse_label_sets, drop_columns=drop_columns)
     if suffix == ".npz":
         if drop_columns:
-            raise ValueError(f"{path}: --drop-columns applies to CSV, TSV and Parquet files; "
+            raise InputError(f"{path}: --drop-columns applies to CSV, TSV and Parquet files; "
                              ".npz files hold only feature columns in 'X'")
         if label_separator not in (None, NO_SEPARATOR):
-            raise ValueError(f"{path}: --label-separator applies to a label column of a CSV, "
+            raise InputError(f"{path}: --label-separator applies to a label column of a CSV, "
                              "TSV or Parquet file; .npz files keep labels in the array 'y'")
         if label_column not in (None, "y"):
-            raise ValueError(
+            raise InputError(
                 f"{path}: .npz files keep labels in the array 'y'; "
                 f"--label-column {label_column!r} does not apply, leave it unset"
             )
         return load_npz(path, allow_missing=allow_missing)
-    raise ValueError(
+    raise InputError(
         f"{path}: unsupported file type; expected one of {', '.join(TABULAR_SUFFIXES)}"
     )
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from softmaxlab.export._errors import MIN_OPSET, ExportError, OpsetError
 from softmaxlab.export._summary import describe_inputs, summary
+from softmaxlab.errors import InputTypeError
 
 __all__ = ["DEFAULT_OPSET", "MIN_OPSET", "ExportError", "OpsetError", "describe_inputs",
            "export_file", "initial_types", "onnx_inputs", "register_skl2onnx", "summary",
@@ -171,7 +172,7 @@ def to_onnx(model, target_opset: int = DEFAULT_OPSET, *, X=None, inputs: str | N
     from softmaxlab.export._sources import plan_for
 
     if hasattr(target_opset, "shape"):  # to_onnx(pipe, df), as skl2onnx.to_onnx takes it
-        raise TypeError(f"target_opset must be an int, not a {type(target_opset).__name__}; "
+        raise InputTypeError(f"target_opset must be an int, not a {type(target_opset).__name__}; "
                         "pass a sample DataFrame as X=, e.g. to_onnx(pipe, X=df.head()).")
     plan = plan_for(model, classes=classes, feature_names=feature_names, X=X, layout=inputs)
     return convert(plan, target_opset, name or "softmaxlab")

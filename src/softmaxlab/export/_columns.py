@@ -28,6 +28,7 @@ import numpy as np
 from softmaxlab.export._encoding import NUMERIC_INPUT, TEXT_INPUT, GraphInput
 from softmaxlab.export._errors import ExportError
 from softmaxlab.export._steps import FLOAT, TEXT, check, for_text, in_float64, markers, passthrough
+from softmaxlab.errors import InputError, InputTypeError
 
 __all__ = ["FLOAT", "LAYOUTS", "TEXT", "column_kinds", "frame_inputs", "reads_frame"]
 
@@ -84,7 +85,7 @@ def column_kinds(X, names=None) -> dict:
     import pandas as pd
 
     if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"X must be a pandas DataFrame with the pipeline's columns (a few rows of "
+        raise InputTypeError(f"X must be a pandas DataFrame with the pipeline's columns (a few rows of "
                         f"the training data, e.g. X=df.head()), not a {type(X).__name__}.")
     names = [str(c) for c in X.columns] if names is None else list(names)
     absent = [c for c in names if c not in X.columns]
@@ -144,7 +145,7 @@ def frame_inputs(step_name: str, ct, X, layout: str = "columns") -> tuple[list[G
         FunctionTransformer, a column X lacks or cannot type.
     """
     if layout not in LAYOUTS:
-        raise ValueError(f"inputs={layout!r} is not one of {list(LAYOUTS)}.")
+        raise InputError(f"inputs={layout!r} is not one of {list(LAYOUTS)}.")
     names = [str(c) for c in ct.feature_names_in_]
     kinds = column_kinds(X, names)
     order = ([c for c in names if kinds[c] == FLOAT] + [c for c in names if kinds[c] == TEXT]

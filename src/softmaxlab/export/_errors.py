@@ -1,6 +1,8 @@
 """The export's exceptions and opset floor (tiny: ``import softmaxlab`` loads it)."""
 from __future__ import annotations
 
+from softmaxlab.errors import SoftmaxlabError
+
 __all__ = ["MIN_OPSET", "ExportError", "OpsetError"]
 
 # The first opset of the default ONNX domain in which every operator the
@@ -8,7 +10,7 @@ __all__ = ["MIN_OPSET", "ExportError", "OpsetError"]
 MIN_OPSET = 7
 
 
-class ExportError(ValueError):
+class ExportError(SoftmaxlabError, ValueError):
     """A model that cannot be written as ONNX: an unsupported layer or
     pipeline step, labels ONNX cannot hold, an inconsistent estimator."""
 

@@ -8,6 +8,7 @@ import json
 import numpy as np
 
 from softmaxlab.export._columns import FLOAT, TEXT, column_kinds
+from softmaxlab.errors import InputError, InputTypeError
 
 __all__ = ["initial_types", "onnx_inputs"]
 
@@ -65,7 +66,7 @@ def _numbers(frame, graph_input) -> np.ndarray:
         rows = np.flatnonzero(np.isnan(out[:, col]))
         first = frame.index[rows[0]]
         first = first.item() if isinstance(first, np.generic) else first  # 7, not np.int64(7)
-        raise ValueError(f"column {frame.columns[col]!r} has {len(rows)} missing values (the "
+        raise InputError(f"column {frame.columns[col]!r} has {len(rows)} missing values (the "
                          f"first at index {first!r}), which the model does not "
                          "fill in (it was fitted without an imputer there): fill them in first.")
     return out.astype(graph_input["type"])
@@ -115,24 +116,24 @@ def onnx_inputs(X, model) -> dict:
     for graph_input in described:
         columns = graph_input["columns"]
         if columns is None:
-            raise ValueError(f"input {graph_input['name']!r} of this model has no column names "
+            raise InputError(f"input {graph_input['name']!r} of this model has no column names "
                              "(it was fitted on an array): pass the array itself, as float32.")
         absent = [c for c in columns if c not in _frame(X).columns]
         if absent:
-            raise ValueError(f"X lacks the columns {absent} of input {graph_input['name']!r}; "
+            raise InputError(f"X lacks the columns {absent} of input {graph_input['name']!r}; "
                              f"the model takes {[c for i in described for c in i['columns']]}.")
         kinds = column_kinds(X, columns)
         frame = X[list(columns)]
         if graph_input["type"] in _NUMBERS:
             text = [c for c in columns if kinds[c] == TEXT]
             if text:
-                raise ValueError(f"columns {text} hold text, but input {graph_input['name']!r} "
+                raise InputError(f"columns {text} hold text, but input {graph_input['name']!r} "
                                  "takes numbers: give the columns in the training data's types.")
             feed[graph_input["name"]] = _numbers(frame, graph_input)
         elif graph_input["type"] == TEXT:
             feed[graph_input["name"]] = _text(frame)
         else:
-            raise ValueError(f"input {graph_input['name']!r} takes {graph_input['type']}, which "
+            raise InputError(f"input {graph_input['name']!r} takes {graph_input['type']}, which "
                              "onnx_inputs cannot build from a DataFrame.")
     return feed
 
@@ -141,6 +142,6 @@ def _frame(X):
     import pandas as pd
 
     if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"X must be a pandas DataFrame with the model's columns, not a "
+        raise InputTypeError(f"X must be a pandas DataFrame with the model's columns, not a "
                         f"{type(X).__name__}.")
     return X

@@ -16,6 +16,7 @@ from softmaxlab.export._graph import ExportError, NetSpec, spec_from_sequential
 from softmaxlab.export._models import NetworkClassifier, is_ours, spec_of
 from softmaxlab.export._preprocess import split_pipeline, steps_from_preprocessor
 from softmaxlab.nn import Sequential
+from softmaxlab.errors import InputTypeError
 
 __all__ = ["Plan", "plan_for"]
 
@@ -174,10 +175,10 @@ def plan_for(model, classes=None, feature_names=None, X=None, layout=None) -> Pl
     from sklearn.pipeline import Pipeline
 
     if (classes is not None or feature_names is not None) and not isinstance(model, Sequential):
-        raise TypeError("classes= and feature_names= are for a bare Sequential network; an "
+        raise InputTypeError("classes= and feature_names= are for a bare Sequential network; an "
                         "estimator, pipeline or model file carries its own.")
     if (X is not None or layout is not None) and not (isinstance(model, Pipeline) or is_ours(model)):
-        raise TypeError("X= and inputs= are for an estimator or Pipeline fitted on a DataFrame; "
+        raise InputTypeError("X= and inputs= are for an estimator or Pipeline fitted on a DataFrame; "
                         "a network or model file has its own inputs.")
     if isinstance(model, (str, os.PathLike)):
         return _from_file(Path(model))
@@ -210,7 +211,7 @@ def plan_for(model, classes=None, feature_names=None, X=None, layout=None) -> Pl
     elif is_ours(model):
         plan = _from_estimator(model, [], type(model).__name__)
     else:
-        raise TypeError(f"to_onnx cannot export a {type(model).__name__}; give a fitted "
+        raise InputTypeError(f"to_onnx cannot export a {type(model).__name__}; give a fitted "
                         "MLPClassifier or SoftmaxRegression, a Pipeline ending in one, a "
                         "softmaxlab.nn.Sequential, or the path of a model file or run folder.")
     _check_sample(X, layout, plan.feature_names)

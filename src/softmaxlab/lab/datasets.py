@@ -12,6 +12,7 @@ from softmaxlab.data import Dataset, load_csv, split_dataset
 from softmaxlab.data import synthetic as syn
 from softmaxlab.lab.errors import LabError
 from softmaxlab.lab.params import LabSettings
+from softmaxlab.errors import InputError, SoftmaxlabError
 
 __all__ = ["MAX_CLASSES", "MAX_ROWS", "MAX_UPLOAD_BYTES", "UploadError", "generate",
            "lab_wording", "read_upload", "split"]
@@ -31,7 +32,7 @@ SPIRAL_TURNS = 1.0
 XOR_MARGIN = 0.3
 
 
-class UploadError(LabError, ValueError):
+class UploadError(SoftmaxlabError, LabError, ValueError):
     """The uploaded file cannot be used; the message says why and what to do."""
 
     def __init__(self, code: str, message: str, **params):
@@ -90,7 +91,7 @@ def generate(settings: LabSettings, rng: np.random.Generator) -> Dataset:
     elif name == "blobs":
         s = syn.make_blobs(n, k, noise, rng)
     else:
-        raise ValueError(f"no generator for data set {name!r}; upload a CSV file for 'csv'")
+        raise InputError(f"no generator for data set {name!r}; upload a CSV file for 'csv'")
     return _dataset(s, name, {"source": "generated", "noise": noise})
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from urllib.parse import parse_qs, urlsplit
+from softmaxlab.errors import InputError
 
 __all__ = ["TOKEN_HEADER", "Guard", "allowed_hosts", "split_host"]
 
@@ -74,7 +75,7 @@ class Guard:
 
     def __init__(self, app, token: str, host_ok, describe: str):
         if not token:
-            raise ValueError("the lab's token must be a non-empty string")
+            raise InputError("the lab's token must be a non-empty string")
         self.app, self.token, self.host_ok, self.describe = app, token.encode(), host_ok, describe
 
     async def __call__(self, scope, receive, send):

@@ -8,6 +8,7 @@ import socket
 import sys
 import threading
 import webbrowser
+from softmaxlab.errors import InputError
 
 
 __all__ = ["DEFAULT_PORT", "bind", "exposure_warning", "serve", "url_for"]
@@ -46,7 +47,7 @@ def bind(host: str, port: int | None) -> socket.socket:
         Nothing could be bound; the message names the address and the fix.
     """
     if port is not None and not 0 <= port <= 65535:
-        raise ValueError(f"the port must be in 0..65535, got {port}")
+        raise InputError(f"the port must be in 0..65535, got {port}")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     ports = [port] if port is not None else range(DEFAULT_PORT, DEFAULT_PORT + _PORT_TRIES)
     last = None
@@ -99,7 +100,7 @@ def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool =
     from softmaxlab.lab.params import LANGUAGES
 
     if lang is not None and lang not in LANGUAGES:
-        raise ValueError(f"the language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+        raise InputError(f"the language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     from softmaxlab.lab.session import Session
 
     sock = bind(host, port)

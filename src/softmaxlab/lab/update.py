@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from softmaxlab.optim import SGD, Adam
+from softmaxlab.errors import InputError
 
 __all__ = ["optimizer_step"]
 
@@ -25,7 +26,7 @@ def _state(optimizer, param):
     for i, p in enumerate(optimizer.params):
         if p.value is param:
             return i, p
-    raise ValueError("the optimizer does not update this parameter")
+    raise InputError("the optimizer does not update this parameter")
 
 
 def _step_one(optimizer, i, p, grad) -> dict:

@@ -7,6 +7,7 @@ from array_api_compat import array_namespace
 from softmaxlab._validation import Interval, validate_params
 from softmaxlab.nn.base import Layer
 from softmaxlab.nn.functional import sigmoid
+from softmaxlab.errors import InputError
 
 __all__ = ["ACTIVATIONS", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Tanh", "make_activation"]
 
@@ -108,7 +109,7 @@ def make_activation(name: str) -> Layer:
     try:
         return ACTIVATIONS[name]()
     except (KeyError, TypeError):
-        raise ValueError(
+        raise InputError(
             f"Unknown activation {name!r}; valid names are {sorted(ACTIVATIONS)}."
         ) from None
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from softmaxlab.backend import from_numpy, to_numpy
+from softmaxlab.errors import InputError
 
 __all__ = ["LAYER_TYPES", "Layer", "Parameter", "layer_from_config"]
 
@@ -93,7 +94,7 @@ LAYER_TYPES: dict[str, type[Layer]] = {}
 def layer_from_config(cfg: dict, dtype=np.float32) -> Layer:
     """Rebuild a layer (with zero parameters, as NumPy arrays) from ``Layer.config()``."""
     if not isinstance(cfg, dict) or cfg.get("type") not in LAYER_TYPES:
-        raise ValueError(
+        raise InputError(
             f"Unknown layer description {cfg!r}; expected a dict with 'type' in {sorted(LAYER_TYPES)}."
         )
     kind = cfg["type"]

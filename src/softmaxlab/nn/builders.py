@@ -10,6 +10,7 @@ from softmaxlab.nn.activations import ACTIVATIONS, make_activation
 from softmaxlab.nn.dropout import Dropout
 from softmaxlab.nn.layers import Layer, Linear
 from softmaxlab.nn.model import OUTPUTS, Sequential
+from softmaxlab.errors import InputError
 
 __all__ = ["from_weights", "mlp", "softmax_regression"]
 
@@ -31,7 +32,7 @@ def _check_outputs(n_outputs, output: str) -> None:
     # nothing could ever be learned, so it is a mistake in the labels. (One
     # sigmoid unit is binary classification.)
     if output == "softmax" and isinstance(n_outputs, (int, np.integer)) and n_outputs == 1:
-        raise ValueError("n_classes must be at least two (a 1-class model always predicts that class "
+        raise InputError("n_classes must be at least two (a 1-class model always predicts that class "
                          "with loss 0); check that the labels hold more than one class, or use "
                          "output='sigmoid' for one logistic unit.")
 
@@ -135,14 +136,14 @@ def from_weights(weights: Sequence[tuple], activation: str = "relu", dtype=None,
     Sequential
     """
     if not weights:
-        raise ValueError("from_weights needs at least one (W, b) pair.")
+        raise InputError("from_weights needs at least one (W, b) pair.")
     layers: list[Layer] = []
     for i, (W, b) in enumerate(weights):
         layer = Linear.from_weights(W, b, dtype=dtype)
         if i > 0:
             prev = [x for x in layers if isinstance(x, Linear)][-1]
             if prev.n_out != layer.n_in:
-                raise ValueError(
+                raise InputError(
                     f"from_weights: layer {i} expects {layer.n_in} inputs but layer {i - 1} "
                     f"produces {prev.n_out}."
                 )

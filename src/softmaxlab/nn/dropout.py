@@ -6,6 +6,7 @@ from array_api_compat import array_namespace, device
 
 from softmaxlab._validation import Interval, Options, Types, validate_params
 from softmaxlab.nn.base import Layer
+from softmaxlab.errors import InputError
 
 __all__ = ["Dropout"]
 
@@ -35,7 +36,7 @@ class Dropout(Layer):
             self._mask = None
             return X
         if self.rng is None:
-            raise ValueError("Dropout needs a Generator: call model.set_rng(rng) before training.")
+            raise InputError("Dropout needs a Generator: call model.set_rng(rng) before training.")
         xp = array_namespace(X)
         keep = self.rng.random(tuple(X.shape), dtype=np.float32) >= self.p
         keep = keep if xp is np else xp.asarray(keep, device=device(X))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from array_api_compat import array_namespace, device
+from softmaxlab.errors import InputError
 
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "one_hot", "sigmoid", "softmax", "softplus"]
 
@@ -175,9 +176,9 @@ def one_hot(y, n_classes: int, dtype=None):
         y = np.asarray(y)
     xp = array_namespace(y)
     if y.ndim != 1:
-        raise ValueError(f"one_hot expects a 1-D array of labels, got shape {tuple(y.shape)}.")
+        raise InputError(f"one_hot expects a 1-D array of labels, got shape {tuple(y.shape)}.")
     if y.shape[0] and (int(xp.min(y)) < 0 or int(xp.max(y)) >= n_classes):
-        raise ValueError(f"one_hot: labels must lie in [0, {n_classes}), got min {int(xp.min(y))} "
+        raise InputError(f"one_hot: labels must lie in [0, {n_classes}), got min {int(xp.min(y))} "
                          f"and max {int(xp.max(y))}.")
     classes = xp.arange(n_classes, device=device(y))
     hits = xp.reshape(y, (-1, 1)) == xp.reshape(classes, (1, -1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from softmaxlab.errors import InputError
 
 __all__ = ["INITIALIZERS", "get_initializer", "glorot_uniform", "he_normal", "normal", "zeros"]
 
@@ -36,7 +37,7 @@ def normal(std: float = 0.01) -> Initializer:
     Returns an initialiser with the standard ``(fan_in, fan_out, rng, dtype)`` signature.
     """
     if not (np.isfinite(std) and std >= 0):
-        raise ValueError(f"normal(std): std must be a finite number >= 0, got {std!r}.")
+        raise InputError(f"normal(std): std must be a finite number >= 0, got {std!r}.")
 
     def init(fan_in: int, fan_out: int, rng: np.random.Generator, dtype=np.float32):
         return (rng.standard_normal((fan_in, fan_out)) * std).astype(dtype)
@@ -69,7 +70,7 @@ def get_initializer(init: str | Initializer) -> Initializer:
     try:
         return INITIALIZERS[init]
     except (KeyError, TypeError):
-        raise ValueError(
+        raise InputError(
             f"Unknown initialiser {init!r}; valid names are {sorted(INITIALIZERS)} "
             "or a callable (fan_in, fan_out, rng, dtype) -> array."
         ) from None

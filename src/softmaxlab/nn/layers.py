@@ -36,6 +36,7 @@ from softmaxlab.nn.activations import (
 from softmaxlab.nn.base import LAYER_TYPES, Layer, Parameter, layer_from_config
 from softmaxlab.nn.dropout import Dropout
 from softmaxlab.nn.init import get_initializer
+from softmaxlab.errors import InputError
 
 __all__ = [
     "ACTIVATIONS",
@@ -95,7 +96,7 @@ class Linear(Layer):
         init_fn = get_initializer(init)
         if rng is None:
             if init_fn is not get_initializer("zeros"):
-                raise ValueError(
+                raise InputError(
                     "Linear: pass rng=numpy.random.default_rng(seed) to initialise weights "
                     "(or init='zeros')."
                 )
@@ -121,7 +122,7 @@ class Linear(Layer):
         """
         W = np.asarray(W)
         if W.ndim != 2:
-            raise ValueError(f"Linear.from_weights: W must be 2-D (n_in, n_out), got shape {W.shape}.")
+            raise InputError(f"Linear.from_weights: W must be 2-D (n_in, n_out), got shape {W.shape}.")
         if dtype is None:
             dtype = W.dtype if W.dtype.kind == "f" else np.float32
         layer = cls(W.shape[0], W.shape[1], init="zeros", dtype=dtype)
@@ -129,7 +130,7 @@ class Linear(Layer):
         if b is not None:
             b = np.asarray(b)
             if b.shape != (W.shape[1],):
-                raise ValueError(
+                raise InputError(
                     f"Linear.from_weights: b must have shape ({W.shape[1]},) to match W {W.shape}, "
                     f"got {b.shape}."
                 )

@@ -7,6 +7,7 @@ from array_api_compat import array_namespace, device
 from softmaxlab._validation import check_labels
 from softmaxlab.backend import numpy_dtype
 from softmaxlab.nn.functional import log_softmax
+from softmaxlab.errors import InputError
 
 __all__ = ["SoftmaxCrossEntropy"]
 
@@ -17,7 +18,7 @@ def _check_class_weight(class_weight, owner: str):
         return None
     class_weight = np.asarray(class_weight, dtype=np.float64)
     if class_weight.ndim != 1 or not np.all(np.isfinite(class_weight)) or np.any(class_weight < 0):
-        raise ValueError(
+        raise InputError(
             f"{owner}: class_weight must be a 1-D array of finite, non-negative numbers (one per "
             f"class), got {class_weight!r}.")
     return class_weight

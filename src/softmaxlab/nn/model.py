@@ -13,6 +13,7 @@ from softmaxlab.backend import from_numpy, numpy_dtype, to_numpy
 from softmaxlab.nn.dropout import Dropout
 from softmaxlab.nn.functional import log_sigmoid, log_softmax, sigmoid, softmax
 from softmaxlab.nn.layers import Layer, Linear, Parameter, layer_from_config
+from softmaxlab.errors import InputError
 
 __all__ = ["OUTPUTS", "Sequential"]
 
@@ -48,7 +49,7 @@ class Sequential:
     def __init__(self, layers: Sequence[Layer], output: str = "softmax"):
         self.layers = list(layers)
         if not self.layers:
-            raise ValueError("Sequential needs at least one layer.")
+            raise InputError("Sequential needs at least one layer.")
         validate_params("Sequential", _CONSTRAINTS, {"output": output})
         self.output = output
 
@@ -174,10 +175,10 @@ class Sequential:
         NumPy arrays are moved to the parameters' namespace and device."""
         params = self.parameters()
         if len(weights) != len(params):
-            raise ValueError(f"set_weights: expected {len(params)} arrays, got {len(weights)}.")
+            raise InputError(f"set_weights: expected {len(params)} arrays, got {len(weights)}.")
         for p, w in zip(params, weights, strict=True):
             if tuple(w.shape) != tuple(p.value.shape):
-                raise ValueError(f"set_weights: {p.name} has shape {tuple(p.value.shape)}, "
+                raise InputError(f"set_weights: {p.name} has shape {tuple(p.value.shape)}, "
                                  f"got {tuple(w.shape)}.")
             if is_numpy_array(p.value):
                 p.value[...] = to_numpy(w)
@@ -196,7 +197,7 @@ class Sequential:
     def from_config(cls, config: list[dict], dtype=np.float32, output: str = "softmax") -> Sequential:
         """Rebuild an architecture with zero parameters from ``config()``."""
         if not isinstance(config, list):
-            raise ValueError(f"Model architecture must be a list of layer descriptions, got {config!r}.")
+            raise InputError(f"Model architecture must be a list of layer descriptions, got {config!r}.")
         return cls([layer_from_config(c, dtype=dtype) for c in config], output=output)
 
     def astype(self, dtype) -> Sequential:

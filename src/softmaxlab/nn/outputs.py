@@ -8,6 +8,7 @@ from array_api_compat import array_namespace
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import OUTPUTS
 from softmaxlab.nn.sigmoid_loss import SigmoidBinaryCrossEntropy
+from softmaxlab.errors import InputError
 
 __all__ = ["LOSSES", "make_loss", "output_predict"]
 
@@ -29,7 +30,7 @@ def make_loss(output: str, class_weight=None):
     SoftmaxCrossEntropy or SigmoidBinaryCrossEntropy
     """
     if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}: 'softmax' for one "
+        raise InputError(f"output must be one of {OUTPUTS}, got {output!r}: 'softmax' for one "
                          "class per sample, 'sigmoid' for independent 0/1 outputs (binary with "
                          "one unit, or multilabel).")
     return LOSSES[output](class_weight)

@@ -9,6 +9,7 @@ import array_api_compat
 import numpy as np
 
 from softmaxlab.nn.functional import log_sigmoid, sigmoid as _sigmoid, softplus
+from softmaxlab.errors import InputError
 
 __all__ = ["SigmoidBinaryCrossEntropy", "log_sigmoid", "softplus"]
 
@@ -62,7 +63,7 @@ class SigmoidBinaryCrossEntropy:
             class_weight = np.asarray(class_weight, dtype=np.float64)
             shape_ok = class_weight.ndim == 1 or (class_weight.ndim == 2 and class_weight.shape[1] == 2)
             if not shape_ok or not np.all(np.isfinite(class_weight)) or np.any(class_weight < 0):
-                raise ValueError(
+                raise InputError(
                     "SigmoidBinaryCrossEntropy: class_weight must hold finite, non-negative numbers "
                     "of shape (n_labels,) or (n_labels, 2) (negatives, positives), got "
                     f"{class_weight!r}.")
@@ -75,7 +76,7 @@ class SigmoidBinaryCrossEntropy:
         if self.class_weight is not None:
             c = xp.asarray(self.class_weight, dtype=Y.dtype, device=dev)
             if c.shape[0] != Y.shape[1]:
-                raise ValueError(f"SigmoidBinaryCrossEntropy: class_weight has {c.shape[0]} rows "
+                raise InputError(f"SigmoidBinaryCrossEntropy: class_weight has {c.shape[0]} rows "
                                  f"for {Y.shape[1]} output units.")
             w = c[None, :] if c.ndim == 1 else c[:, 0] * (1 - Y) + c[:, 1] * Y
         if sample_weight is not None:
@@ -193,16 +194,16 @@ class SigmoidBinaryCrossEntropy:
         if Y.ndim == 1 and n_outputs == 1:
             Y = xp.reshape(Y, (-1, 1))
         if Y.ndim != 2 or Y.shape[1] != n_outputs:
-            raise ValueError(f"{name} must have shape (n_samples, {n_outputs}): one 0/1 column per "
+            raise InputError(f"{name} must have shape (n_samples, {n_outputs}): one 0/1 column per "
                              f"output unit of the model, got shape {tuple(Y.shape)}.")
         if Y.shape[0] != n_samples:
-            raise ValueError(f"{name} has {Y.shape[0]} rows but X has {n_samples}; they must match.")
+            raise InputError(f"{name} has {Y.shape[0]} rows but X has {n_samples}; they must match.")
         if not xp.isdtype(Y.dtype, "real floating"):
             Y = xp.astype(Y, xp.float64)
         ok = xp.all((Y == 0) | (Y == 1))
         if not bool(ok):
             bad = int(xp.sum(xp.astype(~((Y == 0) | (Y == 1)), xp.int64)))
-            raise ValueError(f"{name} must hold only 0 and 1 (one indicator column per label), but "
+            raise InputError(f"{name} must hold only 0 and 1 (one indicator column per label), but "
                              f"{bad} of its {Y.shape[0] * Y.shape[1]} entries are something else; "
                              "binarize it, e.g. with sklearn.preprocessing.MultiLabelBinarizer.")
         return Y

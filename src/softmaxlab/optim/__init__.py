@@ -12,6 +12,7 @@ from softmaxlab.optim.schedules import (
     make_schedule,
 )
 from softmaxlab.optim.sgd import SGD
+from softmaxlab.errors import InputError
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 
@@ -21,7 +22,7 @@ def make_optimizer(name: str, params, **kwargs) -> Optimizer:
     try:
         cls = OPTIMIZERS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"Unknown optimizer {name!r}; valid names are {sorted(OPTIMIZERS)}.") from None
+        raise InputError(f"Unknown optimizer {name!r}; valid names are {sorted(OPTIMIZERS)}.") from None
     return cls(params, **kwargs)
 
 

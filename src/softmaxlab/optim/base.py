@@ -13,6 +13,7 @@ from array_api_compat import array_namespace, device, is_numpy_array
 from softmaxlab._validation import Interval, validate_params
 from softmaxlab.backend import from_numpy, to_numpy
 from softmaxlab.nn.layers import Parameter
+from softmaxlab.errors import InputError
 
 POSITIVE = Interval(float, 0, None, closed="neither")
 NON_NEGATIVE = Interval(float, 0, None)
@@ -75,7 +76,7 @@ class Optimizer:
         the buffers' namespace and device)."""
         sc = state["scalars"]
         if sc.get("type") != type(self).__name__:
-            raise ValueError(f"Optimizer state is for {sc.get('type')!r}, not {type(self).__name__}.")
+            raise InputError(f"Optimizer state is for {sc.get('type')!r}, not {type(self).__name__}.")
         self.lr = float(sc["lr"])
         self.t = int(sc["t"])
         for k, bufs in self._buffers().items():

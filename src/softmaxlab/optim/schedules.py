@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from softmaxlab._validation import Interval, Options, validate_params
+from softmaxlab.errors import InputError
 
 __all__ = [
     "SCHEDULES",
@@ -150,5 +151,5 @@ def make_schedule(name: str, optimizer, **kwargs) -> Schedule:
     try:
         cls = SCHEDULES[name]
     except (KeyError, TypeError):
-        raise ValueError(f"Unknown schedule {name!r}; valid names are {sorted(SCHEDULES)}.") from None
+        raise InputError(f"Unknown schedule {name!r}; valid names are {sorted(SCHEDULES)}.") from None
     return cls(optimizer, **kwargs)

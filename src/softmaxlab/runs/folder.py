@@ -2,6 +2,8 @@
 atomic writers for the history, metrics and checkpoints."""
 from __future__ import annotations
 
+from softmaxlab.errors import SoftmaxlabError
+
 import contextlib
 import csv
 import errno
@@ -32,15 +34,15 @@ FIGURES = ("curves", "confusion_matrix", "per_class", "test_images", "worst_pred
 _RUN_FILES = (CONFIG, MODEL, HISTORY, METRICS, PREDICTIONS, REPORT)
 
 
-class RunLockedError(RuntimeError):
+class RunLockedError(SoftmaxlabError, RuntimeError):
     """Another live process is writing to the run folder."""
 
 
-class RunExistsError(RuntimeError):
+class RunExistsError(SoftmaxlabError, RuntimeError):
     """The run folder already holds a run (and overwriting was not asked for)."""
 
 
-class RunWriteError(RuntimeError):
+class RunWriteError(SoftmaxlabError, RuntimeError):
     """A file of the run folder could not be written (disk full, permissions...);
     the message names the folder, the file, the reason and the complete files."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from softmaxlab.errors import InputError
 
 __all__ = ["THRESHOLD", "ColumnCheck", "InputReport", "check_inputs", "encoding_counts",
            "input_statistics"]
@@ -31,7 +32,7 @@ def _columns_of(X, columns: list) -> dict:
         have = list(X.keys()) if isinstance(X, dict) else list(X.columns)
         missing = [c for c in columns if c not in have]
         if missing:
-            raise ValueError(f"the rows lack the model's column"
+            raise InputError(f"the rows lack the model's column"
                              f"{'s' if len(missing) > 1 else ''} "
                              f"{', '.join(map(repr, missing[:5]))}; columns are matched by name")
         if isinstance(X, dict):
@@ -39,7 +40,7 @@ def _columns_of(X, columns: list) -> dict:
         return {c: X[c].to_numpy() for c in columns}
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != len(columns):
-        raise ValueError(f"expected X of shape (n_samples, {len(columns)}), got shape {X.shape}")
+        raise InputError(f"expected X of shape (n_samples, {len(columns)}), got shape {X.shape}")
     return {c: X[:, j] for j, c in enumerate(columns)}
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from softmaxlab.data import ColumnEncoder, Preprocessor, decode_labels
 from softmaxlab.io import ModelFormatError, load_model, save_model
+from softmaxlab.errors import InputError
 
 __all__ = ["Predictor", "load_predictor", "load_run", "read_preprocessing"]
 
@@ -194,6 +195,6 @@ def read_preprocessing(arrays: dict, meta: dict) -> tuple[Preprocessor, ColumnEn
     enc_info = meta.pop("encoding", None)
     encoder = ColumnEncoder.from_arrays(part("enc."), enc_info) if enc_info else None
     if encoder is not None and encoder.n_features_out_ != pre.n_features_in_:
-        raise ValueError(f"the encoding gives {encoder.n_features_out_} features but the scaling "
+        raise InputError(f"the encoding gives {encoder.n_features_out_} features but the scaling "
                          f"expects {pre.n_features_in_}")
     return pre, encoder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from softmaxlab.errors import InputTypeError
 
 try:  # Python >= 3.11
     import tomllib
@@ -36,7 +37,7 @@ def _toml_value(v) -> str:
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
         return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
-    raise TypeError(f"cannot write {v!r} ({type(v).__name__}) to TOML")
+    raise InputTypeError(f"cannot write {v!r} ({type(v).__name__}) to TOML")
 
 
 def _table(name: str, values: dict) -> list:

@@ -8,6 +8,8 @@ keeps the state at the start of the current epoch and of the previous one
 """
 from __future__ import annotations
 
+from softmaxlab.errors import SoftmaxlabError
+
 from typing import NamedTuple
 
 from array_api_compat import array_namespace
@@ -17,7 +19,7 @@ from softmaxlab.train.history import COLUMNS
 __all__ = ["Rollback", "Snapshot", "TrainingDivergedError", "weights_finite"]
 
 
-class TrainingDivergedError(FloatingPointError):
+class TrainingDivergedError(SoftmaxlabError, FloatingPointError):
     """The loss became NaN or infinite. ``epoch``, ``batch``, ``lr`` and the
     ``history`` up to the last finished epoch are attributes."""
 

@@ -8,6 +8,7 @@ import warnings
 
 from softmaxlab.data import DataNote
 from softmaxlab.data.names import plural
+from softmaxlab.errors import InputError
 
 __all__ = ["InputsWarning", "check_inputs", "invalid_rows", "note_run_settings", "said_once"]
 
@@ -41,7 +42,7 @@ def invalid_rows(rows, path, *, skip_invalid: bool, command: str) -> int:
             if n > 1 and rows.line_of else (f" ({plural(n, 'row')} cannot be used)" if n > 1
                                              else "")
         what = "predicted" if command == "predict" else "evaluated"
-        raise ValueError(f"{path}: {where} {reason}, so it cannot be {what}{more}; fix those "
+        raise InputError(f"{path}: {where} {reason}, so it cannot be {what}{more}; fix those "
                          f"rows, or {_FIX[command]}")
     done = ("left the prediction empty for" if command == "predict"
             else "left out of the metrics")
@@ -68,7 +69,7 @@ def check_inputs(pred, rows, path, *, header: bool, strict: bool) -> bool:
     if message is None:
         return False
     if strict:
-        raise ValueError(f"{message}; refused (--strict-inputs); fix the file, or drop "
+        raise InputError(f"{message}; refused (--strict-inputs); fix the file, or drop "
                          "--strict-inputs to predict anyway with a warning")
     warnings.warn(f"{message}; --strict-inputs refuses such files", InputsWarning,
                   stacklevel=2)

@@ -10,6 +10,7 @@ from softmaxlab.data import encode_labels, load_dataset, split_dataset
 from softmaxlab.data.names import plural
 from softmaxlab.metrics import classification_metrics, multilabel_metrics
 from softmaxlab.runs.folder import CONFIG
+from softmaxlab.errors import InputError
 
 __all__ = ["evaluate", "format_multilabel"]
 
@@ -45,21 +46,21 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
                               " only with --data FILE; the run's own test split is read as in "
                               "training")
         if run_dir is None or not (run_dir / CONFIG).is_file():
-            raise ValueError("give --data: the model is not inside a run folder with "
+            raise InputError("give --data: the model is not inside a run folder with "
                              f"{CONFIG}, so its test split is unknown")
         cfg, _ = load_config(run_dir / CONFIG)
         if data_dir:
             cfg = cfg.updated(data_dir=data_dir)
         ds = load_run_data(cfg)
         if list(ds.feature_names) != list(pred.feature_names):
-            raise ValueError(f"{cfg.data} no longer has the columns the model was trained on; "
+            raise InputError(f"{cfg.data} no longer has the columns the model was trained on; "
                              "give --data with a file that has them")
         # The split is the first draw from the run's Generator, as in training.
         s = split_dataset(ds, cfg.val_fraction, cfg.test_fraction,
                           seed=np.random.default_rng(cfg.seed))
         if ds.multilabel:
             if [str(c) for c in ds.classes] != [str(c) for c in pred.classes]:
-                raise ValueError(f"{cfg.data} no longer has the labels the model was trained on "
+                raise InputError(f"{cfg.data} no longer has the labels the model was trained on "
                                  f"({', '.join(map(repr, pred.classes))}); give --data with a "
                                  "file that has them")
             return _multilabel(pred, s.X_test, s.y_test, f"test split of {cfg.data}")
@@ -77,7 +78,7 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
         note_run_settings(rows, data)
         n_bad = invalid_rows(rows, data, skip_invalid=skip_invalid, command="evaluate")
         if not len(rows.y):
-            raise ValueError(f"{data}: no row can be evaluated; fix the rows of the file")
+            raise InputError(f"{data}: no row can be evaluated; fix the rows of the file")
         quiet = said_once(check_inputs(pred, rows, data, header=header, strict=strict_inputs))
         skipped = n_bad + len(rows.skipped)
         X, y_raw = rows.X, rows.y
@@ -101,12 +102,12 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
         else:
             X, y_raw, what = ds.X, ds.y, f"all {plural(ds.n_samples, 'row')} of {data}"
         if list(ds.feature_names) != list(pred.feature_names):
-            raise ValueError(f"{data} has {plural(ds.n_features, 'feature')} "
+            raise InputError(f"{data} has {plural(ds.n_features, 'feature')} "
                              f"({', '.join(ds.feature_names[:3])}, ...) but the model was trained "
                              f"on {plural(len(pred.feature_names), 'feature')} "
                              f"({', '.join(map(str, pred.feature_names[:3]))}, ...)")
     if pred.multilabel:
-        raise ValueError(f"{data}: the model is multilabel ({plural(len(pred.classes), 'label')}) "
+        raise InputError(f"{data}: the model is multilabel ({plural(len(pred.classes), 'label')}) "
                          "and the built-in datasets have one class per row; give --data with a "
                          "file that has the model's label columns")
     y, _ = encode_labels(np.asarray(y_raw), pred.classes)
@@ -141,7 +142,7 @@ def _check_labels(y, pred, path, rows) -> None:
     more = (f"; {plural(int(bad.sum()), 'row')} hold{'s' if bad.sum() == 1 else ''} labels the "
             f"model does not know: {', '.join(map(repr, others[:5]))}"
             f"{', ...' if len(others) > 5 else ''}") if bad.sum() > 1 else ""
-    raise ValueError(f"{path}: the label {str(shown[i])!r} ({where}) is not one of the model's "
+    raise InputError(f"{path}: the label {str(shown[i])!r} ({where}) is not one of the model's "
                      f"classes ({', '.join(map(repr, sorted(known, key=str)[:10]))}){more}; "
                      "evaluate on rows whose labels the model was trained on, or check "
                      "--label-column")

@@ -7,6 +7,7 @@ import numpy as np
 
 from softmaxlab.cli.commands.model import resolve_model
 from softmaxlab.cli.commands.read import read_for_model
+from softmaxlab.errors import InputError
 
 __all__ = ["predict_csv", "write_predictions"]
 
@@ -58,7 +59,7 @@ def predict_csv(model_path, input_csv, proba: bool = False, *, header: bool = Tr
         frame = _frame(pred, rows, what, proba)
     clash = [c for c in rows.kept if c in frame.columns]
     if clash:
-        raise ValueError(f"--keep-columns {clash[0]!r} has the name of a prediction column; "
+        raise InputError(f"--keep-columns {clash[0]!r} has the name of a prediction column; "
                          "rename that column of the input")
     if rows.kept:
         frame = pd.concat([pd.DataFrame(rows.kept), frame], axis=1)
@@ -128,7 +129,7 @@ def write_predictions(frame, output, *, encoding=None, delimiter=None) -> None:
         frame.to_csv(output, index=False, float_format="%.6g", sep=delimiter,
                      encoding=encoding, decimal=decimal)
     except UnicodeEncodeError as exc:
-        raise ValueError(f"cannot write {output} as {encoding}: {exc.object[exc.start:exc.end]!r} "
+        raise InputError(f"cannot write {output} as {encoding}: {exc.object[exc.start:exc.end]!r} "
                          "has no code in it; choose another --output-encoding, such as "
                          "utf-8") from None
     except OSError as exc:

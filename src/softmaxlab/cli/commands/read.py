@@ -21,6 +21,7 @@ from softmaxlab.data.label_sets import column_cells, label_sets_matrix
 from softmaxlab.data.names import match_columns, plural, resolve_label
 from softmaxlab.data.csv_reader import TEXT_SUFFIXES, read_text_table
 from softmaxlab.data.tabular import read_parquet_frame, tabular_suffix
+from softmaxlab.errors import InputError
 
 __all__ = ["ModelRows", "read_for_model", "run_reading"]
 
@@ -86,7 +87,7 @@ def _frame(path: Path, header: bool, delimiter, decimal, encoding=None, *, keep_
         source = {"encoding": t.encoding, "delimiter": t.delimiter, "decimal": decimal}
         return t.frame, t.names, t.line_of, t.raw, t.skipped, source
     if not header or delimiter is not None or decimal != "." or encoding is not None:
-        raise ValueError(f"{path}: --no-header, --delimiter, --decimal and --file-encoding apply only "
+        raise InputError(f"{path}: --no-header, --delimiter, --decimal and --file-encoding apply only "
                          "to CSV and TSV files; leave them unset")
     if suffix in (".parquet", ".pq"):
         frame = read_parquet_frame(path)
@@ -101,7 +102,7 @@ def _frame(path: Path, header: bool, delimiter, decimal, encoding=None, *, keep_
         return frame, list(frame.columns), None, None, (), {}
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such input file")
-    raise ValueError(f"{path}: unsupported file type; expected .csv, .tsv (optionally .gz), "
+    raise InputError(f"{path}: unsupported file type; expected .csv, .tsv (optionally .gz), "
                      ".parquet or .npz")
 
 
@@ -131,17 +132,17 @@ def _kept(keep_columns, names, frame, raw, header, path) -> dict:
     for want in keep_columns or ():
         if header:
             if want not in names:
-                raise ValueError(f"{path}: --keep-columns names {want!r}, which is not a column "
+                raise InputError(f"{path}: --keep-columns names {want!r}, which is not a column "
                                  f"of the file; its columns are {', '.join(map(repr, names))}")
             pos = names.index(want)
         else:
             try:
                 pos = int(want)
             except ValueError:
-                raise ValueError(f"{path}: with --no-header, --keep-columns takes 0-based column "
+                raise InputError(f"{path}: with --no-header, --keep-columns takes 0-based column "
                                  f"indices such as 0,2; got {want!r}") from None
             if not -len(names) <= pos < len(names):
-                raise ValueError(f"{path}: --keep-columns index {pos} is out of range; the file "
+                raise InputError(f"{path}: --keep-columns index {pos} is out of range; the file "
                                  f"has {plural(len(names), 'column')}")
             pos %= len(names)
         cells = (raw(pos) if raw is not None else
@@ -177,7 +178,7 @@ def read_for_model(pred, path, *, header: bool = True, delimiter=None, decimal=N
     path = Path(path)
     file_info = pred.info.get("file") or {}
     if file_info.get("header") is False and header:
-        raise ValueError(f"{path}: the model was trained on a file without a header row, so it "
+        raise InputError(f"{path}: the model was trained on a file without a header row, so it "
                          "knows its columns only by position; pass --no-header with a file "
                          "whose columns are in the training order")
     defaults, decimal = _reading(pred, path, delimiter, decimal, encoding)
@@ -232,7 +233,7 @@ def _labels(pred, frame, names, path, line_of, raw, header, label_column, need_l
         if header and label_column is None and isinstance(model_label, str):
             label_column = model_label
             if label_column not in names:
-                raise ValueError(f"{path}: no column {label_column!r} (the model's label "
+                raise InputError(f"{path}: no column {label_column!r} (the model's label "
                                  "column); pass --label-column NAME to say which column holds "
                                  "the labels")
         label = names[resolve_label(names, label_column, header, path)]
@@ -285,7 +286,7 @@ def _model_labels(pred, frame, names, path, line_of, raw, header, label_column):
         absent = [c for c in wanted if c not in names]
         if absent:
             what = "label columns" if labels["kind"] == "columns" else "label column"
-            raise ValueError(f"{path}: no column {', '.join(map(repr, absent))} (the model's "
+            raise InputError(f"{path}: no column {', '.join(map(repr, absent))} (the model's "
                              f"{what}); pass --label-column to say which "
                              f"column{'s hold' if labels['kind'] == 'columns' else ' holds'} "
                              "the labels")
@@ -293,13 +294,13 @@ def _model_labels(pred, frame, names, path, line_of, raw, header, label_column):
     cols = [names[p] for p in positions]
     if labels["kind"] == "columns":
         if len(cols) != len(model_names):
-            raise ValueError(f"{path}: the model has {plural(len(model_names), 'label')} "
+            raise InputError(f"{path}: the model has {plural(len(model_names), 'label')} "
                              f"({', '.join(map(repr, model_names))}) but --label-column names "
                              f"{plural(len(cols), 'column')}; give one 0/1 column per label, in "
                              "the model's order")
         return cols, np.column_stack([parse_indicator(frame[c], path, c, line_of) for c in cols])
     if len(cols) != 1:
-        raise ValueError(f"{path}: the model reads its labels from one column of label sets "
+        raise InputError(f"{path}: the model reads its labels from one column of label sets "
                          f"joined by {labels['separator']!r}; --label-column names "
                          f"{len(cols)} columns")
     cells = raw(positions[0]) if raw is not None else column_cells(frame[cols[0]])
