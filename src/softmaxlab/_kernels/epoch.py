@@ -11,6 +11,7 @@ from softmaxlab._kernels.blas import available as blas_available
 from softmaxlab._kernels.loss import FastSoftmaxCrossEntropy
 from softmaxlab._kernels.network import SUPPORTED_LAYERS, FastNetwork
 from softmaxlab._kernels.optim import fast_optimizer
+from softmaxlab._kernels.threads import ThreadTeam
 from softmaxlab.nn.layers import Linear
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import Sequential
@@ -88,6 +89,9 @@ class FastPath:
                         if type(loss) is SoftmaxCrossEntropy else loss)
         self.buffers: dict[tuple, np.ndarray] = {}
         self.ring: dict[tuple, list[np.ndarray]] = {}
+        # How many BLAS threads the GEMMs run, from measured batch times
+        # (threads.py: a fixed team collapses when other processes take cores).
+        self.team = ThreadTeam()
 
     def matches(self, model, optimizer, loss) -> bool:
         """Whether this path was built for exactly these objects."""
@@ -158,7 +162,7 @@ class FastPath:
         total_loss = 0.0
         total_weight = 0.0
         correct = 0
-        with self.batches(X, order, bs) as batches:
+        with self.batches(X, order, bs) as batches, self.team.epoch() as tick:
             for b, xb in enumerate(batches):
                 start = b * bs
                 stop = start + bs
@@ -186,6 +190,7 @@ class FastPath:
                 total_weight += w
                 correct += hits
                 trainer.samples_seen += size
+                tick(size)
                 if hooks:
                     logs = {"loss": loss, "size": size, "correct": hits, "epoch": epoch}
                     for hook in hooks:
