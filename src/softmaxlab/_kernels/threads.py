@@ -202,7 +202,8 @@ class ThreadTeam:
         cap = min(blas_threads_now(), available_cpus())
         if fixed is not None:
             cap = min(cap, fixed)
-        if cap <= 1 and blas_threads_now() <= 1:
+        if cap <= 1 and blas_threads_now() <= 1:  # nothing to choose, nothing to set
+            self.threads = 1
             yield _no_tick
             return
         key = id(self)
