@@ -25,10 +25,15 @@ ARGS = ["--model", "mlp", "--hidden", "16", "--dropout", "0.1", "--optimizer", "
 # and waits in the next epoch's start until the test's signal arrives, so the
 # signal lands at a known point however slow or busy the machine is (no race
 # between the test's clock and the training's).
+# It also restores Python's own Ctrl-C handler: a process started in the
+# background of a non-interactive shell (some CI runners) inherits SIGINT
+# ignored, and would never see the test's Ctrl-C.
 GATED_TRAIN = """
-import pathlib, sys, time
+import pathlib, signal, sys, time
 from softmaxlab.cli import main
 from softmaxlab.train import Trainer
+
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 gate, epoch = pathlib.Path(sys.argv[1]), Trainer.train_epoch
 
