@@ -1,4 +1,7 @@
-"""The Fashion-MNIST accuracy targets through the real command (skipped without the data)."""
+"""The Fashion-MNIST path through the real command (skipped without the data).
+
+One short run proves the path; the long runs (the 20-epoch MLP) are measured
+in benchmarks/fashion_long.py, not tested."""
 import json
 
 import pytest
@@ -32,11 +35,3 @@ def test_softmax_five_epochs(tmp_path):
     # give 0.840-0.842 over seeds 0-3.
     acc = _test_accuracy(tmp_path, "--epochs", "5", "--batch-size", "256", "--lr", "0.1")
     assert acc >= 0.83
-
-
-@pytest.mark.fashion
-@pytest.mark.slow
-def test_mlp_twenty_epochs(tmp_path):
-    acc = _test_accuracy(tmp_path, "--model", "mlp", "--hidden", "256", "--optimizer", "adam",
-                         "--lr", "0.001", "--epochs", "20")
-    assert acc >= 0.885

@@ -17,6 +17,7 @@ from softmaxlab._kernels.blas import available as blas_available
 from softmaxlab._kernels.loss import FastSoftmaxCrossEntropy
 from softmaxlab._kernels.network import SUPPORTED_LAYERS, FastNetwork
 from softmaxlab._kernels.optim import fast_optimizer
+from softmaxlab._kernels.threads import ThreadTeam
 from softmaxlab.nn.layers import Linear
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import Sequential
@@ -92,6 +93,9 @@ class FastPath:
         self.ring: dict[tuple, list[np.ndarray]] = {}
         self.options = _options.current()
         self._fused: list[tuple[int, int]] = []
+        # How many BLAS threads the GEMMs run, from measured batch times
+        # (threads.py: a fixed team collapses when other processes take cores).
+        self.team = ThreadTeam()
 
     def matches(self, model, optimizer, loss) -> bool:
         """Whether this path was built for exactly these objects."""
@@ -156,9 +160,10 @@ class FastPath:
             sw = sw[order] if sw is not None else None
         self.optimizer_step.bind()
         try:
-            with self.input_batches(X, order, bs) as inputs:
-                yield ((xb, y[s:s + bs], None if sw is None else sw[s:s + bs])
-                       for xb, s in zip(inputs, range(0, X.shape[0], bs), strict=True))
+            with self.input_batches(X, order, bs) as inputs, self.team.epoch() as tick:
+                yield _ticking(((xb, y[s:s + bs], None if sw is None else sw[s:s + bs])
+                                for xb, s in zip(inputs, range(0, X.shape[0], bs), strict=True)),
+                               tick)
         finally:
             self.optimizer_step.unbind()
 
@@ -192,3 +197,11 @@ class FastPath:
     def weight_sum(swb) -> float:
         """The total sample weight of a batch."""
         return float(swb.sum())
+
+
+def _ticking(batches, tick):
+    """The batches, telling the thread team when each one is done: the
+    consumer asks for the next batch only after its step on this one."""
+    for batch in batches:
+        yield batch
+        tick(batch[1].shape[0])

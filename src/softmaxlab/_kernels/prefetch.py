@@ -16,14 +16,12 @@ For any model with a hidden layer the GEMMs need both cores and this loses
 """
 from __future__ import annotations
 
-import functools
 import math
-import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from softmaxlab._kernels.threads import BLAS_THREADS, blas_controller, available_cpus
 from softmaxlab.nn.layers import Linear
 
 __all__ = ["PrefetchedBatches", "worthwhile"]
@@ -42,53 +40,22 @@ MIN_BATCH_BYTES = 1 << 16
 MIN_EPOCH_BYTES = 32 << 20
 
 
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    """threadpoolctl's view of the BLAS libraries loaded in this process
-    (built once: scanning the loaded libraries costs about 1 ms)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController().select(user_api="blas")
-
-
 class _OneBlasThread:
-    """BLAS limited to one thread while at least one epoch needs it.
-
-    The limit is process-wide, so two trainers prefetching at once (threads
-    of one Dask worker, say) share it: the first to enter sets it, the last
-    to leave restores what was there before the first. Each saving and
-    restoring on its own would let the second save the first's limit of 1
-    and restore it after the first had put 2 back.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._users = 0
-        self._limiter = None
+    """BLAS limited to one thread while at least one gathering epoch runs:
+    a wish of 1 held in the process-wide count (``threads.BLAS_THREADS``),
+    so overlapping epochs of several trainers never restore each other's
+    limits."""
 
     def __enter__(self):
-        with self._lock:
-            if self._users == 0:
-                self._limiter = _blas_controller().limit(limits=1)
-            self._users += 1
+        BLAS_THREADS.hold(id(self), 1)
 
     def __exit__(self, *exc):
-        with self._lock:
-            self._users -= 1
-            if self._users == 0:
-                self._limiter.restore_original_limits()
-                self._limiter = None
+        BLAS_THREADS.release(id(self))
         return False
 
 
-_ONE_BLAS_THREAD = _OneBlasThread()
-
-
 def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
+    return available_cpus()
 
 
 def worthwhile(model, batch_size: int, X: np.ndarray) -> bool:
@@ -112,7 +79,7 @@ def worthwhile(model, batch_size: int, X: np.ndarray) -> bool:
     if (weights > MAX_WEIGHTS or batch_size * row_bytes < MIN_BATCH_BYTES
             or X.shape[0] * row_bytes < MIN_EPOCH_BYTES or _cpus() < 2):
         return False
-    blas = _blas_controller().lib_controllers
+    blas = blas_controller().lib_controllers
     return bool(blas) and all(lib.num_threads >= 2 for lib in blas)
 
 
@@ -168,7 +135,8 @@ class PrefetchedBatches:
         return pending.result()
 
     def __enter__(self):
-        _ONE_BLAS_THREAD.__enter__()
+        self._one_thread = _OneBlasThread()
+        self._one_thread.__enter__()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="softmaxlab-gather")
         return self
 
@@ -178,7 +146,7 @@ class PrefetchedBatches:
         try:
             self._pool.shutdown(wait=True)
         finally:
-            _ONE_BLAS_THREAD.__exit__()
+            self._one_thread.__exit__()
         return False
 
     def __iter__(self):

@@ -1,0 +1,204 @@
+"""The fast path's BLAS thread team (_kernels/threads.py): capped by the BLAS's
+own limit, the CPUs available and SOFTMAXLAB_BLAS_THREADS; one thread chosen
+when the full team runs slower (other processes on the cores), the full team
+when it runs faster; the BLAS's own setting back after every epoch.
+
+Batch times come from a fake clock, so nothing here depends on the machine's load."""
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from softmaxlab._kernels import threads
+from softmaxlab._kernels.options import fast_path_options
+from softmaxlab._kernels.threads import BLAS_THREADS, ThreadTeam, available_cpus, team_setting
+from softmaxlab.nn import mlp
+from softmaxlab.optim import SGD
+from softmaxlab.train import Callback, Trainer
+
+
+def _blas_threads():
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+class FakeClock:
+    """perf_counter for the team: each batch advances it by the seconds per
+    sample that ``cost(threads)`` gives for the team size in force."""
+
+    def __init__(self, monkeypatch):
+        self.now = 0.0
+        monkeypatch.setattr(threads.time, "perf_counter", lambda: self.now)
+
+    def run(self, team, cost, batches, rows=256):
+        """Runs ``batches`` batches; returns the team size of each one."""
+        used = []
+        with team.epoch() as tick:
+            for _ in range(batches):
+                used.append(team.threads)
+                self.now += cost(team.threads) * rows
+                tick(rows)
+        return used
+
+
+@pytest.fixture
+def two_blas_threads(monkeypatch):
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    monkeypatch.setattr(threads, "available_cpus", lambda: 2)
+    with threadpool_limits(2, user_api="blas"):
+        yield
+
+
+IDLE = {2: 10e-6, 1: 18e-6}          # seconds per sample: two threads 1.8x faster
+BUSY = {2: 300e-6, 1: 30e-6}         # two busy processes beside: the team collapses
+
+
+def test_idle_machine_keeps_the_full_team_and_tries_one_thread_rarely(monkeypatch, two_blas_threads):
+    clock = FakeClock(monkeypatch)
+    team = ThreadTeam()
+    used = clock.run(team, IDLE.get, 4000)  # about 10 s of batches
+    assert used[0] == 2 and team.threads == 2 and team.switches == 0
+    # Tries of one thread cost at most 1 % of the batches (two per try, at most 4 s apart).
+    assert 0 < used.count(1) <= 0.01 * len(used)
+
+
+def test_contention_moves_to_one_thread_and_back_when_it_ends(monkeypatch, two_blas_threads):
+    clock = FakeClock(monkeypatch)
+    team = ThreadTeam()
+    clock.run(team, IDLE.get, 200)
+    assert team.threads == 2
+    used = clock.run(team, BUSY.get, 2000)
+    # The slowdown is noticed within a measuring window or two ...
+    assert used[40:].count(2) <= 0.02 * len(used)
+    assert team.threads == 1
+    # ... and the full team comes back within a few seconds of the load leaving.
+    used = clock.run(team, IDLE.get, 2000)
+    assert team.threads == 2 and used[-1000:].count(1) <= 10
+
+
+def test_a_team_that_never_wins_is_tried_ever_more_rarely(monkeypatch, two_blas_threads):
+    clock = FakeClock(monkeypatch)
+    team = ThreadTeam()
+    used = clock.run(team, BUSY.get, 4000)  # 30 s of batches on one thread
+    late = used[2000:]
+    # Each try of the full team costs one batch (abandoned at once), at most
+    # every 4 s: under 3 % of the time in the second half.
+    slow_time = late.count(2) * BUSY[2]
+    assert team.threads == 1 and 0 < slow_time <= 0.03 * (late.count(1) * BUSY[1] + slow_time)
+
+
+def test_blas_setting_is_restored_after_each_epoch_and_after_an_error(monkeypatch, two_blas_threads):
+    clock = FakeClock(monkeypatch)
+    team = ThreadTeam()
+    clock.run(team, BUSY.get, 500)
+    assert team.threads == 1
+    assert set(_blas_threads()) == {2}
+    with pytest.raises(RuntimeError, match="boom"):
+        with team.epoch():
+            assert set(_blas_threads()) == {1}
+            raise RuntimeError("boom")
+    assert set(_blas_threads()) == {2}
+
+
+def test_never_more_threads_than_the_blas_already_runs(monkeypatch):
+    # joblib's GridSearchCV workers, a user's threadpool_limits or
+    # OPENBLAS_NUM_THREADS=1: the team stays at one and does not time anything.
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    clock = FakeClock(monkeypatch)
+    with threadpool_limits(1, user_api="blas"):
+        team = ThreadTeam()
+        used = clock.run(team, IDLE.get, 500)
+        assert set(used) == {1} and set(_blas_threads()) == {1}
+
+
+def test_cpus_available_cap_the_team(monkeypatch, two_blas_threads):
+    monkeypatch.setattr(threads, "available_cpus", lambda: 1)
+    clock = FakeClock(monkeypatch)
+    team = ThreadTeam()
+    used = clock.run(team, {1: 1e-6, 2: 1e-7}.get, 500)
+    assert set(used) == {1}
+
+
+def test_environment_variable_fixes_the_team(monkeypatch, two_blas_threads):
+    clock = FakeClock(monkeypatch)
+    monkeypatch.setenv(threads.ENV_VAR, "2")
+    team = ThreadTeam()
+    used = clock.run(team, BUSY.get, 1000)
+    assert set(used) == {2}
+    monkeypatch.setenv(threads.ENV_VAR, "1")
+    assert set(clock.run(team, IDLE.get, 1000)) == {1}
+
+
+@pytest.mark.parametrize("raw, want", [("auto", None), ("", None), (" AUTO ", None), ("3", 3)])
+def test_team_setting_reads_the_environment(monkeypatch, raw, want):
+    monkeypatch.setenv(threads.ENV_VAR, raw)
+    assert team_setting() == want
+
+
+@pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5"])
+def test_team_setting_refuses_a_bad_value_and_names_it(monkeypatch, raw):
+    monkeypatch.setenv(threads.ENV_VAR, raw)
+    with pytest.raises(ValueError, match=rf"SOFTMAXLAB_BLAS_THREADS='{raw}'.*'auto'"):
+        team_setting()
+
+
+def test_available_cpus_follows_affinity_and_the_cgroup_quota(monkeypatch):
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(threads, "_cgroup_cpus", lambda: float("inf"))
+    assert available_cpus() == 4
+    monkeypatch.setattr(threads, "_cgroup_cpus", lambda: 1.5)  # cpu.max "150000 100000"
+    assert available_cpus() == 2
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert available_cpus() == 1
+
+
+def test_cgroup_quota_is_read_from_cpu_max(monkeypatch, tmp_path):
+    cpu_max = tmp_path / "cpu.max"
+    real_open = open
+
+    def fake_open(path, *a, **k):
+        if path == "/sys/fs/cgroup/cpu.max":
+            return real_open(cpu_max, *a, **k)
+        raise OSError(path)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    cpu_max.write_text("150000 100000\n")
+    assert threads._cgroup_cpus() == 1.5
+    cpu_max.write_text("max 100000\n")
+    assert threads._cgroup_cpus() == float("inf")
+
+
+def test_overlapping_holders_run_the_smallest_wish_and_the_last_restores():
+    with threadpool_limits(2, user_api="blas"):
+        BLAS_THREADS.hold(1, 2)
+        BLAS_THREADS.hold(2, 1)
+        assert set(_blas_threads()) == {1}
+        BLAS_THREADS.release(2)
+        assert set(_blas_threads()) == {2}
+        BLAS_THREADS.hold(1, 1)
+        BLAS_THREADS.release(1)
+        assert set(_blas_threads()) == {2}
+
+
+class _SeesBlas(Callback):
+    def __init__(self):
+        self.seen = set()
+
+    def on_batch_end(self, trainer, batch, logs):
+        self.seen.update(_blas_threads())
+
+
+def test_trainer_fast_path_runs_inside_the_team(monkeypatch, two_blas_threads):
+    # The fast path holds the team's size during the epoch and gives the
+    # BLAS back afterwards; SOFTMAXLAB_BLAS_THREADS=1 reaches the GEMMs.
+    monkeypatch.setenv(threads.ENV_VAR, "1")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 20)).astype(np.float32)
+    y = rng.integers(0, 3, 300)
+    model = mlp(20, [16], 3, rng=rng)
+    seen = _SeesBlas()
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), batch_size=64, rng=0,
+                      callbacks=[seen])
+    with fast_path_options(prefetch=False):
+        trainer.fit(X, y, epochs=2)
+    assert trainer.engine_used == "fast"
+    assert seen.seen == {1}
+    assert set(_blas_threads()) == {2}
