@@ -13,13 +13,18 @@ from softmaxlab.errors import ParameterError, SoftmaxlabError
 from softmaxlab.nn import Dropout, LeakyReLU, Linear, Sequential, mlp, softmax_regression
 from softmaxlab.optim import SGD, Adam
 from softmaxlab.optim.schedules import CosineLR, InverseScalingLR, ReduceLROnPlateau, StepLR
+from softmaxlab.train import EarlyStopping, Trainer
+from softmaxlab.train.guards import ExplosionGuard
+from softmaxlab.train.penalty import L2Penalty
+from softmaxlab.train.stopping import SklearnStopping
 
 
 @pytest.mark.parametrize("constraint, good, bad, words", [
-    (Interval(int, 1), [1, 7, np.int64(3)], [0, -1, 1.5, True, "2", None], "a positive integer"),
+    (Interval(int, 1), [1, 7, np.int64(3), 10**400], [0, -1, 1.5, True, "2", None],
+     "a positive integer"),
     (Interval(int, 0), [0, 5], [-1, 2.0], "an integer >= 0"),
     (Interval(float, 0, None, closed="neither"), [1e-9, 3, np.float32(0.5)],
-     [0, -1, math.nan, math.inf, "0.1", False], "a finite number > 0"),
+     [0, -1, math.nan, math.inf, 10**400, "0.1", False], "a finite number > 0"),
     (Interval(float, 0, 1, closed="left"), [0, 0.999], [1, -0.1, math.nan], "in [0, 1)"),
     (Interval(float, 0, 1, closed="right"), [1, 0.5], [0, 1.01], "in (0, 1]"),
     (Options("sample", "epoch"), ["sample"], ["Sample", None, 1], "one of 'sample', 'epoch'"),
@@ -58,6 +63,10 @@ def _opt():
     return SGD(_params(), lr=0.1)
 
 
+def _model():
+    return mlp(3, [4], 2, rng=np.random.default_rng(0))
+
+
 RNG = np.random.default_rng(0)
 BAD = [
     (lambda: Linear(0, 3, rng=RNG), "Linear", "n_in", "0"),
@@ -83,6 +92,29 @@ BAD = [
     (lambda: CosineLR(_opt(), total_epochs=2.5), "CosineLR", "total_epochs", "2.5"),
     (lambda: InverseScalingLR(_opt(), unit="batch"), "InverseScalingLR", "unit", "'batch'"),
     (lambda: ReduceLROnPlateau(_opt(), patience=-1), "ReduceLROnPlateau", "patience", "-1"),
+    (lambda: Trainer(_model(), _opt(), batch_size=0), "Trainer", "batch_size", "0"),
+    (lambda: Trainer(_model(), _opt(), batch_size="all"), "Trainer", "batch_size", "'all'"),
+    (lambda: Trainer(_model(), _opt(), rng=-1), "Trainer", "rng", "-1"),
+    (lambda: Trainer(_model(), _opt(), rng="seed"), "Trainer", "rng", "'seed'"),
+    (lambda: Trainer(_model(), _opt(), engine="gpu"), "Trainer", "engine", "'gpu'"),
+    (lambda: Trainer(_model(), _opt(), shuffle="yes"), "Trainer", "shuffle", "'yes'"),
+    (lambda: Trainer(_model(), _opt(), early_stopping=True, patience=0), "Trainer", "patience",
+     "0"),
+    (lambda: Trainer(_model(), _opt(), min_delta=-1.0), "Trainer", "min_delta", "-1.0"),
+    (lambda: Trainer(_model(), _opt(), samples_seen=-5), "Trainer", "samples_seen", "-5"),
+    (lambda: Trainer(_model(), _opt()).fit(np.zeros((4, 3)), np.zeros(4, int), epochs=2.5),
+     "Trainer.fit", "epochs", "2.5"),
+    (lambda: EarlyStopping(monitor="val_acc"), "EarlyStopping", "monitor", "'val_acc'"),
+    (lambda: EarlyStopping(patience=0), "EarlyStopping", "patience", "0"),
+    (lambda: EarlyStopping(min_delta=math.inf), "EarlyStopping", "min_delta", "inf"),
+    (lambda: EarlyStopping(restore_best=None), "EarlyStopping", "restore_best", "None"),
+    (lambda: L2Penalty(0.0), "L2Penalty", "alpha", "0.0"),
+    (lambda: L2Penalty(1e-4, denominator=0), "L2Penalty", "denominator", "0"),
+    (lambda: SklearnStopping(None, tol=-1, n_iter_no_change=10), "SklearnStopping", "tol", "-1"),
+    (lambda: SklearnStopping(None, tol=0, n_iter_no_change=0), "SklearnStopping",
+     "n_iter_no_change", "0"),
+    (lambda: ExplosionGuard(chance=1.5), "ExplosionGuard", "chance", "1.5"),
+    (lambda: ExplosionGuard(factor=0), "ExplosionGuard", "factor", "0"),
 ]
 
 

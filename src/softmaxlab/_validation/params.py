@@ -52,8 +52,14 @@ class Interval:
             return False
         if self.kind is int and not isinstance(value, numbers.Integral):
             return False
-        if not isinstance(value, numbers.Real) or not math.isfinite(value):
+        if not isinstance(value, numbers.Real):
             return False
+        try:
+            if not math.isfinite(value):
+                return False
+        except OverflowError:  # an int too large for a float: no finite float
+            if self.kind is float:
+                return False
         left = self.closed in ("both", "left")
         right = self.closed in ("both", "right")
         if self.low is not None and not (value >= self.low if left else value > self.low):
