@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from softmaxlab import MLPClassifier, SoftmaxRegression
 from softmaxlab._validation import Interval, ListOf, Options, Types, describe, validate_params
 from softmaxlab.errors import ParameterError, SoftmaxlabError
 from softmaxlab.nn import Dropout, LeakyReLU, Linear, Sequential, mlp, softmax_regression
@@ -67,6 +68,14 @@ def _model():
     return mlp(3, [4], 2, rng=np.random.default_rng(0))
 
 
+X4, Y4 = np.random.default_rng(0).standard_normal((8, 3)), np.arange(8) % 2
+
+
+def _fit(make, **params):
+    """An estimator with ``params`` set, fitted: scikit-learn checks at fit."""
+    return lambda: make(**params).fit(X4, Y4)
+
+
 RNG = np.random.default_rng(0)
 BAD = [
     (lambda: Linear(0, 3, rng=RNG), "Linear", "n_in", "0"),
@@ -115,6 +124,34 @@ BAD = [
      "n_iter_no_change", "0"),
     (lambda: ExplosionGuard(chance=1.5), "ExplosionGuard", "chance", "1.5"),
     (lambda: ExplosionGuard(factor=0), "ExplosionGuard", "factor", "0"),
+    (_fit(MLPClassifier, hidden_layer_sizes=(4, 0)), "MLPClassifier", "hidden_layer_sizes",
+     "[4, 0]"),
+    (_fit(MLPClassifier, activation="softmax"), "MLPClassifier", "activation", "'softmax'"),
+    (_fit(MLPClassifier, dropout=1.0), "MLPClassifier", "dropout", "1.0"),
+    (_fit(MLPClassifier, dropout=0.5, solver="lbfgs"), "MLPClassifier", "dropout", "0.5"),
+    (_fit(MLPClassifier, solver="rmsprop"), "MLPClassifier", "solver", "'rmsprop'"),
+    (_fit(MLPClassifier, batch_size=0), "MLPClassifier", "batch_size", "0"),
+    (_fit(MLPClassifier, learning_rate_init=None), "MLPClassifier", "learning_rate_init", "None"),
+    (_fit(MLPClassifier, shuffle="no"), "MLPClassifier", "shuffle", "'no'"),
+    (_fit(MLPClassifier, random_state=-1), "MLPClassifier", "random_state", "-1"),
+    (_fit(MLPClassifier, n_iter_no_change=0), "MLPClassifier", "n_iter_no_change", "0"),
+    (_fit(MLPClassifier, class_weight="auto"), "MLPClassifier", "class_weight", "'auto'"),
+    (_fit(MLPClassifier, dtype="float16"), "MLPClassifier", "dtype", "'float16'"),
+    (_fit(SoftmaxRegression, alpha=-1.0), "SoftmaxRegression", "alpha", "-1.0"),
+    (_fit(SoftmaxRegression, max_iter=0), "SoftmaxRegression", "max_iter", "0"),
+    (_fit(SoftmaxRegression, learning_rate_init=0), "SoftmaxRegression", "learning_rate_init",
+     "0"),
+    (_fit(SoftmaxRegression, momentum=1.5), "SoftmaxRegression", "momentum", "1.5"),
+    (_fit(SoftmaxRegression, validation_fraction=1.0), "SoftmaxRegression",
+     "validation_fraction", "1.0"),
+    (_fit(SoftmaxRegression, beta_2=1.0), "SoftmaxRegression", "beta_2", "1.0"),
+    (_fit(SoftmaxRegression, lr_schedule={"name": "linear"}), "SoftmaxRegression", "lr_schedule",
+     "{'name': 'linear'}"),
+    (_fit(SoftmaxRegression, solver="sgd", learning_rate="adaptive", lr_schedule="cosine"),
+     "SoftmaxRegression", "learning_rate", "'adaptive'"),
+    (_fit(SoftmaxRegression, lr_schedule="step"), "SoftmaxRegression", "lr_schedule", "'step'"),
+    (lambda: SoftmaxRegression(solver="sgd", tol=-1).partial_fit(X4, Y4, classes=[0, 1]),
+     "SoftmaxRegression", "tol", "-1"),
 ]
 
 
@@ -127,3 +164,17 @@ def test_bad_parameters_name_owner_parameter_and_value(make, owner, name, shown)
     assert message.startswith(f"{owner}: {name} must be "), message
     assert f"got {shown}" in message, message
     assert (info.value.owner, info.value.name) == (owner, name)
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, SoftmaxRegression])
+def test_every_estimator_parameter_has_constraints(cls):
+    # A parameter missing from the table would never be checked.
+    assert set(cls._constraints) == set(cls().get_params())
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, SoftmaxRegression])
+def test_estimators_check_at_fit_not_in_init(cls):
+    est = cls(max_iter=0)  # scikit-learn's convention: __init__ only stores
+    assert est.max_iter == 0
+    with pytest.raises(ParameterError):
+        est.fit(X4, Y4)

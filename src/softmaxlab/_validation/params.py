@@ -115,16 +115,19 @@ class Types:
 
 class ListOf:
     """A list or tuple whose every item meets ``item`` (empty allowed unless
-    ``min_len``)."""
+    ``min_len``); ``what`` is how the message names it (default: "a list of"
+    the item's words in the plural)."""
 
-    def __init__(self, item, min_len: int = 0):
-        self.item, self.min_len = item, min_len
+    def __init__(self, item, min_len: int = 0, what: str | None = None):
+        self.item, self.min_len, self.what = item, min_len, what
 
     def accepts(self, value) -> bool:
         return (isinstance(value, (list, tuple)) and len(value) >= self.min_len
                 and all(self.item.accepts(v) for v in value))
 
     def __str__(self) -> str:
+        if self.what:
+            return self.what
         words = str(self.item).split(" ", 1)
         plural = words[-1] + ("s" if not words[-1].endswith("s") else "")
         return f"a list of {plural}"

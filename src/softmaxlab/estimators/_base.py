@@ -32,7 +32,7 @@ from softmaxlab.estimators._lbfgs import LbfgsMixin
 from softmaxlab.estimators._network import NetworkMixin
 from softmaxlab.estimators._persist import save_estimator
 from softmaxlab.estimators._predict import PredictMixin
-from softmaxlab.estimators._training import check_hyperparameters
+from softmaxlab.estimators._training import SHARED_CONSTRAINTS, check_hyperparameters
 
 __all__ = ["BaseSoftmaxEstimator"]
 
@@ -51,8 +51,12 @@ class BaseSoftmaxEstimator(InputMixin, CallbackMixin, NetworkMixin, StochasticMi
     #: Whether a target with one label fits (scikit-learn's MLP: yes; its
     #: LogisticRegression: no).
     _single_class_ok = False
-    #: Parameters whose None means "the solver's own default".
-    _none_ok = ()
+    #: What each constructor argument may be, checked at ``fit`` (and at the
+    #: first ``partial_fit``), as scikit-learn checks its ``_parameter_constraints``.
+    _constraints = SHARED_CONSTRAINTS
+
+    def _check_params(self):
+        check_hyperparameters(type(self).__name__, self._constraints, self.get_params(deep=False))
 
     # ---- fit -----------------------------------------------------------------
     @with_callbacks
@@ -71,7 +75,7 @@ class BaseSoftmaxEstimator(InputMixin, CallbackMixin, NetworkMixin, StochasticMi
         -------
         self
         """
-        check_hyperparameters(self, self._none_ok)
+        self._check_params()
         warm = self.warm_start and hasattr(self, "_model")
         X_net, T, sw = self._fit_input(X, y, sample_weight, warm)  # validated once, here
         meta = None if sample_weight is None else {"sample_weight": sample_weight}
@@ -161,7 +165,7 @@ class BaseSoftmaxEstimator(InputMixin, CallbackMixin, NetworkMixin, StochasticMi
         first = not hasattr(self, "_model")
         name = type(self).__name__
         if first:
-            check_hyperparameters(self, self._none_ok)
+            self._check_params()
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
         elif classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):

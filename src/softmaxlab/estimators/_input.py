@@ -35,7 +35,7 @@ class InputMixin:
     ``_target_kind`` once the network exists."""
 
     def _model_dtype(self, X_dtype):
-        dt = resolve_dtype(self.dtype)
+        dt = resolve_dtype(self.dtype, type(self).__name__)
         if dt is not None:
             return dt
         return np.dtype(np.float32) if X_dtype == np.float32 else np.dtype(np.float64)
