@@ -11,6 +11,7 @@ import pytest
 from softmaxlab import MLPClassifier, SoftmaxRegression
 from softmaxlab._validation import Interval, ListOf, Options, Types, describe, validate_params
 from softmaxlab.errors import ParameterError, SoftmaxlabError
+from softmaxlab.live import LivePlot
 from softmaxlab.nn import Dropout, LeakyReLU, Linear, Sequential, mlp, softmax_regression
 from softmaxlab.optim import SGD, Adam
 from softmaxlab.optim.schedules import CosineLR, InverseScalingLR, ReduceLROnPlateau, StepLR
@@ -124,6 +125,8 @@ BAD = [
      "n_iter_no_change", "0"),
     (lambda: ExplosionGuard(chance=1.5), "ExplosionGuard", "chance", "1.5"),
     (lambda: ExplosionGuard(factor=0), "ExplosionGuard", "factor", "0"),
+    (lambda: LivePlot(every=0), "LivePlot", "every", "0"),
+    (lambda: LivePlot(mode="gif"), "LivePlot", "mode", "'gif'"),
     (_fit(MLPClassifier, hidden_layer_sizes=(4, 0)), "MLPClassifier", "hidden_layer_sizes",
      "[4, 0]"),
     (_fit(MLPClassifier, activation="softmax"), "MLPClassifier", "activation", "'softmax'"),
