@@ -11,6 +11,7 @@ import pytest
 from softmaxlab import MLPClassifier, SoftmaxRegression
 from softmaxlab._validation import Interval, ListOf, Options, Types, describe, validate_params
 from softmaxlab.errors import ParameterError, SoftmaxlabError
+from softmaxlab.lab.params import LabParamError, LabSettings, validate
 from softmaxlab.live import LivePlot
 from softmaxlab.nn import Dropout, LeakyReLU, Linear, Sequential, mlp, softmax_regression
 from softmaxlab.optim import SGD, Adam
@@ -75,6 +76,10 @@ X4, Y4 = np.random.default_rng(0).standard_normal((8, 3)), np.arange(8) % 2
 def _fit(make, **params):
     """An estimator with ``params`` set, fitted: scikit-learn checks at fit."""
     return lambda: make(**params).fit(X4, Y4)
+
+
+def _lab(**changes):
+    return validate(LabSettings(), changes)
 
 
 RNG = np.random.default_rng(0)
@@ -155,6 +160,15 @@ BAD = [
     (_fit(SoftmaxRegression, lr_schedule="step"), "SoftmaxRegression", "lr_schedule", "'step'"),
     (lambda: SoftmaxRegression(solver="sgd", tol=-1).partial_fit(X4, Y4, classes=[0, 1]),
      "SoftmaxRegression", "tol", "-1"),
+    # The lab names each setting as its page labels it.
+    (lambda: _lab(lr=0), "lab", "learning rate", "0.0"),
+    (lambda: _lab(lr="fast"), "lab", "learning rate", "'fast'"),
+    (lambda: _lab(batch_size=2.5), "lab", "batch size", "2.5"),
+    (lambda: _lab(noise="nan"), "lab", "noise", "nan"),
+    (lambda: _lab(n_points=10), "lab", "number of points", "10"),
+    (lambda: _lab(optimizer="rmsprop"), "lab", "optimizer", "'rmsprop'"),
+    (lambda: _lab(hidden="16,0"), "lab", "hidden layers", "'16,0'"),
+    (lambda: _lab(features=["x9"]), "lab", "input features", "['x9']"),
 ]
 
 
@@ -181,3 +195,13 @@ def test_estimators_check_at_fit_not_in_init(cls):
     assert est.max_iter == 0
     with pytest.raises(ParameterError):
         est.fit(X4, Y4)
+
+
+def test_a_lab_refusal_keeps_its_field_code_and_params():
+    with pytest.raises(LabParamError) as info:
+        _lab(lr=100)
+    err = info.value
+    assert (err.field, err.code) == ("lr", "out_of_range")
+    assert err.params == {"field": "lr", "value": 100.0, "low": 0, "high": 10, "open_low": True,
+                          "kept": 0.03}
+    assert str(err) == "lab: learning rate must be in (0, 10], got 100.0."

@@ -139,7 +139,8 @@ def describe(constraints) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def validate_params(owner: str, constraints: dict, values: dict, hints: dict | None = None) -> None:
+def validate_params(owner: str, constraints: dict, values: dict, hints: dict | None = None,
+                    show=repr) -> None:
     """Check ``values`` against ``constraints``; raise on the first bad one.
 
     Parameters
@@ -153,6 +154,8 @@ def validate_params(owner: str, constraints: dict, values: dict, hints: dict | N
         Parameter name -> the value given.
     hints : dict of str to str, optional
         Parameter name -> advice appended to its message (``"try 0.1"``).
+    show : callable, default=repr
+        How the message writes the value (the lab shortens what a page sent).
 
     Raises
     ------
@@ -165,6 +168,5 @@ def validate_params(owner: str, constraints: dict, values: dict, hints: dict | N
             continue
         hint = (hints or {}).get(name)
         raise ParameterError(
-            f"{owner}: {name} must be {describe(allowed)}, got {value!r}." + (f" {hint}" if hint
-                                                                           else ""),
-            owner=owner, name=name, value=value)
+            f"{owner}: {name} must be {describe(allowed)}, got {show(value)}."
+            + (f" {hint}" if hint else ""), owner=owner, name=name, value=value)
