@@ -11,6 +11,7 @@ import pytest
 from softmaxlab import MLPClassifier, SoftmaxRegression
 from softmaxlab._validation import Interval, ListOf, Options, Types, describe, validate_params
 from softmaxlab.errors import ParameterError, SoftmaxlabError
+from softmaxlab.gradcheck import check_layer, compare_model_gradients, numerical_gradient
 from softmaxlab.lab.params import LabParamError, LabSettings, validate
 from softmaxlab.live import LivePlot
 from softmaxlab.nn import Dropout, LeakyReLU, Linear, Sequential, mlp, softmax_regression
@@ -160,6 +161,15 @@ BAD = [
     (_fit(SoftmaxRegression, lr_schedule="step"), "SoftmaxRegression", "lr_schedule", "'step'"),
     (lambda: SoftmaxRegression(solver="sgd", tol=-1).partial_fit(X4, Y4, classes=[0, 1]),
      "SoftmaxRegression", "tol", "-1"),
+    (lambda: numerical_gradient(lambda: 0.0, np.zeros(2), eps=0), "numerical_gradient", "eps",
+     "0"),
+    (lambda: check_layer(LeakyReLU(), np.ones((2, 2)), rng=3), "check_layer", "rng", "3"),
+    (lambda: compare_model_gradients(_model(), np.ones((2, 3)), [0, 1], entries=0),
+     "compare_model_gradients", "entries", "0"),
+    (lambda: compare_model_gradients(_model(), np.ones((2, 3)), [0, 1], entries=3),
+     "compare_model_gradients", "rng", "None"),
+    (lambda: compare_model_gradients(_model(), np.ones((2, 3)), [0, 1], rtol=-1e-4),
+     "compare_model_gradients", "rtol", "-0.0001"),
     # The lab names each setting as its page labels it.
     (lambda: _lab(lr=0), "lab", "learning rate", "0.0"),
     (lambda: _lab(lr="fast"), "lab", "learning rate", "'fast'"),
