@@ -10,6 +10,7 @@ import pytest
 
 from softmaxlab import MLPClassifier, SoftmaxRegression
 from softmaxlab._validation import Interval, ListOf, Options, Types, describe, validate_params
+from softmaxlab.class_weight import class_weight_vector, label_class_weight
 from softmaxlab.errors import ParameterError, SoftmaxlabError
 from softmaxlab.gradcheck import check_layer, compare_model_gradients, numerical_gradient
 from softmaxlab.lab.params import LabParamError, LabSettings, validate
@@ -170,6 +171,17 @@ BAD = [
      "compare_model_gradients", "rng", "None"),
     (lambda: compare_model_gradients(_model(), np.ones((2, 3)), [0, 1], rtol=-1e-4),
      "compare_model_gradients", "rtol", "-0.0001"),
+    (lambda: class_weight_vector("auto", [0, 1]), "class_weight_vector", "class_weight",
+     "'auto'"),
+    (lambda: class_weight_vector({"c": 2.0}, ["a", "b"]), "class_weight_vector", "class_weight",
+     "{'c': 2.0}"),
+    (lambda: class_weight_vector("balanced", [0, 1]), "class_weight_vector", "y_idx", "None"),
+    (lambda: label_class_weight([{1: 2.0}], 3), "label_class_weight", "class_weight",
+     "[{1: 2.0}]"),
+    (lambda: label_class_weight([{0: 1.0}, {9: 2.0}], 2), "label_class_weight", "class_weight",
+     "{9: 2.0}"),
+    (_fit(SoftmaxRegression, class_weight={"z": 1.0}), "SoftmaxRegression", "class_weight",
+     "{'z': 1.0}"),
     # The lab names each setting as its page labels it.
     (lambda: _lab(lr=0), "lab", "learning rate", "0.0"),
     (lambda: _lab(lr="fast"), "lab", "learning rate", "'fast'"),

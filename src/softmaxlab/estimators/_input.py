@@ -149,10 +149,11 @@ class InputMixin:
         output = self._model.output
         T = to_numpy(T)  # class weights are worked out on the host
         if self._target_kind == "multilabel":
-            cw = label_class_weight(self.class_weight, T.shape[1], T)
+            cw = label_class_weight(self.class_weight, T.shape[1], T, owner=type(self).__name__)
         else:
             cw = class_weight_vector(self.class_weight, self.classes_,
-                                     _targets.class_index_targets(T, output))
+                                     _targets.class_index_targets(T, output),
+                                     owner=type(self).__name__)
             if cw is not None and output == "sigmoid":
                 # One unit: the weights of its negatives and positives.
                 cw = cw[None, :] if len(cw) == 2 else np.array([[cw[0], 1.0]])
