@@ -16,7 +16,8 @@ from softmaxlab.gradcheck import check_layer, compare_model_gradients, numerical
 from softmaxlab.lab.params import LabParamError, LabSettings, validate
 from softmaxlab.live import LivePlot
 from softmaxlab.nn import Dropout, LeakyReLU, Linear, Sequential, mlp, softmax_regression
-from softmaxlab.optim import SGD, Adam
+from softmaxlab._kernels.options import fast_path_options
+from softmaxlab.optim import SGD, Adam, make_optimizer, make_schedule
 from softmaxlab.optim.schedules import CosineLR, InverseScalingLR, ReduceLROnPlateau, StepLR
 from softmaxlab.train import EarlyStopping, Trainer
 from softmaxlab.train.guards import ExplosionGuard
@@ -109,6 +110,10 @@ BAD = [
     (lambda: CosineLR(_opt(), total_epochs=2.5), "CosineLR", "total_epochs", "2.5"),
     (lambda: InverseScalingLR(_opt(), unit="batch"), "InverseScalingLR", "unit", "'batch'"),
     (lambda: ReduceLROnPlateau(_opt(), patience=-1), "ReduceLROnPlateau", "patience", "-1"),
+    (lambda: make_optimizer("rmsprop", _params()), "make_optimizer", "name", "'rmsprop'"),
+    (lambda: make_schedule(None, _opt()), "make_schedule", "name", "None"),
+    (lambda: fast_path_options(prefetch="yes").__enter__(), "fast_path_options", "prefetch",
+     "'yes'"),
     (lambda: Trainer(_model(), _opt(), batch_size=0), "Trainer", "batch_size", "0"),
     (lambda: Trainer(_model(), _opt(), batch_size="all"), "Trainer", "batch_size", "'all'"),
     (lambda: Trainer(_model(), _opt(), rng=-1), "Trainer", "rng", "-1"),

@@ -20,6 +20,8 @@ import contextlib
 import contextvars
 import dataclasses
 
+from softmaxlab._validation.params import Options, validate_params
+
 __all__ = ["FastPathOptions", "current", "fast_path_options"]
 
 
@@ -43,8 +45,9 @@ class FastPathOptions:
     prefetch: object = "auto"
 
     def __post_init__(self):
-        if self.prefetch not in ("auto", True, False):
-            raise ValueError(f"prefetch must be 'auto', True or False, got {self.prefetch!r}.")
+        validate_params("fast_path_options", {"fuse": [Options(True, False)],
+                                              "prefetch": [Options("auto", True, False)]},
+                        {"fuse": self.fuse, "prefetch": self.prefetch})
 
 
 _DEFAULTS = FastPathOptions()

@@ -147,8 +147,5 @@ SCHEDULES = {
 def make_schedule(name: str, optimizer, **kwargs) -> Schedule:
     """Schedule by name: constant, step, cosine (needs ``total_epochs``),
     invscaling, plateau. Extra keyword arguments go to the class."""
-    try:
-        cls = SCHEDULES[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"Unknown schedule {name!r}; valid names are {sorted(SCHEDULES)}.") from None
-    return cls(optimizer, **kwargs)
+    validate_params("make_schedule", {"name": [Options(*SCHEDULES)]}, {"name": name})
+    return SCHEDULES[name](optimizer, **kwargs)
