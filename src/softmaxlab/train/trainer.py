@@ -50,6 +50,13 @@ _CONSTRAINTS = {
 }
 
 
+def _rng_hint(rng) -> str | None:
+    # A wrong type is usually a seed passed as text: say what was given.
+    if isinstance(rng, (int, np.integer)):
+        return None
+    return f"Pass a seed or np.random.default_rng(seed), not a {type(rng).__name__}."
+
+
 class Trainer:
     """Minibatch training of a ``Sequential`` model.
 
@@ -67,9 +74,10 @@ class Trainer:
         A batch larger than the data set is the whole set.
     schedule : Schedule, optional
         Stepped after every epoch.
-    rng : numpy.random.Generator or int
-        The run's single Generator (an int is a seed). Shuffling and dropout
-        draw from it, so the same seed gives the same bits.
+    rng : numpy.random.Generator, int >= 0 or None
+        The run's single Generator (an int is a seed; None, fresh entropy).
+        Shuffling and dropout draw from it, so the same seed gives the same
+        bits.
     shuffle : bool, default=True
         One fresh permutation per epoch (sampling without replacement).
     callbacks : sequence of Callback
@@ -122,8 +130,7 @@ class Trainer:
             "batch_size": batch_size, "rng": rng, "shuffle": shuffle,
             "early_stopping": early_stopping, "patience": patience, "min_delta": min_delta,
             "engine": engine, "samples_seen": samples_seen},
-            hints={"rng": f"Pass an int seed or np.random.default_rng(seed), not a "
-                          f"{type(rng).__name__}."})
+            hints={"rng": _rng_hint(rng)})
         if not isinstance(rng, np.random.Generator):
             rng = np.random.default_rng(rng)
         self.model, self.optimizer = model, optimizer
