@@ -110,10 +110,10 @@ def check_hyperparameters(owner: str, constraints: dict, params: dict) -> None:
         estimator, the parameter, the value and what is allowed.
     """
     p = dict(params)
-    if isinstance(p.get("hidden_layer_sizes"), np.ndarray):
-        p["hidden_layer_sizes"] = p["hidden_layer_sizes"].tolist()
-    elif isinstance(p.get("hidden_layer_sizes"), tuple):
-        p["hidden_layer_sizes"] = list(p["hidden_layer_sizes"])  # shown as scikit-learn shows it
+    h = p.get("hidden_layer_sizes")
+    if isinstance(h, (tuple, range, np.ndarray)):
+        # Any array-like of ints, as scikit-learn takes it; shown as a list.
+        p["hidden_layer_sizes"] = np.asarray(h).tolist() if isinstance(h, np.ndarray) else list(h)
     validate_params(owner, constraints, p)
     if p.get("dropout", 0) > 0 and p["solver"] == "lbfgs":
         _refuse(owner, "dropout", p["dropout"], "0 with solver='lbfgs'",
