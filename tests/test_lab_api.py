@@ -140,7 +140,7 @@ def test_mlp_learns_the_spiral_and_softmax_regression_cannot(client):
     ({"hidden": "16,100"}, "hidden", "1 to 64 units"),
     ({"batch_size": "3.5"}, "batch_size", "whole number"),
     ({"noise": "nan"}, "noise", "finite"),
-    ({"optimizer": "rmsprop"}, "optimizer", "one of sgd, momentum, adam"),
+    ({"optimizer": "rmsprop"}, "optimizer", "one of 'sgd', 'momentum', 'adam'"),
     ({"colour": 1}, "colour", "unknown setting 'colour'"),
     ({"dataset": "csv"}, "dataset", "no CSV file uploaded yet"),
 ])

@@ -18,6 +18,9 @@ def test_every_code_raised_in_the_lab_is_listed_and_documented():
     # LabParamError(field, message, code, ...): the code is the third argument.
     raised |= set(re.findall(r'LabParamError\([^()]*?(?:\([^()]*\)[^()]*?)*,\s*"([a-z_]+)"'
                              r'(?:,|\))', source, flags=re.S))
+    # _require("code", field, ...): a setting's value checked against its rule.
+    raised |= set(re.findall(r'_require\(\s*"([a-z_]+)"', source))
+    assert {"not_a_number", "out_of_range", "bad_widths"} <= raised, raised
     assert raised, "the pattern found no codes"
     assert raised <= set(ERROR_CODES), raised - set(ERROR_CODES)
     docs = (ROOT / "docs" / "lab.md").read_text(encoding="utf-8")

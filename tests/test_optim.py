@@ -119,9 +119,9 @@ def test_optimizer_validation():
         SGD(p, lr=0.1, momentum=1.5)
     with pytest.raises(ValueError, match="weight_decay"):
         Adam(p, lr=0.1, weight_decay=-1)
-    with pytest.raises(ValueError, match="valid names are"):
+    with pytest.raises(ValueError, match="name must be one of"):
         make_optimizer("rmsprop", p, lr=0.1)
-    with pytest.raises(ValueError, match="valid names are"):
+    with pytest.raises(ValueError, match="name must be one of"):
         make_schedule("exponential", SGD(p, lr=0.1))
 
 

@@ -162,6 +162,6 @@ def test_auto_picks_small_models_on_wide_rows_only(monkeypatch):
 
 
 def test_prefetch_option_is_validated():
-    with pytest.raises(ValueError, match="prefetch must be 'auto', True or False, got 'yes'"):
+    with pytest.raises(ValueError, match="prefetch must be one of 'auto', True, False, got 'yes'"):
         with fast_path_options(prefetch="yes"):
             pass

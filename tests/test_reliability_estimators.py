@@ -161,12 +161,12 @@ def test_not_fitted_error_is_a_value_error():
 
 HYPER_CASES = [
     # id, params, substrings; both estimators unless the parameter is MLP-only
-    ("lr-0", {"learning_rate_init": 0}, ["learning_rate_init", "> 0", "Got 0"]),
-    ("lr-negative", {"learning_rate_init": -1.0}, ["learning_rate_init", "Got -1.0"]),
+    ("lr-0", {"learning_rate_init": 0}, ["learning_rate_init", "> 0", "got 0"]),
+    ("lr-negative", {"learning_rate_init": -1.0}, ["learning_rate_init", "got -1.0"]),
     ("lr-nan", {"learning_rate_init": math.nan}, ["learning_rate_init", "nan"]),
     ("lr-inf", {"learning_rate_init": math.inf}, ["learning_rate_init", "inf"]),
-    ("batch-0", {"batch_size": 0}, ["batch_size", "'auto' or an int >= 1", "Got 0"]),
-    ("batch-negative", {"batch_size": -3}, ["batch_size", "Got -3"]),
+    ("batch-0", {"batch_size": 0}, ["batch_size", "'auto' or a positive integer", "got 0"]),
+    ("batch-negative", {"batch_size": -3}, ["batch_size", "got -3"]),
     ("solver", {"solver": "rmsprop"}, ["'sgd'", "'adam'", "'lbfgs'", "'rmsprop'"]),
     ("learning-rate-name", {"learning_rate": "fast"}, ["'constant'", "'invscaling'", "'adaptive'"]),
     ("schedule-name", {"lr_schedule": "linear"},
@@ -174,7 +174,7 @@ HYPER_CASES = [
     ("momentum-above-1", {"solver": "sgd", "momentum": 1.5}, ["momentum", "[0, 1]", "1.5"]),
     ("momentum-negative", {"solver": "sgd", "momentum": -0.1}, ["momentum", "-0.1"]),
     ("weight-decay-negative", {"alpha": -1e-4}, ["alpha", ">= 0"]),
-    ("epochs-0", {"max_iter": 0}, ["max_iter", ">= 1", "Got 0"]),
+    ("epochs-0", {"max_iter": 0}, ["max_iter", "positive integer", "got 0"]),
     ("tol-negative", {"tol": -1.0}, ["tol", ">= 0"]),
     ("validation-fraction-1", {"validation_fraction": 1.0}, ["validation_fraction", "[0, 1)"]),
     ("beta-1", {"beta_1": 1.0}, ["beta_1", "[0, 1)"]),

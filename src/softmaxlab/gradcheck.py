@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from softmaxlab._validation import Interval, Options, Types, validate_params
+from softmaxlab.errors import ParameterError
 from softmaxlab.nn.layers import Layer
 from softmaxlab.nn.model import Sequential
 from softmaxlab.nn.outputs import make_loss
@@ -40,6 +42,17 @@ __all__ = [
 DEFAULT_TOLERANCE = 1e-7
 
 
+# What the checks' arguments may be (one table; see softmaxlab._validation.params).
+_CONSTRAINTS = {
+    "eps": [Interval(float, 0, None, closed="neither")],
+    "rtol": [Interval(float, 0)],
+    "atol": [Interval(float, 0)],
+    "entries": [Options(None), Interval(int, 1)],
+    "rng": [Options(None), Types(np.random.Generator, what="a numpy.random.Generator")],
+    "training": [Types(bool, np.bool_, what="True or False")],
+}
+
+
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     """``||a - n|| / max(||a|| + ||n||, tiny)``: 0 for equal arrays, ~1 for
     unrelated ones; scale-free, and safe when both are zero."""
@@ -52,6 +65,7 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Central-difference gradient of the scalar function ``f()`` with respect
     to the array ``x``, which ``f`` reads and which is perturbed in place (and
     restored). Returns an array of x's shape."""
+    validate_params("numerical_gradient", _CONSTRAINTS, {"eps": eps})
     grad = np.zeros_like(x, dtype=np.float64)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
@@ -86,6 +100,7 @@ def check_layer(layer: Layer, X: np.ndarray, rng: np.random.Generator, eps: floa
     -------
     dict mapping ``"input"`` and each parameter name to its relative error.
     """
+    validate_params("check_layer", _CONSTRAINTS, {"rng": rng, "eps": eps, "training": training})
     layer = layer.astype(np.float64)
     X = np.array(X, dtype=np.float64)
     if hasattr(layer, "rng"):
@@ -127,6 +142,7 @@ def check_model(model: Sequential, X: np.ndarray, y: np.ndarray, loss=None, samp
     -------
     dict mapping parameter names (``"0.W"``, ``"0.b"``, ...) to relative error.
     """
+    validate_params("check_model", _CONSTRAINTS, {"eps": eps})
     model = model.astype(np.float64)
     loss = loss or make_loss(model.output)
     X = np.array(X, dtype=np.float64)
@@ -158,6 +174,7 @@ def check_loss(loss, logits: np.ndarray, y: np.ndarray, sample_weight=None,
     -------
     float : relative error
     """
+    validate_params("check_loss", _CONSTRAINTS, {"eps": eps})
     z = np.array(logits, dtype=np.float64)
     _, analytic = loss(z, y, sample_weight)
     numeric = numerical_gradient(lambda: loss.value(z, y, sample_weight), z, eps)
@@ -259,6 +276,12 @@ def compare_model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, *, 
     A bug hides only in a parameter whose gradient is below ``atol`` per
     entry, which ``measurable`` reports.
     """
+    validate_params("compare_model_gradients", _CONSTRAINTS, {
+        "entries": entries, "rng": rng, "eps": eps, "rtol": rtol, "atol": atol})
+    if entries is not None and rng is None:
+        raise ParameterError("compare_model_gradients: rng must be a numpy.random.Generator when "
+                             "entries is set, got None.", owner="compare_model_gradients",
+                             name="rng", value=None)
     model = model.astype(np.float64)
     loss = loss or make_loss(model.output)
     X = np.array(X, dtype=np.float64)

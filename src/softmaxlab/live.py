@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 import sys
 
+from softmaxlab._validation import Interval, Options, validate_params
 from softmaxlab.train import Callback
-from softmaxlab.errors import InputError
 
 __all__ = ["LivePlot", "in_notebook"]
 
@@ -63,11 +63,12 @@ class LivePlot(Callback):
         How many times the figure was drawn (or lines written).
     """
 
+    _constraints = {"every": [Interval(int, 1)], "mode": [Options("auto", "notebook", "text")],
+                    "dpi": [Interval(int, 1)]}
+
     def __init__(self, every: int = 1, mode: str = "auto", stream=None, display=None, dpi: int = 80):
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise InputError(f"LivePlot: every must be an integer >= 1, got {every!r}.")
-        if mode not in ("auto", "notebook", "text"):
-            raise InputError(f"LivePlot: mode must be 'auto', 'notebook' or 'text', got {mode!r}.")
+        validate_params("LivePlot", self._constraints,
+                        {"every": every, "mode": mode, "dpi": dpi})
         self.every, self.mode, self.stream, self.display, self.dpi = every, mode, stream, display, dpi
         self.frames = 0
         self._handle = None

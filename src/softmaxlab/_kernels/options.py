@@ -19,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
-from softmaxlab.errors import InputError
+
+from softmaxlab._validation.params import Options, validate_params
 
 __all__ = ["FastPathOptions", "current", "fast_path_options"]
 
@@ -44,8 +45,9 @@ class FastPathOptions:
     prefetch: object = "auto"
 
     def __post_init__(self):
-        if self.prefetch not in ("auto", True, False):
-            raise InputError(f"prefetch must be 'auto', True or False, got {self.prefetch!r}.")
+        validate_params("fast_path_options", {"fuse": [Options(True, False)],
+                                              "prefetch": [Options("auto", True, False)]},
+                        {"fuse": self.fuse, "prefetch": self.prefetch})
 
 
 _DEFAULTS = FastPathOptions()

@@ -37,6 +37,7 @@ import math
 import os
 import threading
 import time
+from softmaxlab.errors import InputError
 
 __all__ = ["BLAS_THREADS", "ThreadTeam", "available_cpus", "team_setting"]
 
@@ -116,7 +117,7 @@ def team_setting() -> int | None:
     except ValueError:
         n = 0
     if n < 1:
-        raise ValueError(f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not valid: use 'auto' "
+        raise InputError(f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not valid: use 'auto' "
                          "or a whole number of threads >= 1 (e.g. 1).")
     return n
 

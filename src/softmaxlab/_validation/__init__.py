@@ -6,16 +6,14 @@ user hands in (NumPy or any array-API library, in its own namespace).
 """
 from softmaxlab._validation.arrays import (
     NumericalOverflowError,
-    check_batch_size,
     check_features,
-    check_fraction,
     check_labels,
     check_logits,
-    check_positive_int,
     check_sample_weight,
     is_foreign_array,
     safe_input_limit,
 )
+from softmaxlab._validation.scalars import check_batch_size
 from softmaxlab._validation.params import (
     Interval,
     ListOf,
@@ -26,6 +24,5 @@ from softmaxlab._validation.params import (
 )
 
 __all__ = ["Interval", "ListOf", "NumericalOverflowError", "Options", "Types", "check_batch_size",
-           "check_features", "check_fraction", "check_labels", "check_logits",
-           "check_positive_int", "check_sample_weight", "describe", "is_foreign_array",
-           "safe_input_limit", "validate_params"]
+           "check_features", "check_labels", "check_logits", "check_sample_weight", "describe",
+           "is_foreign_array", "safe_input_limit", "validate_params"]

@@ -14,11 +14,6 @@ import math
 import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_numpy_array
 
-from softmaxlab._validation.scalars import (  # noqa: F401 - importable from here too
-    check_batch_size,
-    check_fraction,
-    check_positive_int,
-)
 from softmaxlab.backend import numpy_dtype, to_numpy, xp_dtype
 from softmaxlab.errors import InputError, InputTypeError, SoftmaxlabError
 

@@ -53,8 +53,14 @@ class Interval:
             return False
         if self.kind is int and not isinstance(value, numbers.Integral):
             return False
-        if not isinstance(value, numbers.Real) or not math.isfinite(value):
+        if not isinstance(value, numbers.Real):
             return False
+        try:
+            if not math.isfinite(value):
+                return False
+        except OverflowError:  # an int too large for a float: no finite float
+            if self.kind is float:
+                return False
         left = self.closed in ("both", "left")
         right = self.closed in ("both", "right")
         if self.low is not None and not (value >= self.low if left else value > self.low):
@@ -110,16 +116,19 @@ class Types:
 
 class ListOf:
     """A list or tuple whose every item meets ``item`` (empty allowed unless
-    ``min_len``)."""
+    ``min_len``); ``what`` is how the message names it (default: "a list of"
+    the item's words in the plural)."""
 
-    def __init__(self, item, min_len: int = 0):
-        self.item, self.min_len = item, min_len
+    def __init__(self, item, min_len: int = 0, what: str | None = None):
+        self.item, self.min_len, self.what = item, min_len, what
 
     def accepts(self, value) -> bool:
         return (isinstance(value, (list, tuple)) and len(value) >= self.min_len
                 and all(self.item.accepts(v) for v in value))
 
     def __str__(self) -> str:
+        if self.what:
+            return self.what
         words = str(self.item).split(" ", 1)
         plural = words[-1] + ("s" if not words[-1].endswith("s") else "")
         return f"a list of {plural}"
@@ -132,7 +141,7 @@ def describe(constraints) -> str:
 
 
 def validate_params(owner: str, constraints: dict, values: dict, hints: dict | None = None,
-                    error: type = ParameterError) -> None:
+                    show=repr, error: type = ParameterError) -> None:
     """Check ``values`` against ``constraints``; raise on the first bad one.
 
     Parameters
@@ -146,6 +155,8 @@ def validate_params(owner: str, constraints: dict, values: dict, hints: dict | N
         Parameter name -> the value given.
     hints : dict of str to str, optional
         Parameter name -> advice appended to its message (``"try 0.1"``).
+    show : callable, default=repr
+        How the message writes the value (the lab shortens what a page sent).
     error : type, default ParameterError
         The exception raised, for a caller with its own (the command line's
         run configuration raises its ``ConfigError``). Without an ``owner``
@@ -162,7 +173,7 @@ def validate_params(owner: str, constraints: dict, values: dict, hints: dict | N
             continue
         hint = (hints or {}).get(name)
         message = (f"{owner}: " if owner else "") + (
-            f"{name} must be {describe(allowed)}, got {value!r}." + (f" {hint}" if hint else ""))
+            f"{name} must be {describe(allowed)}, got {show(value)}." + (f" {hint}" if hint else ""))
         if error is ParameterError:
             raise ParameterError(message, owner=owner, name=name, value=value)
         raise error(message)

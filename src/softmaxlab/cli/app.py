@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 import warnings
 
 from softmaxlab import __version__
@@ -389,9 +390,8 @@ def cmd_export(args) -> int:
 def _handle(args) -> int:
     from softmaxlab.cli.commands.checks import InputsWarning
     from softmaxlab.data import DataNote
-    from softmaxlab.io import ModelFormatError
-    from softmaxlab.runs.folder import RunExistsError, RunLockedError, RunWriteError
-    from softmaxlab.train import TrainingDivergedError
+    from softmaxlab.errors import SoftmaxlabError
+    from softmaxlab.runs.folder import RunExistsError
 
     prog = f"softmaxlab {args.command}"
     try:
@@ -411,12 +411,17 @@ def _handle(args) -> int:
             raise
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, ValueError, TypeError, ModelFormatError, RunLockedError,
-            RunWriteError, TrainingDivergedError, OSError) as exc:
+    except (SoftmaxlabError, OSError) as exc:  # fixed by the user: the data, a file, the disk
         if args.debug:
             raise
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 1
+    except Exception:  # anything else is a bug in softmaxlab: show where it happened
+        traceback.print_exc()
+        print(f"{prog}: internal error: this is a bug in softmaxlab {__version__}, not in what "
+              "you gave it; please report it with the command you ran and the traceback above.",
+              file=sys.stderr)
+        return 70  # EX_SOFTWARE
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130

@@ -32,7 +32,8 @@ from softmaxlab.estimators._lbfgs import LbfgsMixin
 from softmaxlab.estimators._network import NetworkMixin
 from softmaxlab.estimators._persist import save_estimator
 from softmaxlab.estimators._predict import PredictMixin
-from softmaxlab.estimators._training import check_hyperparameters
+from softmaxlab.estimators._training import SHARED_CONSTRAINTS, check_hyperparameters
+from softmaxlab.errors import InputError
 
 __all__ = ["BaseSoftmaxEstimator"]
 
@@ -51,8 +52,12 @@ class BaseSoftmaxEstimator(InputMixin, CallbackMixin, NetworkMixin, StochasticMi
     #: Whether a target with one label fits (scikit-learn's MLP: yes; its
     #: LogisticRegression: no).
     _single_class_ok = False
-    #: Parameters whose None means "the solver's own default".
-    _none_ok = ()
+    #: What each constructor argument may be, checked at ``fit`` (and at the
+    #: first ``partial_fit``), as scikit-learn checks its ``_parameter_constraints``.
+    _constraints = SHARED_CONSTRAINTS
+
+    def _check_params(self):
+        check_hyperparameters(type(self).__name__, self._constraints, self.get_params(deep=False))
 
     # ---- fit -----------------------------------------------------------------
     @with_callbacks
@@ -71,7 +76,7 @@ class BaseSoftmaxEstimator(InputMixin, CallbackMixin, NetworkMixin, StochasticMi
         -------
         self
         """
-        check_hyperparameters(self, self._none_ok)
+        self._check_params()
         warm = self.warm_start and hasattr(self, "_model")
         X_net, T, sw = self._fit_input(X, y, sample_weight, warm)  # validated once, here
         meta = None if sample_weight is None else {"sample_weight": sample_weight}
@@ -104,13 +109,13 @@ class BaseSoftmaxEstimator(InputMixin, CallbackMixin, NetworkMixin, StochasticMi
         if warm:
             _targets.check_kind(kind, self._target_kind, name)
             if set(classes) != set(self.classes_):
-                raise ValueError("warm_start can only be used where `y` has the same classes as in "
+                raise InputError("warm_start can only be used where `y` has the same classes as in "
                                  f"the previous call to fit. Previously got {self.classes_}, `y` has "
                                  f"{classes}")
         else:
             if len(classes) < 2:
                 if not self._single_class_ok:
-                    raise ValueError(f"{name} needs samples of at least 2 classes in the data, but "
+                    raise InputError(f"{name} needs samples of at least 2 classes in the data, but "
                                      f"the data contains only one class: {classes[0]!r}.")
                 kind = "single"
             self._new_network(X.shape[1], classes, kind, self._model_dtype(numpy_dtype(X.dtype)),
@@ -161,16 +166,16 @@ class BaseSoftmaxEstimator(InputMixin, CallbackMixin, NetworkMixin, StochasticMi
         first = not hasattr(self, "_model")
         name = type(self).__name__
         if first:
-            check_hyperparameters(self, self._none_ok)
+            self._check_params()
             if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit.")
+                raise InputError("classes must be passed on the first call to partial_fit.")
         elif classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
-            raise ValueError(f"`classes={classes!r}` is not the same as on last call to "
+            raise InputError(f"`classes={classes!r}` is not the same as on last call to "
                              f"partial_fit, was: {self.classes_!r}")
         if self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True")
+            raise InputError("partial_fit does not support early_stopping=True")
         if self.class_weight == "balanced":
-            raise ValueError("class_weight='balanced' needs the whole training set, which partial_fit "
+            raise InputError("class_weight='balanced' needs the whole training set, which partial_fit "
                              "never sees; pass class_weight=dict(zip(classes, compute_class_weight("
                              "'balanced', classes=classes, y=y_all))) instead.")
         X_raw, y_raw = X, y
@@ -180,14 +185,14 @@ class BaseSoftmaxEstimator(InputMixin, CallbackMixin, NetworkMixin, StochasticMi
         if first:
             all_classes, kind = _targets.partial_fit_classes(classes, y, kind)
             if len(all_classes) < 2 and not self._single_class_ok:
-                raise ValueError(f"classes must hold at least 2 classes, got {all_classes!r}.")
+                raise InputError(f"classes must hold at least 2 classes, got {all_classes!r}.")
             self._new_network(X.shape[1], all_classes, kind,
                               self._model_dtype(numpy_dtype(X.dtype)), self._preset_weights(),
                               where)
         else:
             _targets.check_kind(kind, self._target_kind, name)
             if kind == "multilabel" and y.shape[1] != len(self.classes_):
-                raise ValueError("`y` has classes not in `self.classes_`. `self.classes_` has "
+                raise InputError("`y` has classes not in `self.classes_`. `self.classes_` has "
                                  f"{self.classes_}. 'y' has {np.arange(y.shape[1])}.")
         X = self._to_network(X)
         # The one check scikit-learn's validation lacks: values whose square

@@ -7,7 +7,8 @@ import numpy as np
 
 from softmaxlab.nn import mlp, softmax_regression
 from softmaxlab.estimators._base import BaseSoftmaxEstimator
-from softmaxlab.estimators._training import loss_weight_sum
+from softmaxlab._validation import Interval, ListOf, Options
+from softmaxlab.estimators._training import SHARED_CONSTRAINTS, loss_weight_sum
 
 __all__ = ["MLPClassifier", "SoftmaxRegression"]
 
@@ -136,12 +137,17 @@ class MLPClassifier(BaseSoftmaxEstimator):
         self.lr_schedule = lr_schedule
 
     _single_class_ok = True  # as scikit-learn's MLPClassifier
+    _constraints = {
+        **SHARED_CONSTRAINTS,
+        "hidden_layer_sizes": [Interval(int, 1), ListOf(Interval(int, 1))],
+        "activation": [Options("identity", "logistic", "tanh", "relu")],
+        "dropout": [Interval(float, 0, 1, closed="left")],
+    }
 
     def _hidden(self):
+        # Checked by fit against _constraints: an int or a sequence of ints >= 1.
         h = self.hidden_layer_sizes
-        h = [h] if isinstance(h, numbers.Integral) else list(h)
-        if any(not isinstance(v, numbers.Integral) or isinstance(v, bool) or v <= 0 for v in h):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {h}.")
+        h = [h] if isinstance(h, numbers.Integral) else list(np.asarray(h).tolist())
         return [int(v) for v in h]
 
     def _build_model(self, n_features, n_units, rng, dtype, output):
@@ -249,7 +255,9 @@ class SoftmaxRegression(BaseSoftmaxEstimator):
         return softmax_regression(n_features, n_units, init="normal", rng=rng, dtype=dtype,
                                   output=output)
 
-    _none_ok = ("learning_rate_init",)
+    # None: the solver's own default rate (see _initial_lr).
+    _constraints = {**SHARED_CONSTRAINTS,
+                    "learning_rate_init": [Options(None), *SHARED_CONSTRAINTS["learning_rate_init"]]}
 
     def _initial_lr(self):
         if self.learning_rate_init is not None:

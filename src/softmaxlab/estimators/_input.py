@@ -26,6 +26,7 @@ from softmaxlab.class_weight import class_weight_vector, label_class_weight
 from softmaxlab.estimators import _targets
 from softmaxlab.estimators._training import resolve_dtype
 from softmaxlab.nn import make_loss
+from softmaxlab.errors import InputError
 
 __all__ = ["InputMixin"]
 
@@ -35,7 +36,7 @@ class InputMixin:
     ``_target_kind`` once the network exists."""
 
     def _model_dtype(self, X_dtype):
-        dt = resolve_dtype(self.dtype)
+        dt = resolve_dtype(self.dtype, type(self).__name__)
         if dt is not None:
             return dt
         return np.dtype(np.float32) if X_dtype == np.float32 else np.dtype(np.float64)
@@ -135,7 +136,7 @@ class InputMixin:
                                        array_namespace(X), device(X))
         sw = check_sample_weight(sample_weight, X.shape[0], numpy_dtype(self._model.dtype))
         if sw is not None and not bool(array_namespace(sw).any(sw > 0)):
-            raise ValueError("Sample weights must contain at least one non-zero number: with all "
+            raise InputError("Sample weights must contain at least one non-zero number: with all "
                              "weights zero there is nothing to learn from.")
         return sw
 
@@ -149,10 +150,11 @@ class InputMixin:
         output = self._model.output
         T = to_numpy(T)  # class weights are worked out on the host
         if self._target_kind == "multilabel":
-            cw = label_class_weight(self.class_weight, T.shape[1], T)
+            cw = label_class_weight(self.class_weight, T.shape[1], T, owner=type(self).__name__)
         else:
             cw = class_weight_vector(self.class_weight, self.classes_,
-                                     _targets.class_index_targets(T, output))
+                                     _targets.class_index_targets(T, output),
+                                     owner=type(self).__name__)
             if cw is not None and output == "sigmoid":
                 # One unit: the weights of its negatives and positives.
                 cw = cw[None, :] if len(cw) == 2 else np.array([[cw[0], 1.0]])

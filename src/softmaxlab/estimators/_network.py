@@ -16,6 +16,7 @@ from softmaxlab.estimators._persist import FITTED_ATTRIBUTES, TrainingState
 from softmaxlab.backend import to_numpy
 from softmaxlab.optim import make_optimizer, make_schedule
 from softmaxlab.train import History
+from softmaxlab.errors import InputError
 
 __all__ = ["NetworkMixin"]
 
@@ -88,7 +89,7 @@ class NetworkMixin:
         self._reset_training()
         for name, value in (fitted or {}).items():
             if name not in FITTED_ATTRIBUTES:
-                raise ValueError(f"attach_network: unknown fitted attribute {name!r}; known: "
+                raise InputError(f"attach_network: unknown fitted attribute {name!r}; known: "
                                  f"{sorted(FITTED_ATTRIBUTES)}.")
             setattr(self, name, value)
         if getattr(self, "loss_", 0) is None:
@@ -126,7 +127,7 @@ class NetworkMixin:
             shapes = [(layer.n_in, layer.n_out) for layer in lin]
             given = [(np.shape(W), np.shape(b)) for W, b in weights]
             if given != [(s, (s[1],)) for s in shapes]:
-                raise ValueError(f"coefs_ and intercepts_ set before fitting have shapes {given}, "
+                raise InputError(f"coefs_ and intercepts_ set before fitting have shapes {given}, "
                                  f"but this network needs {[(s, (s[1],)) for s in shapes]}.")
             for layer, (W, b) in zip(lin, weights, strict=True):
                 layer.params["W"][...] = to_numpy(W)
@@ -231,7 +232,7 @@ class NetworkMixin:
         # scikit-learn's Mersenne Twister hold a PCG64 state).
         name = state.rng.get("bit_generator") if isinstance(state.rng, dict) else None
         if name not in _BIT_GENERATORS:
-            raise ValueError(f"unknown random generator state {name!r}")
+            raise InputError(f"unknown random generator state {name!r}")
         bit_generator = getattr(np.random, name)()
         bit_generator.state = state.rng
         self._rng = np.random.Generator(bit_generator)

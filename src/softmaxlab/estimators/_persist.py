@@ -14,6 +14,7 @@ import numpy as np
 
 from softmaxlab.io import ModelFormatError, save_model
 from softmaxlab.train import History
+from softmaxlab.errors import InputError
 
 __all__ = ["CLI_KIND", "ESTIMATOR_KIND", "FITTED_ATTRIBUTES", "SavedEstimator", "TrainingState",
            "read_estimator", "save_estimator"]
@@ -85,7 +86,7 @@ def _encode_classes(classes):
         return [v.item() for v in classes], dt.str
     values = [v.item() if isinstance(v, np.generic) else v for v in classes]
     if not all(isinstance(v, str) for v in values):
-        raise ValueError("save() stores labels as JSON: they must be numbers or strings, got "
+        raise InputError("save() stores labels as JSON: they must be numbers or strings, got "
                          f"{[type(v).__name__ for v in values][:5]}.")
     return values, dt.str if dt.kind == "U" else "object"
 
@@ -180,7 +181,7 @@ def read_estimator(loaded, path) -> SavedEstimator:
             params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
         classes = _decode_classes(meta["classes"], meta["classes_dtype"])
         if loaded.model.n_features != meta["n_features_in"]:
-            raise ValueError("the weights do not match n_features_in")
+            raise InputError("the weights do not match n_features_in")
         fitted = dict(meta["fitted"])
         fitted["history_"] = History.from_dict(fitted["history_"])
         if fitted.get("best_loss_") is None and not params.get("early_stopping"):

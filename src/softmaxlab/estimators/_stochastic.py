@@ -19,6 +19,7 @@ from softmaxlab.estimators._callbacks import SklearnTasks
 from softmaxlab.train import Trainer, TrainingData
 from softmaxlab.train.penalty import L2Penalty
 from softmaxlab.train.stopping import SklearnStopping
+from softmaxlab.errors import InputError
 
 __all__ = ["StochasticMixin"]
 
@@ -91,7 +92,7 @@ class StochasticMixin:
                                              test_size=self.validation_fraction,
                                              stratify=stratify)
         if rows_val.shape[0] < 2:
-            raise ValueError("The validation set is too small. Increase 'validation_fraction' "
+            raise InputError("The validation set is too small. Increase 'validation_fraction' "
                              "or the size of your dataset.")
         xp = array_namespace(X)
         take = [xp.asarray(r, device=device(X)) for r in (rows_tr, rows_val)]

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
+from softmaxlab.errors import InputError
 
 __all__ = ["chance_classes", "check_kind", "check_y", "class_index_targets", "class_indices",
            "encode", "fit_classes", "kind_of_network", "network_output", "partial_fit_classes",
@@ -50,7 +51,7 @@ def check_y(y, estimator_name: str):
     check_classification_targets(y)
     kind = type_of_target(y, input_name="y")
     if kind not in _KINDS:
-        raise ValueError(
+        raise InputError(
             f"{estimator_name} supports binary, multiclass and multilabel-indicator targets, got "
             f"{kind!r}. For several multiclass outputs wrap it in "
             "sklearn.multioutput.MultiOutputClassifier.")
@@ -75,7 +76,7 @@ def partial_fit_classes(classes, y, kind: str):
         return classes, "single"
     if kind == "multilabel":
         if not np.array_equal(classes, np.arange(y.shape[1])):
-            raise ValueError(
+            raise InputError(
                 "`y` has classes not in `self.classes_`. `self.classes_` has "
                 f"{classes}. 'y' has {np.arange(y.shape[1])}.")
         return classes, "multilabel"
@@ -86,7 +87,7 @@ def check_kind(kind_now: str, kind_fitted: str, estimator_name: str) -> None:
     """Refuse a target of another kind than the one the network was built for."""
     if (kind_now == "multilabel") != (kind_fitted == "multilabel"):
         want = "a 0/1 indicator matrix" if kind_fitted == "multilabel" else "one label per sample"
-        raise ValueError(f"{estimator_name} was fitted on {kind_fitted} targets and needs {want}; "
+        raise InputError(f"{estimator_name} was fitted on {kind_fitted} targets and needs {want}; "
                          f"got a {kind_now} y.")
 
 
@@ -95,7 +96,7 @@ def class_indices(y, classes) -> np.ndarray:
     (listing every label of ``y``) when one is unknown."""
     idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
     if np.any(classes[idx] != y):
-        raise ValueError("`y` has classes not in `self.classes_`. "
+        raise InputError("`y` has classes not in `self.classes_`. "
                          f"`self.classes_` has {classes}. 'y' has {unique_labels(y)}.")
     return idx.astype(np.intp)
 
@@ -121,7 +122,7 @@ def kind_of_network(output: str, n_units: int, n_classes: int) -> str:
         return "binary" if n_classes == 2 else "single"
     if output == "sigmoid" and n_units == n_classes >= 2:
         return "multilabel"
-    raise ValueError(f"a {output} network with {n_units} output unit(s) cannot serve {n_classes} "
+    raise InputError(f"a {output} network with {n_units} output unit(s) cannot serve {n_classes} "
                      "class labels (softmax: one unit per class; sigmoid: one unit for 2 classes, "
                      "or one per label).")
 

@@ -1,14 +1,15 @@
-"""The hyper-parameter checks shared by both estimators, and the weight sum
-that ``SoftmaxRegression`` divides its L2 penalty by (``L2Penalty``)."""
+"""The hyper-parameter constraints shared by both estimators and their check
+at ``fit``, and the weight sum that ``SoftmaxRegression`` divides its L2
+penalty by (``L2Penalty``)."""
 from __future__ import annotations
-
-import numbers
 
 import numpy as np
 
+from softmaxlab._validation import Interval, ListOf, Options, Types, validate_params
 from softmaxlab.backend import to_numpy
+from softmaxlab.errors import ParameterError
 
-__all__ = ["check_hyperparameters", "loss_weight_sum", "resolve_dtype"]
+__all__ = ["SHARED_CONSTRAINTS", "check_hyperparameters", "loss_weight_sum", "resolve_dtype"]
 
 
 def loss_weight_sum(loss, T, sw) -> float:
@@ -26,84 +27,110 @@ def loss_weight_sum(loss, T, sw) -> float:
     return float(w.sum())
 
 
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+class FloatDtype:
+    """A constraint: float32 or float64, as a string or a NumPy type."""
+
+    def accepts(self, value) -> bool:
+        try:
+            return np.dtype(value) in (np.dtype(np.float32), np.dtype(np.float64))
+        except (TypeError, ValueError):
+            return False
+
+    def __str__(self) -> str:
+        return "'float32' or 'float64'"
 
 
-def _is_real(v) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
+class ScheduleSpec:
+    """A constraint: a schedule's name, or a dict ``{"name": ..., **options}``."""
+
+    def accepts(self, value) -> bool:
+        name = value.get("name") if isinstance(value, dict) else value
+        return isinstance(name, str) and name in SCHEDULES
+
+    def __str__(self) -> str:
+        names = ", ".join(repr(n) for n in SCHEDULES)
+        return f"a schedule name ({names}) or a dict {{'name': ..., **options}}"
 
 
-def _need(ok: bool, name: str, value, what: str) -> None:
-    if not ok:
-        raise ValueError(f"The '{name}' parameter must be {what}. Got {value!r} instead.")
+SCHEDULES = ("constant", "step", "cosine", "invscaling", "plateau")
+_BOOL = Types(bool, np.bool_, what="True or False")
+_POSITIVE = Interval(float, 0, None, closed="neither")
+_FRACTION = Interval(float, 0, 1, closed="left")
+
+#: What both estimators' constructor arguments may be (scikit-learn's
+#: ``MLPClassifier`` constraints, and softmaxlab's additions); each estimator's
+#: ``_constraints`` adds its own. Checked at ``fit``, as scikit-learn does.
+SHARED_CONSTRAINTS = {
+    "solver": [Options("sgd", "adam", "lbfgs")],
+    "alpha": [Interval(float, 0)],
+    "batch_size": [Options("auto"), Interval(int, 1)],
+    "learning_rate": [Options("constant", "invscaling", "adaptive")],
+    "learning_rate_init": [_POSITIVE],
+    "power_t": [Interval(float, 0)],
+    "max_iter": [Interval(int, 1)],
+    "shuffle": [_BOOL],
+    "random_state": [Options(None), Interval(int, 0, 2**32 - 1),
+                     Types(np.random.RandomState, what="a numpy.random.RandomState")],
+    "tol": [Interval(float, 0)],
+    "verbose": [_BOOL, Interval(int, 0)],
+    "warm_start": [_BOOL],
+    "momentum": [Interval(float, 0, 1)],
+    "nesterovs_momentum": [_BOOL],
+    "early_stopping": [_BOOL],
+    "validation_fraction": [_FRACTION],
+    "beta_1": [_FRACTION],
+    "beta_2": [_FRACTION],
+    "epsilon": [_POSITIVE],
+    "n_iter_no_change": [Interval(int, 1), Options(np.inf)],
+    "max_fun": [Interval(int, 1)],
+    "class_weight": [Options(None, "balanced"), Types(dict, what="a dict {label: weight}"),
+                     ListOf(Types(dict), what="(multilabel) a list of dicts {0: weight, 1: "
+                                              "weight}, one per label")],
+    "dtype": [Options(None), FloatDtype()],
+    "lr_schedule": [Options(None), ScheduleSpec()],
+}
 
 
-def resolve_dtype(dtype):
+def resolve_dtype(dtype, owner: str = "estimator"):
     """None (follow the input: float32 stays float32, anything else float64)
     or float32/float64 given as a string or a NumPy type."""
-    if dtype is None:
-        return None
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    _need(dt in (np.dtype(np.float32), np.dtype(np.float64)), "dtype", dtype,
-          "None, 'float32' or 'float64'")
-    return dt
+    validate_params(owner, SHARED_CONSTRAINTS, {"dtype": dtype})
+    return None if dtype is None else np.dtype(dtype)
 
 
-def check_hyperparameters(est, none_ok=()) -> None:
-    """Validate the constructor arguments (scikit-learn's constraints, same
-    wording), raising ``ValueError`` that names the parameter and the value.
-    ``none_ok``: parameters for which None means "the solver's default"."""
-    p = est.get_params()
-    _need(p["solver"] in ("sgd", "adam", "lbfgs"), "solver", p["solver"], "one of 'sgd', 'adam', 'lbfgs'")
-    _need(_is_real(p["alpha"]) and p["alpha"] >= 0, "alpha", p["alpha"], "a float >= 0")
-    bs = p["batch_size"]
-    _need(bs == "auto" or (_is_int(bs) and bs >= 1), "batch_size", bs, "'auto' or an int >= 1")
-    _need(p["learning_rate"] in ("constant", "invscaling", "adaptive"), "learning_rate",
-          p["learning_rate"], "one of 'constant', 'invscaling', 'adaptive'")
-    lr = p["learning_rate_init"]
-    if not (lr is None and "learning_rate_init" in none_ok):
-        _need(_is_real(lr) and lr > 0, "learning_rate_init", lr, "a float > 0")
-    _need(_is_real(p["power_t"]) and p["power_t"] >= 0, "power_t", p["power_t"], "a float >= 0")
-    _need(_is_int(p["max_iter"]) and p["max_iter"] >= 1, "max_iter", p["max_iter"], "an int >= 1")
-    _need(_is_real(p["tol"]) and p["tol"] >= 0, "tol", p["tol"], "a float >= 0")
-    _need(_is_real(p["momentum"]) and 0 <= p["momentum"] <= 1, "momentum", p["momentum"],
-          "a float in [0, 1]")
-    vf = p["validation_fraction"]
-    _need(_is_real(vf) and 0 <= vf < 1, "validation_fraction", vf, "a float in [0, 1)")
-    for name in ("beta_1", "beta_2"):
-        _need(_is_real(p[name]) and 0 <= p[name] < 1, name, p[name], "a float in [0, 1)")
-    _need(_is_real(p["epsilon"]) and p["epsilon"] > 0, "epsilon", p["epsilon"], "a float > 0")
-    nic = p["n_iter_no_change"]
-    _need((_is_int(nic) and nic >= 1) or nic == np.inf, "n_iter_no_change", nic, "an int >= 1 or np.inf")
-    _need(_is_int(p["max_fun"]) and p["max_fun"] >= 1, "max_fun", p["max_fun"], "an int >= 1")
-    cw = p["class_weight"]
-    _need(cw is None or cw == "balanced" or isinstance(cw, dict)
-          or (isinstance(cw, (list, tuple)) and all(isinstance(d, dict) for d in cw)), "class_weight",
-          cw, "None, 'balanced', a dict {label: weight} or (multilabel) a list of dicts "
-          "{0: weight, 1: weight}, one per label")
-    if "dropout" in p:
-        d = p["dropout"]
-        _need(_is_real(d) and 0 <= d < 1, "dropout", d, "a float in [0, 1)")
-        if d > 0 and p["solver"] == "lbfgs":
-            raise ValueError("dropout > 0 makes the loss random, which L-BFGS cannot minimise; "
-                             "use solver='adam' or 'sgd' with dropout, or dropout=0 with 'lbfgs'.")
-    if "activation" in p:
-        _need(p["activation"] in ("identity", "logistic", "tanh", "relu"), "activation",
-              p["activation"], "one of 'identity', 'logistic', 'tanh', 'relu'")
-    resolve_dtype(p["dtype"])
+def check_hyperparameters(owner: str, constraints: dict, params: dict) -> None:
+    """Check an estimator's constructor arguments ``params`` (``get_params()``)
+    against its table ``constraints``, then the rules that tie two of them
+    together; ``owner`` is the estimator's name in the message.
+
+    Raises
+    ------
+    ParameterError
+        Both a ``ValueError`` and a ``TypeError``; the message names the
+        estimator, the parameter, the value and what is allowed.
+    """
+    p = dict(params)
+    h = p.get("hidden_layer_sizes")
+    if isinstance(h, (tuple, range, np.ndarray)):
+        # Any array-like of ints, as scikit-learn takes it; shown as a list.
+        p["hidden_layer_sizes"] = np.asarray(h).tolist() if isinstance(h, np.ndarray) else list(h)
+    validate_params(owner, constraints, p)
+    if p.get("dropout", 0) > 0 and p["solver"] == "lbfgs":
+        _refuse(owner, "dropout", p["dropout"], "0 with solver='lbfgs'",
+                "dropout > 0 makes the loss random, which L-BFGS cannot minimise; use "
+                "solver='adam' or 'sgd' with dropout, or dropout=0 with 'lbfgs'.")
     sched = p["lr_schedule"]
-    if sched is not None:
-        name = sched.get("name") if isinstance(sched, dict) else sched
-        _need(name in ("constant", "step", "cosine", "invscaling", "plateau"), "lr_schedule", sched,
-              "None, a schedule name ('constant', 'step', 'cosine', 'invscaling', 'plateau') "
-              "or a dict {'name': ..., **options}")
-        if p["learning_rate"] != "constant":
-            raise ValueError(
-                f"lr_schedule={sched!r} replaces scikit-learn's learning_rate; leave "
-                f"learning_rate='constant' (got {p['learning_rate']!r}) or set lr_schedule=None.")
-        if p["solver"] == "lbfgs":
-            raise ValueError("lr_schedule has no meaning for solver='lbfgs' (no learning rate).")
+    if sched is not None and p["learning_rate"] != "constant":
+        _refuse(owner, "learning_rate", p["learning_rate"],
+                f"'constant' with lr_schedule={sched!r}",
+                "lr_schedule replaces scikit-learn's learning_rate; leave "
+                "learning_rate='constant' or set lr_schedule=None.")
+    if sched is not None and p["solver"] == "lbfgs":
+        _refuse(owner, "lr_schedule", sched, "None with solver='lbfgs'",
+                "lr_schedule has no meaning for solver='lbfgs' (no learning rate).")
+
+
+def _refuse(owner, name, value, allowed, hint):
+    """A rule between two parameters, in the one message form."""
+    raise ParameterError(f"{owner}: {name} must be {allowed}, got {value!r}. {hint}",
+                         owner=owner, name=name, value=value)

@@ -12,7 +12,7 @@ from softmaxlab.data import Dataset, load_csv, split_dataset
 from softmaxlab.data import synthetic as syn
 from softmaxlab.lab.errors import LabError
 from softmaxlab.lab.params import LabSettings
-from softmaxlab.errors import InputError, SoftmaxlabError
+from softmaxlab.errors import InputError
 
 __all__ = ["MAX_CLASSES", "MAX_ROWS", "MAX_UPLOAD_BYTES", "UploadError", "generate",
            "lab_wording", "read_upload", "split"]
@@ -32,7 +32,7 @@ SPIRAL_TURNS = 1.0
 XOR_MARGIN = 0.3
 
 
-class UploadError(SoftmaxlabError, LabError, ValueError):
+class UploadError(LabError, ValueError):
     """The uploaded file cannot be used; the message says why and what to do."""
 
     def __init__(self, code: str, message: str, **params):

@@ -3,6 +3,8 @@ message, its parameters, and the HTTP status. The page shows the English
 ``message`` or translates ``code`` with ``params`` from its catalogue."""
 from __future__ import annotations
 
+from softmaxlab.errors import SoftmaxlabError
+
 import math
 
 __all__ = ["ERROR_CODES", "LabError", "shown"]
@@ -41,7 +43,7 @@ def shown(value, limit: int = 80):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-class LabError(Exception):
+class LabError(SoftmaxlabError):
     """A refused request.
 
     Parameters

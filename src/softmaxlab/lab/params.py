@@ -6,10 +6,11 @@ the page translates), which the page shows."""
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
 from dataclasses import dataclass
 
+from softmaxlab._validation import Interval, Options, validate_params
+from softmaxlab.errors import ParameterError
 from softmaxlab.lab.errors import ERROR_CODES, LabError, shown
 from softmaxlab.lab.features import DEFAULT_FEATURES, FEATURES, describe
 
@@ -26,13 +27,22 @@ SPEEDS = (1, 2, 5, 10, 20, 50)  # epochs trained per drawn frame
 MAX_EPOCHS = 20_000  # per run: bounds the history a session keeps
 MAX_LAYERS, MAX_WIDTH = 6, 64  # keeps every frame and a gradient check fast
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
+# The lab's rules use the library's constraints and its one message form,
+# "lab: {setting} must be {allowed}, got {value}.", naming each setting as
+# the page labels it; LabParamError adds the field and the page's error code.
+OWNER = "lab"
 
 
-class LabParamError(LabError, ValueError):
-    """A setting sent by the page has a bad value; ``field`` names it."""
+class LabParamError(LabError, ParameterError):
+    """A setting sent by the page has a bad value; ``field`` names it.
+
+    Also a :class:`~softmaxlab.errors.ParameterError` (owner ``"lab"``, the
+    setting as the page names it, the value), like every parameter error of
+    the library."""
 
     def __init__(self, field: str, message: str, code: str = "bad_value", **params):
         super().__init__(code, message, field=field or None, params={"field": field, **params})
+        self.owner, self.name, self.value = OWNER, field, params.get("value")
 
 
 @dataclass(frozen=True)
@@ -68,32 +78,29 @@ DATA_KEYS = frozenset({"dataset", "n_points", "noise", "n_classes", "val_fractio
 LIVE_KEYS = frozenset({"lr", "batch_size", "l2"})
 
 
-def _number(field, label, value, kind):
-    """``value`` as an int or a finite float, or LabParamError."""
-    whole = kind is int
-    if isinstance(value, str):
-        text = value.strip()[:60]
-        try:
-            value = float(text)
-        except ValueError:
-            raise LabParamError(field, f"{label} must be {'a whole number' if whole else 'a number'}"
-                                f", got {text!r}", "not_a_number", value=text) from None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise LabParamError(field, f"{label} must be a number, got {_short(value)}",
-                            "not_a_number", value=value)
-    try:
-        as_float = float(value)
-    except OverflowError:  # an int with hundreds of digits
-        as_float = math.inf
-    if not math.isfinite(as_float):
-        raise LabParamError(field, f"{label} must be a finite number, got {_short(value)}",
-                            "not_finite", value=value)
-    if whole:
-        if as_float != int(as_float):
-            raise LabParamError(field, f"{label} must be a whole number, got {value!r}",
-                                "not_whole_number", value=value)
-        return int(as_float)
-    return as_float
+
+
+class _AnyNumber:
+    """A constraint: a real number, finite or not (bools are not numbers here)."""
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+    def __str__(self) -> str:
+        return "a number"
+
+
+class _Whole:
+    """A constraint: a finite real number with no fractional part (7.0 is 7)."""
+
+    def accepts(self, value) -> bool:
+        return _FINITE.accepts(value) and float(value) == int(value)
+
+    def __str__(self) -> str:
+        return "a whole number"
+
+
+_NUMBER, _FINITE, _WHOLE = _AnyNumber(), Interval(float), _Whole()
 
 
 def _short(value) -> str:
@@ -101,44 +108,31 @@ def _short(value) -> str:
     return v if isinstance(v, str) and not isinstance(value, str) else repr(v)
 
 
-@dataclass(frozen=True)
-class Num:
-    """A number in [low, high] (``open_low``: strictly above low)."""
-
-    label: str
-    kind: type
-    low: float
-    high: float
-    open_low: bool = False
-
-    def check(self, field, value):
-        v = _number(field, self.label, value, self.kind)
-        if (v <= self.low if self.open_low else v < self.low) or v > self.high:
-            span = f"{'(' if self.open_low else '['}{self.low:g}, {self.high:g}]"
-            raise LabParamError(field, f"{self.label} must be in {span}, got {v:g}",
-                                "out_of_range", value=v, low=self.low, high=self.high,
-                                open_low=self.open_low)
-        return v
-
-    def describe(self):
-        return {"type": self.kind.__name__, "low": self.low, "high": self.high,
-                "open_low": self.open_low, "label": self.label}
+def _require(code: str, field: str, label: str, constraint, value, **params) -> None:
+    """Raise LabParamError (with the page's ``code`` and ``params``) unless
+    ``constraint`` accepts ``value``; the message is validate_params'."""
+    try:
+        validate_params(OWNER, {label: [constraint]}, {label: value}, show=_short)
+    except ParameterError as exc:
+        err = LabParamError(field, str(exc), code, value=value, **params)
+        err.name = exc.name  # the label, as the message names it
+        raise err from None
 
 
-@dataclass(frozen=True)
-class Choice:
-    label: str
-    values: tuple
-
-    def check(self, field, value):
-        if not isinstance(value, str) or value not in self.values:
-            raise LabParamError(field, f"{self.label} must be one of {', '.join(self.values)}; "
-                                f"got {_short(value)}", "bad_choice", value=value,
-                                values=list(self.values))
-        return value
-
-    def describe(self):
-        return {"type": "choice", "values": list(self.values), "label": self.label}
+def _number(field, label, value, kind):
+    """``value`` (a number, or text the page sent) as an int or a finite float."""
+    if isinstance(value, str):
+        text = value.strip()[:60]
+        try:
+            value = float(text)
+        except ValueError:
+            value = text
+    _require("not_a_number", field, label, _NUMBER, value)
+    _require("not_finite", field, label, _FINITE, value)
+    if kind is int:
+        _require("not_whole_number", field, label, _WHOLE, value)
+        return int(value)
+    return float(value)
 
 
 def _parts(value):
@@ -150,68 +144,111 @@ def _parts(value):
     return None
 
 
-@dataclass(frozen=True)
 class Widths:
-    label: str = "hidden layers"
+    """A constraint: hidden-layer widths, 1 to ``MAX_LAYERS`` whole numbers
+    in [1, ``MAX_WIDTH``], as a list or as text such as "16,16"."""
 
-    def check(self, field, value):
-        example = f"widths such as 16,16 (1 to {MAX_LAYERS} layers of 1 to {MAX_WIDTH} units)"
-        error = LabParamError(field, f"{self.label} must be {example}, got {_short(value)}",
-                              "bad_widths", value=value, max_layers=MAX_LAYERS,
-                              max_width=MAX_WIDTH)
+    _width = Interval(int, 1, MAX_WIDTH)
+
+    def convert(self, value):
+        """The widths as a tuple of ints, or None if ``value`` is not allowed."""
         parts = _parts(value)
         if parts is None or not 1 <= len(parts) <= MAX_LAYERS:
-            raise error
-        try:
-            widths = tuple(_number(field, self.label, p, int) for p in parts)
-        except LabParamError:
-            raise error from None
-        if not all(1 <= w <= MAX_WIDTH for w in widths):
-            raise error
-        return widths
+            return None
+        widths = []
+        for p in parts:
+            if isinstance(p, str):
+                try:
+                    p = float(p)
+                except ValueError:
+                    return None
+            if not _WHOLE.accepts(p) or not self._width.accepts(int(p)):
+                return None
+            widths.append(int(p))
+        return tuple(widths)
 
-    def describe(self):
-        return {"type": "widths", "max_layers": MAX_LAYERS, "max_width": MAX_WIDTH,
-                "label": self.label}
+    def accepts(self, value) -> bool:
+        return self.convert(value) is not None
+
+    def __str__(self) -> str:
+        return f"widths such as 16,16 (1 to {MAX_LAYERS} layers of 1 to {MAX_WIDTH} units)"
 
 
-@dataclass(frozen=True)
-class Features:
-    """A non-empty set of input features, kept in ``FEATURES``' order."""
+class FeatureSet:
+    """A constraint: a non-empty set of input features, each once, as a list
+    or as text such as "x1,x2"; kept in ``FEATURES``' order."""
 
-    label: str = "input features"
-
-    def check(self, field, value):
+    def convert(self, value):
         parts = _parts(value)
-        names = ", ".join(FEATURES)
         if parts is None or not parts or len(parts) > len(FEATURES) or \
                 not all(isinstance(p, str) and p in FEATURES for p in parts) or \
                 len(set(parts)) != len(parts):
-            raise LabParamError(field, f"{self.label} must be one or more of {names}, each once; "
-                                f"got {_short(value)}", "bad_features", value=value,
-                                values=list(FEATURES))
+            return None
         return tuple(f for f in FEATURES if f in parts)
 
+    def accepts(self, value) -> bool:
+        return self.convert(value) is not None
+
+    def __str__(self) -> str:
+        return f"one or more of {', '.join(FEATURES)}, each once"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One lab setting: its label on the page and the constraint its value
+    meets (an ``Interval``, ``Options``, ``Widths`` or ``FeatureSet``)."""
+
+    label: str
+    rule: object
+
+    def check(self, field, value):
+        """``value`` checked and converted (text to numbers, widths to a tuple)."""
+        rule, label = self.rule, self.label
+        if isinstance(rule, Interval):
+            v = _number(field, label, value, rule.kind)
+            _require("out_of_range", field, label, rule, v, low=rule.low, high=rule.high,
+                     open_low=rule.closed in ("right", "neither"))
+            return v
+        if isinstance(rule, Options):
+            _require("bad_choice", field, label, rule, value, values=list(rule.values))
+            return value
+        if isinstance(rule, Widths):
+            _require("bad_widths", field, label, rule, value, max_layers=MAX_LAYERS,
+                     max_width=MAX_WIDTH)
+        else:
+            _require("bad_features", field, label, rule, value, values=list(FEATURES))
+        return rule.convert(value)
+
     def describe(self):
+        """The rule as JSON for the page's inputs."""
+        rule = self.rule
+        if isinstance(rule, Interval):
+            return {"type": rule.kind.__name__, "low": rule.low, "high": rule.high,
+                    "open_low": rule.closed in ("right", "neither"), "label": self.label}
+        if isinstance(rule, Options):
+            return {"type": "choice", "values": list(rule.values), "label": self.label}
+        if isinstance(rule, Widths):
+            return {"type": "widths", "max_layers": MAX_LAYERS, "max_width": MAX_WIDTH,
+                    "label": self.label}
         return {"type": "features", "values": list(FEATURES), "label": self.label}
 
 
 RULES = {
-    "dataset": Choice("data set", DATASETS),
-    "n_points": Num("number of points", int, 50, 2000),
-    "noise": Num("noise", float, 0.0, 1.0),
-    "n_classes": Num("number of classes", int, 2, 6),
-    "val_fraction": Num("validation share", float, 0.1, 0.5),
-    "seed": Num("seed", int, 0, 2**31 - 1),
-    "features": Features(),
-    "model": Choice("model", ("softmax", "mlp")),
-    "hidden": Widths(),
-    "activation": Choice("activation", ("relu", "leaky_relu", "tanh", "sigmoid")),
-    "dropout": Num("dropout", float, 0.0, 0.9),
-    "optimizer": Choice("optimizer", ("sgd", "momentum", "adam")),
-    "lr": Num("learning rate", float, 0.0, 10.0, open_low=True),
-    "batch_size": Num("batch size", int, 1, 5000),
-    "l2": Num("L2 penalty", float, 0.0, 1.0),
+    "dataset": Setting("data set", Options(*DATASETS)),
+    "n_points": Setting("number of points", Interval(int, 50, 2000)),
+    "noise": Setting("noise", Interval(float, 0, 1)),
+    "n_classes": Setting("number of classes", Interval(int, 2, 6)),
+    "val_fraction": Setting("validation share", Interval(float, 0.1, 0.5)),
+    "seed": Setting("seed", Interval(int, 0, 2**31 - 1)),
+    "features": Setting("input features", FeatureSet()),
+    "model": Setting("model", Options("softmax", "mlp")),
+    "hidden": Setting("hidden layers", Widths()),
+    "activation": Setting("activation", Options("relu", "leaky_relu", "tanh", "sigmoid")),
+    "dropout": Setting("dropout", Interval(float, 0, 0.9)),
+    "optimizer": Setting("optimizer", Options("sgd", "momentum", "adam")),
+    "lr": Setting("learning rate", Interval(float, 0, 10, closed="right")),
+    "batch_size": Setting("batch size", Interval(int, 1, 5000)),
+    "l2": Setting("L2 penalty", Interval(float, 0, 1)),
 }
 
 

@@ -1,4 +1,5 @@
 """Optimizers (SGD, Adam) and learning-rate schedules."""
+from softmaxlab._validation import Options, validate_params
 from softmaxlab.optim.adam import Adam
 from softmaxlab.optim.base import Optimizer
 from softmaxlab.optim.schedules import (
@@ -12,18 +13,14 @@ from softmaxlab.optim.schedules import (
     make_schedule,
 )
 from softmaxlab.optim.sgd import SGD
-from softmaxlab.errors import InputError
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 
 
 def make_optimizer(name: str, params, **kwargs) -> Optimizer:
     """Optimizer by name (``sgd`` or ``adam``); keyword arguments go to the class."""
-    try:
-        cls = OPTIMIZERS[name]
-    except (KeyError, TypeError):
-        raise InputError(f"Unknown optimizer {name!r}; valid names are {sorted(OPTIMIZERS)}.") from None
-    return cls(params, **kwargs)
+    validate_params("make_optimizer", {"name": [Options(*OPTIMIZERS)]}, {"name": name})
+    return OPTIMIZERS[name](params, **kwargs)
 
 
 __all__ = [

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 from softmaxlab._validation import Interval, Options, validate_params
-from softmaxlab.errors import InputError
 
 __all__ = [
     "SCHEDULES",
@@ -148,8 +147,5 @@ SCHEDULES = {
 def make_schedule(name: str, optimizer, **kwargs) -> Schedule:
     """Schedule by name: constant, step, cosine (needs ``total_epochs``),
     invscaling, plateau. Extra keyword arguments go to the class."""
-    try:
-        cls = SCHEDULES[name]
-    except (KeyError, TypeError):
-        raise InputError(f"Unknown schedule {name!r}; valid names are {sorted(SCHEDULES)}.") from None
-    return cls(optimizer, **kwargs)
+    validate_params("make_schedule", {"name": [Options(*SCHEDULES)]}, {"name": name})
+    return SCHEDULES[name](optimizer, **kwargs)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from softmaxlab._kernels import FastPath, why_not
 from softmaxlab.train._reference import ReferenceStep
+from softmaxlab.errors import InputError
 
 __all__ = ["ENGINES", "choose_engine"]
 
@@ -29,7 +30,7 @@ def choose_engine(choice, model, optimizer, loss, X, current=None):
     reason = "the reference engine was asked for" if choice == "reference" else \
         why_not(model, optimizer, loss, X)
     if reason is not None and choice == "fast":
-        raise ValueError(f"Trainer(engine='fast') cannot run this training: {reason}. "
+        raise InputError(f"Trainer(engine='fast') cannot run this training: {reason}. "
                          "Use engine='auto' (the fast path where it applies) or "
                          "engine='reference'.")
     kind = ReferenceStep if reason is not None else FastPath

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from softmaxlab._validation import Interval, Options, Types, validate_params
+
 
 class Callback:
     """Base class; override what you need. ``trainer.stop_training = True``
@@ -38,13 +42,14 @@ class EarlyStopping(Callback):
     restore_best : bool, default=True
     """
 
+    _constraints = {"monitor": [Options("val_loss", "train_loss")],
+                    "patience": [Interval(int, 1)], "min_delta": [Interval(float, 0)],
+                    "restore_best": [Types(bool, np.bool_, what="True or False")]}
+
     def __init__(self, monitor="val_loss", patience=10, min_delta=0.0, restore_best=True):
-        if monitor not in ("val_loss", "train_loss"):
-            raise ValueError(f"EarlyStopping: monitor must be 'val_loss' or 'train_loss', got {monitor!r}.")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"EarlyStopping: patience must be an integer >= 1, got {patience!r}.")
-        if not (math.isfinite(min_delta) and min_delta >= 0):
-            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {min_delta!r}.")
+        validate_params("EarlyStopping", self._constraints, {
+            "monitor": monitor, "patience": patience, "min_delta": min_delta,
+            "restore_best": restore_best})
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
         self.restore_best = restore_best
         self.best = math.inf

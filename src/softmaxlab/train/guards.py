@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 
+from softmaxlab._validation import Interval, Options, validate_params
 from softmaxlab.train.callbacks import Callback
 from softmaxlab.train.trainer import TrainingDivergedError
 
@@ -115,8 +116,14 @@ class ExplosionGuard(Callback):
         The thresholds of the two rules.
     """
 
+    _constraints = {"chance": [Options(None), Interval(float, 0, 1)],
+                    "factor": [Interval(float, 0, None, closed="neither")],
+                    "chance_margin": [Interval(float, 0, 1)]}
+
     def __init__(self, chance: float | None = None, factor: float = EXPLOSION_FACTOR,
                  chance_margin: float = CHANCE_MARGIN):
+        validate_params("ExplosionGuard", self._constraints,
+                        {"chance": chance, "factor": factor, "chance_margin": chance_margin})
         self.chance, self.factor, self.chance_margin = chance, factor, chance_margin
 
     def on_epoch_end(self, trainer, epoch, logs):

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from array_api_compat import array_namespace
 
+from softmaxlab._validation import Interval, Options, validate_params
+
 __all__ = ["L2Penalty"]
 
 
@@ -38,7 +40,12 @@ class L2Penalty:
     sample weights the two are identical.
     """
 
+    _constraints = {"alpha": [Interval(float, 0, None, closed="neither")],
+                    "denominator": [Options(None), Interval(float, 0, None, closed="neither")]}
+
     def __init__(self, alpha: float, denominator: float | None = None):
+        validate_params("L2Penalty", self._constraints,
+                        {"alpha": alpha, "denominator": denominator})
         self.alpha = float(alpha)
         self.denominator = denominator
 

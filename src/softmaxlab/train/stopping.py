@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from softmaxlab._validation import Interval, Options, validate_params
 from softmaxlab.train.callbacks import Callback
 
 __all__ = ["SklearnStopping"]
@@ -56,8 +57,15 @@ class SklearnStopping(Callback):
     no_improvement_count : int
     """
 
+    _constraints = {"tol": [Interval(float, 0)],
+                    "n_iter_no_change": [Interval(int, 1), Options(math.inf)],
+                    "no_improvement_count": [Interval(int, 0)]}
+
     def __init__(self, record, *, tol, n_iter_no_change, validation=False, adaptive=False,
                  no_improvement_count=0, verbose=False):
+        validate_params("SklearnStopping", self._constraints, {
+            "tol": tol, "n_iter_no_change": n_iter_no_change,
+            "no_improvement_count": no_improvement_count})
         self.record, self.tol, self.n_iter_no_change = record, tol, n_iter_no_change
         self.validation, self.adaptive, self.verbose = validation, adaptive, verbose
         self.no_improvement_count = no_improvement_count

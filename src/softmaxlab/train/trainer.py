@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from softmaxlab._validation import check_batch_size, check_positive_int
+from softmaxlab._validation import Interval, Options, Types, check_batch_size, validate_params
 from softmaxlab.nn.outputs import make_loss
 from softmaxlab.train import _state
 from softmaxlab.train._engines import ENGINES, choose_engine
@@ -34,6 +34,27 @@ from softmaxlab.train.hints import chance_classes, check_not_learning
 from softmaxlab.train.history import History
 
 __all__ = ["ENGINES", "Trainer", "TrainingData", "TrainingDivergedError"]
+
+# What the Trainer's arguments may be (one table; see softmaxlab._validation.params).
+_CONSTRAINTS = {
+    "batch_size": [Interval(int, 1), Options("full", None)],
+    "rng": [Options(None), Interval(int, 0),
+            Types(np.random.Generator, what="a numpy.random.Generator")],
+    "shuffle": [Types(bool, np.bool_, what="True or False")],
+    "early_stopping": [Types(bool, np.bool_, EarlyStopping, what="True, False or an EarlyStopping")],
+    "patience": [Interval(int, 1)],
+    "min_delta": [Interval(float, 0)],
+    "engine": [Options(*ENGINES)],
+    "samples_seen": [Interval(int, 0)],
+    "epochs": [Interval(int, 1)],
+}
+
+
+def _rng_hint(rng) -> str | None:
+    # A wrong type is usually a seed passed as text: say what was given.
+    if isinstance(rng, (int, np.integer)):
+        return None
+    return f"Pass a seed or np.random.default_rng(seed), not a {type(rng).__name__}."
 
 
 class Trainer:
@@ -53,9 +74,10 @@ class Trainer:
         A batch larger than the data set is the whole set.
     schedule : Schedule, optional
         Stepped after every epoch.
-    rng : numpy.random.Generator or int
-        The run's single Generator (an int is a seed). Shuffling and dropout
-        draw from it, so the same seed gives the same bits.
+    rng : numpy.random.Generator, int >= 0 or None
+        The run's single Generator (an int is a seed; None, fresh entropy).
+        Shuffling and dropout draw from it, so the same seed gives the same
+        bits.
     shuffle : bool, default=True
         One fresh permutation per epoch (sampling without replacement).
     callbacks : sequence of Callback
@@ -104,21 +126,21 @@ class Trainer:
                  shuffle=True, callbacks: Sequence[Callback] = (), early_stopping=False,
                  patience=10, min_delta=0.0, engine="auto", penalty=None, history=None,
                  samples_seen=0):
-        if engine not in ENGINES:
-            raise ValueError(f"Trainer: engine must be one of {ENGINES}, got {engine!r}.")
-        if batch_size != "full" and batch_size is not None:
-            check_positive_int(batch_size, "batch_size")
-        if rng is None or isinstance(rng, (int, np.integer)):
-            rng = np.random.default_rng(rng)
+        validate_params("Trainer", _CONSTRAINTS, {
+            "batch_size": batch_size, "rng": rng, "shuffle": shuffle,
+            "early_stopping": early_stopping, "patience": patience, "min_delta": min_delta,
+            "engine": engine, "samples_seen": samples_seen},
+            hints={"rng": _rng_hint(rng)})
         if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}.")
+            rng = np.random.default_rng(rng)
         self.model, self.optimizer = model, optimizer
         self.loss = loss if loss is not None else default_loss(model)
         self.batch_size, self.schedule, self.rng, self.shuffle = batch_size, schedule, rng, shuffle
         self.engine, self.penalty = engine, penalty
         self.callbacks = list(callbacks)
-        if early_stopping is True:
-            early_stopping = EarlyStopping(patience=patience, min_delta=min_delta)
+        if isinstance(early_stopping, (bool, np.bool_)):
+            early_stopping = (EarlyStopping(patience=patience, min_delta=min_delta)
+                              if early_stopping else None)
         self.early_stopping = early_stopping or None
         if self.early_stopping is not None:
             self.callbacks.append(self.early_stopping)
@@ -285,7 +307,7 @@ class Trainer:
             Re-raised after restoring the weights of the last finished epoch,
             so the model always matches its history.
         """
-        epochs = check_positive_int(epochs, "epochs")
+        validate_params("Trainer.fit", _CONSTRAINTS, {"epochs": epochs})
         data = self._prepare(X, y, sample_weight)
         val = None if X_val is None else self._prepare(X_val, y_val, val_sample_weight, "X_val")
         self.model.set_rng(self.rng)
