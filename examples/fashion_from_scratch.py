@@ -33,7 +33,8 @@ except ImportError:  # pragma: no cover
     from examples._common import EXIT_NO_DATA, output_dir, plot_image_row, run_cli
 
 import softmaxlab as sl
-from softmaxlab.data import Preprocessor, iterate_minibatches, load_dataset
+from softmaxlab.data import Preprocessor, load_dataset
+from softmaxlab.train import iterate_minibatches
 from softmaxlab.nn import softmax
 
 NAME = "fashion_from_scratch"

@@ -10,7 +10,6 @@ from softmaxlab.data import (
     Preprocessor,
     decode_labels,
     encode_labels,
-    iterate_minibatches,
     load_dataset,
     split_dataset,
 )
@@ -194,19 +193,6 @@ def test_preprocessor_errors():
         pre.transform(np.zeros((1, 2)), dtype=np.int32)
     with pytest.raises(ValueError, match="NaN"):
         Preprocessor().fit(np.array([[np.nan]]))
-
-
-def test_minibatches_cover_each_row_once():
-    rng = np.random.default_rng(0)
-    batches = list(iterate_minibatches(10, 4, rng))
-    assert [len(b) for b in batches] == [4, 4, 2]
-    assert sorted(np.concatenate(batches).tolist()) == list(range(10))
-    ordered = list(iterate_minibatches(5, 2, shuffle=False))
-    assert [b.tolist() for b in ordered] == [[0, 1], [2, 3], [4]]
-    with pytest.raises(ValueError, match="batch_size"):
-        list(iterate_minibatches(5, 0, rng))
-    with pytest.raises(ValueError, match="rng"):
-        list(iterate_minibatches(5, 2))
 
 
 def test_dataset_validates_shapes():

@@ -18,6 +18,7 @@ from softmaxlab._kernels.loss import FastSoftmaxCrossEntropy
 from softmaxlab._kernels.network import SUPPORTED_LAYERS, FastNetwork
 from softmaxlab._kernels.optim import fast_optimizer
 from softmaxlab._kernels.threads import ThreadTeam
+from softmaxlab.train.batching import batch_starts
 from softmaxlab.nn.layers import Linear
 from softmaxlab.nn.losses import SoftmaxCrossEntropy
 from softmaxlab.nn.model import Sequential
@@ -133,7 +134,7 @@ class FastPath:
         gather = self.gather
         return contextlib.nullcontext(
             X[s:s + bs] if order is None else gather(X, order[s:s + bs])
-            for s in range(0, X.shape[0], bs))
+            for s in batch_starts(X.shape[0], bs))
 
     def fusable(self) -> list[tuple[int, int]]:
         """(layer index, parameter index) of each Linear weight whose update
@@ -162,7 +163,7 @@ class FastPath:
         try:
             with self.input_batches(X, order, bs) as inputs, self.team.epoch() as tick:
                 yield _ticking(((xb, y[s:s + bs], None if sw is None else sw[s:s + bs])
-                                for xb, s in zip(inputs, range(0, X.shape[0], bs), strict=True)),
+                                for xb, s in zip(inputs, batch_starts(X.shape[0], bs), strict=True)),
                                tick)
         finally:
             self.optimizer_step.unbind()

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from softmaxlab._kernels.threads import BLAS_THREADS, blas_controller, available_cpus
+from softmaxlab.train.batching import batch_starts
 from softmaxlab.nn.layers import Linear
 
 __all__ = ["PrefetchedBatches", "worthwhile"]
@@ -156,5 +157,5 @@ class PrefetchedBatches:
             chunk = self._wait(pending)
             if c + 1 < n_chunks:
                 pending = self._pool.submit(self._gather, c + 1)
-            for s in range(0, chunk.shape[0], self.batch_size):
+            for s in batch_starts(chunk.shape[0], self.batch_size):
                 yield chunk[s:s + self.batch_size]

@@ -4,7 +4,6 @@ Only numpy is imported here; scikit-learn and pandas are imported inside the
 functions that need them, so ``import softmaxlab`` stays fast.
 """
 
-from .batching import iterate_minibatches
 from .digits import load_digits_arrays
 from .fashion_mnist import (
     CLASS_NAMES as FASHION_MNIST_CLASSES,
@@ -43,7 +42,6 @@ __all__ = [
     "decode_labels",
     "encode_labels",
     "find_fashion_mnist",
-    "iterate_minibatches",
     "list_datasets",
     "load_csv",
     "load_dataset",

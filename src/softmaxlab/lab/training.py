@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from softmaxlab.lab.params import MAX_EPOCHS, SPEEDS, LabParamError
+from softmaxlab.train.batching import epoch_order
 from softmaxlab.train import Trainer, TrainingDivergedError
 from softmaxlab.train.callbacks import Callback
 
@@ -174,8 +175,8 @@ class TrainingMixin:
         (not from the Trainer's Generator, so looking does not change training)."""
         n = len(self.splits.y_train)
         bs = min(self.trainer.batch_size, n)
-        order = np.random.default_rng([self.settings.seed, self.trainer.epoch,
-                                       self.batch_cycle]).permutation(n)
+        order = epoch_order(n, np.random.default_rng([self.settings.seed, self.trainer.epoch,
+                                                      self.batch_cycle]))
         return order[self.batch_pos * bs:(self.batch_pos + 1) * bs]
 
     def _step_batch(self) -> None:

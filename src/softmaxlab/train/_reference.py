@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 
+from softmaxlab.train.batching import batch_starts
+
 from array_api_compat import array_namespace, device
 
 __all__ = ["ReferenceStep"]
@@ -50,7 +52,7 @@ class ReferenceStep:
         if order is not None:
             order = xp.asarray(order, device=device(X))
         yield (self._batch(xp, X, y, sw, order, start, min(start + bs, n))
-               for start in range(0, n, bs))
+               for start in batch_starts(n, bs))
 
     @staticmethod
     def _batch(xp, X, y, sw, order, start, stop):

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from softmaxlab._validation import Interval, Options, Types, check_batch_size, validate_params
+from softmaxlab.train.batching import epoch_order
 from softmaxlab.nn.outputs import make_loss
 from softmaxlab.train import _state
 from softmaxlab.train._engines import ENGINES, choose_engine
@@ -209,7 +210,7 @@ class Trainer:
         bs = check_batch_size(self.batch_size, n)
         rollback = self._rollback
         start = rollback.snapshot(self)
-        order = self.rng.permutation(n) if self.shuffle else None
+        order = epoch_order(n, self.rng, self.shuffle)
         self._engine = choose_engine(self.engine, self.model, self.optimizer, self.loss, X,
                                      self._engine)
         hooks = self._batch_hooks()
