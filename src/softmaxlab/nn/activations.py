@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from array_api_compat import array_namespace
 
-from softmaxlab._validation import Interval, validate_params
+from softmaxlab._validation import Interval, Options, validate_params
 from softmaxlab.nn.base import Layer
 from softmaxlab.nn.functional import sigmoid
-from softmaxlab.errors import InputError
 
 __all__ = ["ACTIVATIONS", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Tanh", "make_activation"]
 
@@ -106,10 +105,6 @@ ACTIVATIONS = {
 
 def make_activation(name: str) -> Layer:
     """Activation layer by name: relu, leaky_relu, sigmoid (alias logistic), tanh, identity."""
-    try:
-        return ACTIVATIONS[name]()
-    except (KeyError, TypeError):
-        raise InputError(
-            f"Unknown activation {name!r}; valid names are {sorted(ACTIVATIONS)}."
-        ) from None
+    validate_params("make_activation", {"name": [Options(*ACTIVATIONS)]}, {"name": name})
+    return ACTIVATIONS[name]()
 

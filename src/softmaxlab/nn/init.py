@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from softmaxlab._validation.params import Options, Types, validate_params
 from softmaxlab.errors import InputError
 
 __all__ = ["INITIALIZERS", "get_initializer", "glorot_uniform", "he_normal", "normal", "zeros"]
@@ -52,6 +53,8 @@ def zeros(fan_in: int, fan_out: int, rng: np.random.Generator, dtype=np.float32)
     return np.zeros((fan_in, fan_out), dtype=dtype)
 
 
+_CALLABLE = Types(Callable, what="a callable (fan_in, fan_out, rng, dtype) -> array")
+
 INITIALIZERS: dict[str, Initializer] = {
     "glorot": glorot_uniform,
     "xavier": glorot_uniform,
@@ -67,10 +70,6 @@ def get_initializer(init: str | Initializer) -> Initializer:
     ``normal`` (std 0.01), ``zeros``) or pass a callable through."""
     if callable(init):
         return init
-    try:
-        return INITIALIZERS[init]
-    except (KeyError, TypeError):
-        raise InputError(
-            f"Unknown initialiser {init!r}; valid names are {sorted(INITIALIZERS)} "
-            "or a callable (fan_in, fan_out, rng, dtype) -> array."
-        ) from None
+    validate_params("get_initializer", {"init": [Options(*INITIALIZERS), _CALLABLE]},
+                    {"init": init})
+    return INITIALIZERS[init]

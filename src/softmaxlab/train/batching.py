@@ -5,11 +5,11 @@ replacement, cut into consecutive batches."""
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterator
 
 import numpy as np
 
+from softmaxlab._validation.params import Interval, Options, validate_params
 from softmaxlab.errors import InputError
 
 __all__ = ["batch_starts", "epoch_order", "iterate_minibatches"]
@@ -71,10 +71,10 @@ def iterate_minibatches(
         Every row appears in exactly one batch of the epoch, in the order the
         Trainer visits them with the same Generator.
     """
-    if not isinstance(n, numbers.Integral) or n < 0:
-        raise InputError(f"n must be a non-negative integer, got {n!r}")
-    if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
+    validate_params("iterate_minibatches", {"n": [Interval(int, 0)],
+                                            "batch_size": [Interval(int, 1)],
+                                            "shuffle": [Options(True, False)]},
+                    {"n": n, "batch_size": batch_size, "shuffle": shuffle})
     order = epoch_order(n, rng, shuffle)
     if order is None:
         order = np.arange(n)
