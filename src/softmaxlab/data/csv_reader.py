@@ -197,12 +197,7 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     _require_file(path)
     src, sample = _sniff(path, header, delimiter, encoding, defaults)
     src = src._replace(keep_blank=keep_empty_rows)
-    if not sample:
-        raise InputError(f"{path}: the file is empty; expected a header line naming the columns "
-                         "followed by one line per sample")
-    if decimal == src.delimiter:
-        raise InputError(f"{path}: the decimal mark and the delimiter are both {decimal!r}; "
-                         "pass --delimiter or --decimal")
+    _check_sample(src, sample, decimal)
     usecols = check_first_row(path, sample, header)
     frame = _parse(src, decimal, usecols)
     names = _column_names(src, frame, sample, usecols)
@@ -219,6 +214,17 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     encoding = "utf-8" if src.encoding == "utf-8-sig" and not has_bom(path) else src.encoding
     return TextTable(frame, names, header, src.delimiter, line_of,
                      _raw_reader(src, line_of, len(frame)), skipped, encoding)
+
+
+def _check_sample(src: _Source, sample: list, decimal: str) -> None:
+    """Refuse an empty file, or a decimal mark equal to the delimiter."""
+    path = src.path
+    if not sample:
+        raise InputError(f"{path}: the file is empty; expected a header line naming the columns "
+                         "followed by one line per sample")
+    if decimal == src.delimiter:
+        raise InputError(f"{path}: the decimal mark and the delimiter are both {decimal!r}; "
+                         "pass --delimiter or --decimal")
 
 
 def _require_file(path: Path) -> None:
