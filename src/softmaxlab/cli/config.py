@@ -9,13 +9,19 @@ apply to the run (``hidden`` for softmax regression, ``momentum`` for Adam,
 """
 from __future__ import annotations
 
-from softmaxlab.errors import SoftmaxlabError
-
 import dataclasses
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from softmaxlab.backend import BACKENDS
+from softmaxlab.cli.config_checks import (
+    ConfigError,
+    check_backend,
+    check_drop_columns,
+    check_label_column,
+    check_label_separator,
+    check_reading,
+)
 from softmaxlab.nn import ACTIVATIONS
 from softmaxlab.optim import OPTIMIZERS, SCHEDULES
 from softmaxlab._validation import Interval, ListOf, Options, Types, validate_params
@@ -23,11 +29,6 @@ from softmaxlab.runs.toml import dumps_toml, read_toml, tomllib
 
 __all__ = ["CHOICES", "ConfigError", "TrainConfig", "data_kind", "dumps_toml", "load_config",
            "read_toml"]
-
-
-class ConfigError(SoftmaxlabError, ValueError):
-    """A setting has a bad value or a config file is unreadable; the message
-    names the setting and the valid values."""
 
 
 # Names the engine's registries know, so a new activation, optimizer or
@@ -130,110 +131,12 @@ class TrainConfig:
             raise ConfigError(f"val-fraction + test-fraction must be < 1, got "
                               f"{self.val_fraction} + {self.test_fraction}")
         if self.backend != "numpy" or self.device is not None:
-            self._check_backend()
-        self._check_label_column()
-        self._check_label_separator()
-        self._check_drop_columns()
-        if self.delimiter is not None:
-            from softmaxlab.data.csv_reader import parse_delimiter
-
-            try:
-                self.delimiter = parse_delimiter(self.delimiter)
-            except (ValueError, AttributeError) as exc:
-                raise ConfigError(str(exc).replace("delimiter must", "--delimiter must")) from None
-            if self.delimiter == self.decimal:
-                raise ConfigError(f"--delimiter and --decimal are both {self.decimal!r}; "
-                                  "choose different characters")
-        if self.file_encoding is not None:
-            from softmaxlab.data.sniff import check_encoding
-
-            try:
-                self.file_encoding = check_encoding(self.file_encoding)
-            except ValueError as exc:
-                raise ConfigError(f"--file-encoding {exc}") from None
+            check_backend(self)
+        check_label_column(self)
+        check_label_separator(self)
+        check_drop_columns(self)
+        check_reading(self)
         return self
-
-    def _check_label_column(self) -> None:
-        """A name, or with --no-header a 0-based index; several (a list, or
-        joined by commas) for 0/1 indicator columns."""
-        lc = self.label_column
-        if lc is None:
-            return
-        if isinstance(lc, list):
-            if len(lc) < 1 or len(set(map(str, lc))) != len(lc):
-                raise ConfigError(f"label-column must list distinct label columns, got {lc!r}")
-            self.label_column = [self._one_label_column(v, lc) for v in lc]
-            if len(self.label_column) == 1:
-                self.label_column = self.label_column[0]
-            return
-        if self.no_header and isinstance(lc, str) and "," in lc:
-            self.label_column = [self._one_label_column(v.strip(), lc) for v in lc.split(",")]
-            return
-        self.label_column = self._one_label_column(lc, lc)
-
-    def _one_label_column(self, lc, given):
-        if self.no_header:
-            if isinstance(lc, str) and lc.strip().lstrip("+-").isdigit():
-                lc = int(lc)
-            if isinstance(lc, bool) or not isinstance(lc, int):
-                raise ConfigError(f"with --no-header, --label-column takes a 0-based column index "
-                                  f"such as 0 or -1 (negative counts from the end), or several "
-                                  f"such as 3,4,5; got {given!r}")
-        elif not isinstance(lc, str):
-            raise ConfigError(f"label-column {given!r} is a position, which applies only with "
-                              "--no-header (no_header = true); give the column's name")
-        return lc
-
-    def _check_drop_columns(self) -> None:
-        """Names (or with --no-header 0-based indices), as a list or joined by commas."""
-        drop = self.drop_columns
-        if drop is None:
-            return
-        if isinstance(drop, str):
-            drop = [d.strip() for d in drop.split(",")]
-        if not isinstance(drop, list) or not drop or any(
-                isinstance(d, bool) or not isinstance(d, (str, int)) or d == "" for d in drop):
-            raise ConfigError(f"drop-columns must name columns, such as id,name; got {drop!r}")
-        if self.no_header:
-            try:
-                drop = [int(d) for d in drop]
-            except ValueError:
-                raise ConfigError(f"with --no-header, --drop-columns takes 0-based column "
-                                  f"indices such as 0,5; got {self.drop_columns!r}") from None
-        elif any(isinstance(d, int) for d in drop):
-            raise ConfigError(f"--drop-columns {drop!r} holds a position, which applies only "
-                              "with --no-header; give the columns' names")
-        if len(set(drop)) != len(drop):
-            raise ConfigError(f"--drop-columns names a column twice: {drop!r}")
-        self.drop_columns = drop
-
-    def _check_label_separator(self) -> None:
-        sep = self.label_separator
-        if sep is None:
-            return
-        if not isinstance(sep, str) or not sep or any(c in sep for c in '"\r\n'):
-            raise ConfigError(f"label-separator must be the text that joins the labels of one "
-                              f"cell, such as '|' or ';' (or none: one class per cell); got "
-                              f"{sep!r}")
-        several = isinstance(self.label_column, list) and len(self.label_column) > 1
-        if several and sep != "none":
-            raise ConfigError("--label-separator reads label sets from one label column; with "
-                              "several 0/1 label columns (--label-column "
-                              f"{','.join(map(str, self.label_column))}) drop it")
-
-    def _check_backend(self) -> None:
-        """The array library and device must be there (imports it: only for
-        a backend other than NumPy, or an explicit device)."""
-        from softmaxlab.backend import BackendError, resolve_backend
-
-        if self.device is not None and not isinstance(self.device, str):
-            raise ConfigError(f"device must be cpu, cuda or cuda:N, got {self.device!r}")
-        try:
-            resolve_backend(self.backend, self.device)
-        except BackendError as exc:
-            raise ConfigError(f"--backend {self.backend}"
-                              + (f" --device {self.device}" if self.device else "")
-                              + f": {exc}") from None
 
     def inapplicable(self) -> dict:
         """Settings that do not apply to this run, each with the reason.

@@ -90,7 +90,31 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
     else:
         model = mlp(d, cfg.hidden, C, activation=cfg.activation, dropout=cfg.dropout,
                     rng=rng, dtype=dtype, output=output)
+    loss, chance = _loss(cfg, ds, splits, C)
+    xp, device = resolve_backend(cfg.backend, cfg.device)
+    if cfg.backend != "numpy":
+        # The parameters were drawn from the run's Generator; only their copies move.
+        model.to(xp, device)
+    on_device = {s: (from_numpy(X[s], xp, device),
+                     from_numpy(_targets(splits, s, dtype), xp, device))
+                 for s in ("train", "val", "test")} if cfg.backend != "numpy" else None
+    trainer = _trainer(cfg, model, loss, chance, rng, callbacks)
+    info = {"dataset": ds.name, "data": cfg.data, "image_shape": ds.image_shape,
+            "label_column": ds.meta.get("label_column"), "config": cfg.settings(),
+            "softmaxlab_version": __version__, "inputs": inputs}
+    if "file" in ds.meta:
+        info["file"] = ds.meta["file"]
     if multilabel:
+        info["labels"] = ds.meta["labels"]
+    predictor = Predictor(model, pre, list(splits.classes), ds.display_names,
+                          list(ds.feature_names), info, encoder)
+    return Prepared(cfg, ds, splits, predictor, trainer, X, on_device)
+
+
+def _loss(cfg: TrainConfig, ds, splits, C: int):
+    """(loss, accuracy of chance for the explosion guard) of a run with ``C``
+    classes (labels, when multilabel)."""
+    if ds.multilabel:
         note_unlearnable_labels(splits, ds.name)
         loss = SigmoidBinaryCrossEntropy(label_class_weight(cfg.class_weight, C, splits.y_train))
         # Chance for the guard: predicting every label's more frequent value.
@@ -102,13 +126,11 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
         loss = SoftmaxCrossEntropy(class_weight)
         chance = float((np.bincount(splits.y_train, minlength=C)
                         / max(len(splits.y_train), 1)).max())
-    xp, device = resolve_backend(cfg.backend, cfg.device)
-    if cfg.backend != "numpy":
-        # The parameters were drawn from the run's Generator; only their copies move.
-        model.to(xp, device)
-    on_device = {s: (from_numpy(X[s], xp, device),
-                     from_numpy(_targets(splits, s, dtype), xp, device))
-                 for s in ("train", "val", "test")} if cfg.backend != "numpy" else None
+    return loss, chance
+
+
+def _trainer(cfg: TrainConfig, model, loss, chance: float, rng, callbacks) -> Trainer:
+    """The run's optimizer, schedule and Trainer, with the explosion guard last."""
     opt_kw = {"momentum": cfg.momentum} if cfg.optimizer == "sgd" else {}
     opt = make_optimizer(cfg.optimizer, model.parameters(), lr=cfg.lr,
                          weight_decay=cfg.weight_decay, **opt_kw)
@@ -120,16 +142,7 @@ def prepare(cfg: TrainConfig, callbacks=()) -> Prepared:
     trainer = Trainer(model, opt, loss, batch_size=cfg.batch_size,
                       schedule=schedule, rng=rng, callbacks=[*callbacks, guard],
                       early_stopping=cfg.early_stopping, patience=cfg.patience)
-    info = {"dataset": ds.name, "data": cfg.data, "image_shape": ds.image_shape,
-            "label_column": ds.meta.get("label_column"), "config": cfg.settings(),
-            "softmaxlab_version": __version__, "inputs": inputs}
-    if "file" in ds.meta:
-        info["file"] = ds.meta["file"]
-    if multilabel:
-        info["labels"] = ds.meta["labels"]
-    predictor = Predictor(model, pre, list(splits.classes), ds.display_names,
-                          list(ds.feature_names), info, encoder)
-    return Prepared(cfg, ds, splits, predictor, trainer, X, on_device)
+    return trainer
 
 
 def fit_arrays(p: Prepared, split: str):

@@ -98,16 +98,7 @@ def run_training(cfg: TrainConfig | None = None, *, run_dir=None, resume=None,
     """
     notes = []
     if resume is not None:
-        run_dir = Path(resume)
-        if not (run_dir / CONFIG).is_file():
-            raise ConfigError(f"{run_dir} is not a run folder (no {CONFIG}); give the folder of "
-                              "a run trained with --checkpoint-every")
-        if not (run_dir / CHECKPOINT).is_file():
-            raise ConfigError(
-                f"{run_dir} has no {CHECKPOINT}, so it cannot be resumed: it was trained without "
-                "--checkpoint-every. Train it again with --checkpoint-every N (add --out "
-                f"{run_dir} --overwrite to reuse the folder)")
-        cfg, _ = load_config(run_dir / CONFIG)
+        run_dir, cfg = _resumed(Path(resume))
     else:
         cfg = cfg.validate()
         run_dir = Path(run_dir) if run_dir else default_run_dir(cfg.data, cfg.model)
@@ -131,13 +122,7 @@ def run_training(cfg: TrainConfig | None = None, *, run_dir=None, resume=None,
             state, _ = load_checkpoint(run_dir)
             trainer.load_state_dict(state)
         else:
-            tables = {}
-            if p.predictor.encoder is not None:
-                tables["encoding"] = p.predictor.encoder.describe()
-            with writing(run_dir, CONFIG):
-                write_text(run_dir / CONFIG, cfg.to_toml(
-                    {"softmaxlab_version": __version__,
-                     "created": time.strftime("%Y-%m-%dT%H:%M:%S")}, tables))
+            _write_config(run_dir, cfg, p)
         if cfg.checkpoint_every > 0:
             trainer.callbacks.append(CheckpointWriter(run_dir, cfg.checkpoint_every))
         status, error = _fit(p)
@@ -147,6 +132,32 @@ def run_training(cfg: TrainConfig | None = None, *, run_dir=None, resume=None,
         return result
     finally:
         lock.release()
+
+
+def _resumed(run_dir: Path) -> tuple[Path, TrainConfig]:
+    """(run folder, its settings) of a run to resume; refused without
+    config.toml or checkpoint.npz, with the fix."""
+    if not (run_dir / CONFIG).is_file():
+        raise ConfigError(f"{run_dir} is not a run folder (no {CONFIG}); give the folder of "
+                          "a run trained with --checkpoint-every")
+    if not (run_dir / CHECKPOINT).is_file():
+        raise ConfigError(
+            f"{run_dir} has no {CHECKPOINT}, so it cannot be resumed: it was trained without "
+            "--checkpoint-every. Train it again with --checkpoint-every N (add --out "
+            f"{run_dir} --overwrite to reuse the folder)")
+    cfg, _ = load_config(run_dir / CONFIG)
+    return run_dir, cfg
+
+
+def _write_config(run_dir: Path, cfg: TrainConfig, p) -> None:
+    """config.toml of a new run: its settings, [meta] and the fitted [encoding]."""
+    tables = {}
+    if p.predictor.encoder is not None:
+        tables["encoding"] = p.predictor.encoder.describe()
+    with writing(run_dir, CONFIG):
+        write_text(run_dir / CONFIG, cfg.to_toml(
+            {"softmaxlab_version": __version__,
+             "created": time.strftime("%Y-%m-%dT%H:%M:%S")}, tables))
 
 
 def _exists_message(run_dir: Path) -> str:

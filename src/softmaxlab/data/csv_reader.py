@@ -12,12 +12,12 @@ one ``ValueError`` that names the file, the problem and the fix.
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from pathlib import Path
 from typing import NamedTuple
 
-from .notes import DataNote
+from .csv_empty_rows import drop_empty_rows, drop_trailing_empty_rows
+from .csv_header import check_first_row
 from .sniff import (
     DELIMITER_NAMES,
     detect_delimiter,
@@ -39,7 +39,6 @@ __all__ = ["DELIMITER_NAMES", "NA_TOKENS", "TEXT_SUFFIXES", "TextTable", "is_tex
 # "None" can be a real category ("no hobby"), so it stays text here.
 NA_TOKENS = ("", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "Null", "?",
              "#N/A", "<NA>")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 class TextTable(NamedTuple):
@@ -76,65 +75,6 @@ class TextTable(NamedTuple):
     raw: object = None
     skipped: tuple = ()
     encoding: str = "utf-8"
-
-
-def _is_number(text: str) -> bool:
-    return bool(_NUMBER.fullmatch(text.strip()))
-
-
-def _trailing_unnamed(sample: list) -> bool:
-    """A header ending in an empty name over a column with no values: the
-    trailing delimiter some tools put on every line, not a column."""
-    head = sample[0]
-    return len(head) > 1 and not head[-1].strip() and all(
-        len(row) < len(head) or not row[len(head) - 1].strip() for row in sample[1:])
-
-
-def _column_numbers(names: list) -> bool:
-    """0, 1, 2, ... (or 1, 2, 3, ...): the names pandas writes for unnamed columns."""
-    if len(names) < 3 or not all(n.isdigit() for n in names):
-        return False
-    start = int(names[0])
-    return start in (0, 1) and [int(n) for n in names] == list(range(start, start + len(names)))
-
-
-def _shown(names: list) -> str:
-    return ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
-
-
-def _check_header(path: Path, sample: list) -> None:
-    names = [n.strip() for n in sample[0]]
-    if _trailing_unnamed(sample):
-        names = names[:-1]
-    if _column_numbers(names):
-        raise InputError(
-            f"{path}: the header row ({_shown(names)}) numbers the columns instead of naming "
-            "them (as pandas writes unnamed columns); give the columns names, or delete that "
-            "row and pass --no-header")
-    if all(_is_number(n) for n in names):
-        raise InputError(
-            f"{path}: the first row ({_shown(names)}) is all numbers, so it looks like data, "
-            "not a header; if the file has no header row, pass --no-header (columns are then "
-            "taken by position)")
-    decimals = [n for n in names if _is_number(n) and not n.lstrip("+-").isdigit()]
-    if decimals:
-        raise InputError(
-            f"{path}: the header row holds numbers such as {decimals[0]!r}, so it looks like "
-            "data; if the file has no header row, pass --no-header, otherwise rename those "
-            "columns")
-    empty = [i for i, n in enumerate(names) if not n]
-    if empty:
-        k = empty[0]
-        hint = (" (a row index written by pandas' to_csv? save with index=False)" if k == 0
-                else "")
-        raise InputError(f"{path}: column {k + 1} of the header has no name{hint}; name every "
-                         "column or delete the unnamed one")
-    seen: dict = {}
-    for i, n in enumerate(names):
-        if n in seen:
-            raise InputError(f"{path}: columns {seen[n] + 1} and {i + 1} are both named {n!r}; "
-                             "column names must be unique, rename one of them")
-        seen[n] = i
 
 
 class _Source(NamedTuple):
@@ -217,47 +157,6 @@ def _parse(src: _Source, decimal: str, usecols):
         raise not_text(src.path, src.encoding, exc) from None
 
 
-def _drop_empty_rows(frame, line_of, path):
-    """Rows with delimiters but no value in any cell (",,,", spreadsheet
-    leftovers) hold no data: dropped, with a note naming their lines.
-    Returns (frame, line_of, skipped lines)."""
-    empty = frame.isna().all(axis=1).to_numpy()
-    if not empty.any():
-        return frame, line_of, ()
-    n = int(empty.sum())
-    lines = ", ".join(str(line_of(int(i))) for i in empty.nonzero()[0][:5])
-    warnings.warn(f"{path}: skipped {n} row{'s' if n > 1 else ''} with no values (line"
-                  f"{'s' if n > 1 else ''} {lines}{', ...' if n > 5 else ''})", DataNote,
-                  stacklevel=4)
-    keep = (~empty).nonzero()[0]
-    skipped = tuple(line_of(int(i)) for i in empty.nonzero()[0])
-
-    def kept_line_of(row: int) -> int:
-        return line_of(int(keep[row])) if 0 <= row < len(keep) else row + 2
-
-    return frame.iloc[keep].reset_index(drop=True), kept_line_of, skipped
-
-
-def _drop_trailing_empty_rows(frame, line_of, src):
-    """Rows with no values after the last row with one shift nothing: left
-    out (a note names them unless they are blank lines), so that only the
-    empty rows among the data are the caller's to refuse or keep."""
-    empty = frame.isna().all(axis=1).to_numpy()
-    n = len(empty)
-    while n and empty[n - 1]:
-        n -= 1
-    if n == len(empty):
-        return frame
-    lines = [line_of(i) for i in range(n, len(empty))]
-    blank = {line for line, row in src.rows() if not row}
-    shown = [line for line in lines if line not in blank]  # ",,," rows, not blank lines
-    if shown:
-        k = len(shown)
-        warnings.warn(f"{src.path}: skipped {k} row{'s' if k > 1 else ''} with no values at "
-                      f"the end of the file (from line {shown[0]})", DataNote, stacklevel=4)
-    return frame.iloc[:n]
-
-
 def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
                     decimal: str = ".", encoding: str | None = None,
                     keep_empty_rows: bool = False, defaults: dict | None = None) -> TextTable:
@@ -295,34 +194,51 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
     FileNotFoundError, ValueError
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()})")
-    if not path.is_file():
-        raise InputError(f"{path}: is a directory, not a data file; give the path to a file")
+    _require_file(path)
     src, sample = _sniff(path, header, delimiter, encoding, defaults)
     src = src._replace(keep_blank=keep_empty_rows)
+    _check_sample(src, sample, decimal)
+    usecols = check_first_row(path, sample, header)
+    frame = _parse(src, decimal, usecols)
+    names = _column_names(src, frame, sample, usecols)
+    frame.columns = names
+    line_of, skipped = _line_mapper(src), ()
+    if not keep_empty_rows:
+        frame, line_of, skipped = drop_empty_rows(frame, line_of, path)
+    else:
+        frame = drop_trailing_empty_rows(frame, line_of, src)
+    if len(frame) == 0 or frame.isna().all(axis=None):
+        what = f"a header ({', '.join(names)}) but no" if header else "no"
+        raise InputError(f"{path}: has {what} data rows; add one row per sample")
+    # utf-8-sig reads plain UTF-8 too; name the codec the file really uses.
+    encoding = "utf-8" if src.encoding == "utf-8-sig" and not has_bom(path) else src.encoding
+    return TextTable(frame, names, header, src.delimiter, line_of,
+                     _raw_reader(src, line_of, len(frame)), skipped, encoding)
+
+
+def _check_sample(src: _Source, sample: list, decimal: str) -> None:
+    """Refuse an empty file, or a decimal mark equal to the delimiter."""
+    path = src.path
     if not sample:
         raise InputError(f"{path}: the file is empty; expected a header line naming the columns "
                          "followed by one line per sample")
     if decimal == src.delimiter:
         raise InputError(f"{path}: the decimal mark and the delimiter are both {decimal!r}; "
                          "pass --delimiter or --decimal")
-    usecols = None
-    if header:
-        _check_header(path, sample)
-        if _trailing_unnamed(sample):
-            usecols = list(range(len(sample[0]) - 1))
-    elif _column_numbers([n.strip() for n in sample[0]]):
-        raise InputError(
-            f"{path}: the first row ({_shown([n.strip() for n in sample[0]])}) numbers the "
-            "columns, so it is a header, not data; give the columns names and drop "
-            "--no-header, or delete that row")
-    elif _looks_like_header(sample):
-        raise InputError(
-            f"{path}: the file has a header row ({_shown([n.strip() for n in sample[0]])}): "
-            "those names sit over columns of numbers, so the first row is not data; drop "
-            "--no-header (columns are then matched by name, and --label-column takes a name)")
-    frame = _parse(src, decimal, usecols)
+
+
+def _require_file(path: Path) -> None:
+    """Refuse a path that does not exist or is a folder."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file; check the path (cwd is {Path.cwd()})")
+    if not path.is_file():
+        raise InputError(f"{path}: is a directory, not a data file; give the path to a file")
+
+
+def _column_names(src: _Source, frame, sample: list, usecols) -> list:
+    """The names of ``frame``'s columns: the header's, or ``x0, x1, ...``;
+    rows shorter or longer than the first are refused with their line."""
+    path = src.path
     if frame.shape[1] == 0:
         raise InputError(f"{path}: no columns found; expected a header line and data")
     if usecols is None and frame.isna().to_numpy().any():
@@ -330,43 +246,14 @@ def read_text_table(path, *, header: bool = True, delimiter: str | None = None,
         bad = _ragged(src)
         if bad is not None:
             raise bad
-    if header:
+    if src.header:
         names = [str(c).strip() for c in sample[0]][:frame.shape[1]]
         if len(names) < frame.shape[1]:
             raise _ragged(src) or InputError(
                 f"{path}: the header has {len(names)} names for {frame.shape[1]} columns")
     else:
         names = [f"x{j}" for j in range(frame.shape[1])]
-    frame.columns = names
-    line_of, skipped = _line_mapper(src), ()
-    if not keep_empty_rows:
-        frame, line_of, skipped = _drop_empty_rows(frame, line_of, path)
-    else:
-        frame = _drop_trailing_empty_rows(frame, line_of, src)
-    if len(frame) == 0 or frame.isna().all(axis=None):
-        what = f"a header ({', '.join(names)}) but no" if header else "no"
-        raise InputError(f"{path}: has {what} data rows; add one row per sample")
-    encoding = src.encoding
-    if encoding == "utf-8-sig" and not has_bom(path):
-        encoding = "utf-8"
-    return TextTable(frame, names, header, src.delimiter, line_of,
-                     _raw_reader(src, line_of, len(frame)), skipped, encoding)
-
-
-def _looks_like_header(sample: list) -> bool:
-    """A first row of names over columns of numbers: every cell of the first
-    row is text (not a number, not empty) where every later sampled row of
-    that column holds a number, in at least half of the columns."""
-    if len(sample) < 2:
-        return False
-    first, rest = [c.strip() for c in sample[0]], sample[1:]
-    if any(not c or _is_number(c) for c in first):
-        return False
-    numeric = 0
-    for j in range(len(first)):
-        cells = [r[j].strip() for r in rest if j < len(r) and r[j].strip()]
-        numeric += bool(cells) and all(_is_number(c.replace(",", ".")) for c in cells)
-    return numeric * 2 >= len(first)
+    return names
 
 
 def _raw_reader(src: _Source, line_of, n_rows: int):

@@ -21,6 +21,7 @@ import numpy as np
 
 from .columns import CATEGORICAL, NUMERIC, missing_rows
 from .names import plural
+from .encoding_blocks import column_blocks, nan_for_none, note_unseen
 from .notes import DataNote
 from softmaxlab.errors import InputError
 
@@ -87,36 +88,8 @@ class ColumnEncoder:
 
     # ---- input ---------------------------------------------------------------------
     def _split(self, X) -> tuple[np.ndarray, np.ndarray]:
-        """(numeric block (n, n_numeric) float64 with NaN, categorical block
-        (n, n_categorical) object with None) from a DataFrame (by name) or an
-        array (by position)."""
-        if hasattr(X, "columns"):
-            missing = [c for c in self.columns if c not in X.columns]
-            if missing:
-                raise InputError(f"the input lacks {plural(len(missing), 'column')} the model was "
-                                 f"trained on: {', '.join(map(repr, missing[:5]))}; columns are "
-                                 "matched by name")
-            cols = {c: X[c].to_numpy() for c in self.columns}
-        else:
-            X = np.asarray(X)
-            if X.ndim != 2 or X.shape[1] != len(self.columns):
-                raise InputError(f"expected X of shape (n_samples, {len(self.columns)}), got "
-                                 f"shape {X.shape}")
-            cols = {c: X[:, j] for j, c in enumerate(self.columns)}
-        n = len(next(iter(cols.values()))) if cols else 0
-        num = np.empty((n, len(self._num)), dtype=np.float64)
-        for j, c in enumerate(self._num):
-            try:
-                num[:, j] = np.asarray(cols[c], dtype=np.float64)
-            except (TypeError, ValueError):
-                bad = next(v for v in cols[c] if not _is_number(v))
-                raise InputError(f"column {c!r} must hold numbers (the model was trained on "
-                                 f"numbers there), got values such as {str(bad)!r}") from None
-        cat = np.empty((n, len(self._cat)), dtype=object)
-        for j, c in enumerate(self._cat):
-            cat[:, j] = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-                         for v in cols[c]]
-        return num, cat
+        """(numeric block, categorical block) of X; see :func:`column_blocks`."""
+        return column_blocks(X, self.columns, self._num, self._cat)
 
     # ---- fit / transform ---------------------------------------------------------------
     def fit(self, X) -> ColumnEncoder:
@@ -149,8 +122,8 @@ class ColumnEncoder:
                 self.imputer_ = SimpleImputer(strategy=self.impute).fit(num)
             if self._cat:
                 self.category_imputer_ = SimpleImputer(strategy="most_frequent").fit(
-                    _nan_for_none(cat))
-                cat = self.category_imputer_.transform(_nan_for_none(cat))
+                    nan_for_none(cat))
+                cat = self.category_imputer_.transform(nan_for_none(cat))
         if self._cat:
             self.onehot_ = OneHotEncoder(handle_unknown="ignore", sparse_output=False,
                                          dtype=np.float64).fit(cat)
@@ -218,8 +191,8 @@ class ColumnEncoder:
         out[:, self._num_out] = num
         if self._cat:
             if self.category_imputer_ is not None:
-                cat = self.category_imputer_.transform(_nan_for_none(cat))
-            self._note_unseen(cat, what)
+                cat = self.category_imputer_.transform(nan_for_none(cat))
+            note_unseen(cat, self._cat, self.onehot_.categories_, what)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # said in our words above
                 out[:, self._cat_out] = self.onehot_.transform(cat)
@@ -227,22 +200,6 @@ class ColumnEncoder:
 
     def fit_transform(self, X) -> np.ndarray:
         return self.fit(X).transform(X, "the training rows")
-
-    def _note_unseen(self, cat, what) -> None:
-        unseen, rows = [], np.zeros(len(cat), dtype=bool)
-        for j, (c, cats) in enumerate(zip(self._cat, self.onehot_.categories_, strict=True)):
-            bad = ~np.isin(cat[:, j].astype(str), cats.astype(str))
-            if bad.any():
-                rows |= bad
-                values, counts = np.unique(cat[bad, j].astype(str), return_counts=True)
-                unseen += [f"{c!r} = {str(v)!r} ({plural(int(k), 'row')})"
-                           for v, k in zip(values, counts, strict=True)]
-        if unseen:
-            n = int(rows.sum())
-            warnings.warn(f"{what}: {plural(n, 'row')} {'has' if n == 1 else 'have'} a category "
-                          f"not seen in training, encoded as none of the known ones: "
-                          f"{', '.join(unseen[:5])}{', ...' if len(unseen) > 5 else ''}",
-                          DataNote, stacklevel=3)
 
     # ---- description and persistence ----------------------------------------------------
     def describe(self) -> dict:
@@ -321,18 +278,3 @@ class ColumnEncoder:
             enc.onehot_.fit(np.asarray([[c[0] for c in cats]], dtype=object))
         enc._layout()
         return enc
-
-
-def _is_number(v) -> bool:
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _nan_for_none(cat: np.ndarray) -> np.ndarray:
-    """SimpleImputer marks missing text cells with NaN, not None."""
-    out = cat.copy()
-    out[np.equal(cat, None)] = np.nan
-    return out

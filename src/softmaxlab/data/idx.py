@@ -23,64 +23,21 @@ import contextlib
 import gzip
 import os
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from softmaxlab.errors import InputError, InputTypeError, SoftmaxlabError
+
+from .idx_format import CODE_TO_DTYPE, MAX_NDIM, IDXFormatError, IDXHeader
+from .idx_write import write_idx
 
 __all__ = ["IDXFormatError", "IDXHeader", "read_idx", "read_idx_header", "write_idx"]
 
-# dtype code -> big-endian numpy dtype, as in the format description.
-_CODE_TO_DTYPE = {
-    0x08: np.dtype(">u1"),
-    0x09: np.dtype(">i1"),
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
-}
-_KIND_SIZE_TO_CODE = {(dt.kind, dt.itemsize): code for code, dt in _CODE_TO_DTYPE.items()}
-
-_MAX_NDIM = 4
 _GZIP_MAGIC = b"\x1f\x8b"
 # Deflate cannot compress better than about 1032:1, so a gzip file of s bytes
 # cannot hold more than ~1032*s bytes. Checking the declared size against this
 # bound stops a forged header from making us read (and buffer) gigabytes.
 _MAX_DEFLATE_RATIO = 1100
 _CHUNK = 1 << 20
-
-
-class IDXFormatError(SoftmaxlabError, ValueError):
-    """A file is not a valid IDX file; the message names the file, what was
-    expected and what was found."""
-
-
-@dataclass(frozen=True)
-class IDXHeader:
-    """The parsed header of an IDX file.
-
-    Attributes
-    ----------
-    dtype : numpy.dtype
-        Big-endian element type declared by the file.
-    shape : tuple of int
-        Declared dimensions, length 1 to 4.
-    header_bytes : int
-        Size of the header, ``4 + 4 * len(shape)``.
-    compressed : bool
-        Whether the file is gzip-compressed.
-    """
-
-    dtype: np.dtype
-    shape: tuple[int, ...]
-    header_bytes: int
-    compressed: bool
-
-    @property
-    def payload_bytes(self) -> int:
-        """Number of payload bytes the header promises."""
-        return int(np.prod(self.shape, dtype=object)) * self.dtype.itemsize
 
 
 @contextlib.contextmanager
@@ -134,14 +91,14 @@ def _parse_header(stream, path: Path, compressed: bool) -> IDXHeader:
             + ("" if compressed else " (nor a gzip file)")
         )
     code, ndim = head[2], head[3]
-    if code not in _CODE_TO_DTYPE:
-        valid = ", ".join(f"0x{c:02X}" for c in _CODE_TO_DTYPE)
+    if code not in CODE_TO_DTYPE:
+        valid = ", ".join(f"0x{c:02X}" for c in CODE_TO_DTYPE)
         raise IDXFormatError(
             f"{path}: expected an IDX dtype code in {{{valid}}}, found 0x{code:02X}"
         )
-    if not 1 <= ndim <= _MAX_NDIM:
+    if not 1 <= ndim <= MAX_NDIM:
         raise IDXFormatError(
-            f"{path}: expected 1 to {_MAX_NDIM} dimensions, found {ndim}"
+            f"{path}: expected 1 to {MAX_NDIM} dimensions, found {ndim}"
         )
     dims_raw = _read_exact(stream, 4 * ndim)
     if len(dims_raw) < 4 * ndim:
@@ -150,7 +107,7 @@ def _parse_header(stream, path: Path, compressed: bool) -> IDXHeader:
             f"found {len(dims_raw)} bytes; the file is truncated"
         )
     shape = tuple(int(d) for d in np.frombuffer(dims_raw, dtype=">u4"))
-    return IDXHeader(_CODE_TO_DTYPE[code], shape, 4 + 4 * ndim, compressed)
+    return IDXHeader(CODE_TO_DTYPE[code], shape, 4 + 4 * ndim, compressed)
 
 
 def read_idx_header(path: str | os.PathLike) -> IDXHeader:
@@ -254,53 +211,3 @@ def _length_error(path: Path, header: IDXHeader, found: int) -> IDXFormatError:
         f"{path}: header declares shape {header.shape} of {header.dtype.name}, "
         f"so expected exactly {expected} payload bytes, {what}"
     )
-
-
-def write_idx(path: str | os.PathLike, array, *, compress: bool | None = None) -> Path:
-    """Write an array as an IDX file.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Destination file; overwritten if it exists.
-    array : array-like of 1 to 4 dimensions
-        Element type uint8, int8, int16, int32, float32 or float64.
-    compress : bool or None, default None
-        Gzip the file. ``None`` means gzip when the name ends with ``.gz``.
-
-    Returns
-    -------
-    path : pathlib.Path
-        The file written.
-
-    Raises
-    ------
-    TypeError
-        If the element type has no IDX code.
-    ValueError
-        If the array has 0 or more than 4 dimensions, or a dimension does not
-        fit in 32 bits.
-    """
-    path = Path(path)
-    arr = np.asarray(array)
-    code = _KIND_SIZE_TO_CODE.get((arr.dtype.kind, arr.dtype.itemsize))
-    if code is None:
-        raise InputTypeError(
-            f"write_idx({path}): dtype {arr.dtype} has no IDX code; convert the array to "
-            "uint8, int8, int16, int32, float32 or float64 first"
-        )
-    if not 1 <= arr.ndim <= _MAX_NDIM:
-        raise InputError(
-            f"write_idx({path}): expected an array with 1 to {_MAX_NDIM} dimensions, "
-            f"got shape {arr.shape}; reshape it first"
-        )
-    if any(d >= 2**32 for d in arr.shape):
-        raise InputError(f"write_idx({path}): dimension in {arr.shape} does not fit in 32 bits")
-    header = bytes([0, 0, code, arr.ndim]) + np.asarray(arr.shape, dtype=">u4").tobytes()
-    payload = np.ascontiguousarray(arr, dtype=_CODE_TO_DTYPE[code]).tobytes()
-    if compress is None:
-        compress = path.name.endswith(".gz")
-    # mtime=0 makes the gzip output byte-for-byte reproducible.
-    data = gzip.compress(header + payload, mtime=0) if compress else header + payload
-    path.write_bytes(data)
-    return path

@@ -38,6 +38,22 @@ def load_npz(path: str | os.PathLike, *, allow_missing: bool = False) -> Table:
     FileNotFoundError, ValueError
     """
     path = Path(path)
+    arrays = _read_arrays(path)
+    X = _features(path, arrays["X"], arrays["y"], allow_missing)
+    y = _labels(path, arrays["y"])
+    names = arrays.get("feature_names")
+    if names is not None and names.shape == (X.shape[1],):
+        feature_names = [str(n) for n in names]
+    else:
+        feature_names = [f"x{j}" for j in range(X.shape[1])]
+    if len(set(feature_names)) != len(feature_names):
+        raise InputError(f"{path}: feature_names are not unique; name every column once")
+    return Table(X=X, y=y, feature_names=feature_names, label_column="y",
+                 kinds=(NUMERIC,) * X.shape[1], info={"format": "npz", "header": True})
+
+
+def _read_arrays(path: Path) -> dict:
+    """The archive's arrays by name, read without pickle; ``X`` and ``y`` must be there."""
     require_file(path)
     with open(path, "rb") as f:
         magic = f.read(2)
@@ -64,7 +80,11 @@ def load_npz(path: str | os.PathLike, *, allow_missing: bool = False) -> Table:
                 f"{path}: no array {key!r}; found {sorted(arrays)}. "
                 "Save with np.savez(path, X=features, y=labels)"
             )
-    X, y = arrays["X"], arrays["y"]
+    return arrays
+
+
+def _features(path: Path, X: np.ndarray, y: np.ndarray, allow_missing: bool) -> np.ndarray:
+    """``X`` checked against ``y``'s shape: float64, or uint8 kept for pixels."""
     if X.ndim == 2 and y.ndim == 2 and len(X) == len(y):
         raise InputError(
             f"{path}: y has shape {y.shape}, a label matrix (several labels per row); the "
@@ -90,6 +110,11 @@ def load_npz(path: str | os.PathLike, *, allow_missing: bool = False) -> Table:
                 f"{'infinite' if allow_missing else 'NaN or infinite'} values, first at row "
                 f"{int(np.flatnonzero(bad_rows)[0]) + 1}; fill or drop those rows{fix}"
             )
+    return X
+
+
+def _labels(path: Path, y: np.ndarray) -> np.ndarray:
+    """``y`` as int64 class ids or str labels; NaN, fractions and other dtypes refused."""
     if y.dtype.kind == "f":
         if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
             raise InputError(
@@ -103,12 +128,4 @@ def load_npz(path: str | os.PathLike, *, allow_missing: bool = False) -> Table:
         raise InputError(f"{path}: y must hold integers or strings, found dtype {y.dtype}")
     else:
         y = y.astype(str)
-    names = arrays.get("feature_names")
-    if names is not None and names.shape == (X.shape[1],):
-        feature_names = [str(n) for n in names]
-    else:
-        feature_names = [f"x{j}" for j in range(X.shape[1])]
-    if len(set(feature_names)) != len(feature_names):
-        raise InputError(f"{path}: feature_names are not unique; name every column once")
-    return Table(X=X, y=y, feature_names=feature_names, label_column="y",
-                 kinds=(NUMERIC,) * X.shape[1], info={"format": "npz", "header": True})
+    return y

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import inspect
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import fashion_mnist as fm
+from .dataset import Dataset
 from .digits import DIGITS_IMAGE_SHAPE, load_digits_arrays
 from .idx import IDXFormatError
 from .synthetic import make_binary_mod, make_spiral
@@ -24,104 +24,6 @@ from softmaxlab.errors import InputError, InputTypeError
 __all__ = ["DATASET_NAMES", "Dataset", "list_datasets", "load_dataset"]
 
 DATASET_NAMES = ("digits", "fashion-mnist", "spiral", "binary-mod")
-
-
-@dataclass
-class Dataset:
-    """Features, original labels and a description of where they came from.
-
-    Attributes
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        float64, or uint8 for raw pixel data.
-    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        Original labels, int64 or str; for several labels per row (a
-        multilabel file), the 0/1 indicator matrix.
-    classes : list
-        Sorted unique labels of ``y`` (and ``y_test``) as Python ints or strs;
-        class index ``i`` means ``classes[i]``. For a multilabel ``y``, the
-        label names in the order of its columns.
-    feature_names : list of str, length n_features
-    name : str
-    image_shape : tuple of int or None
-        ``(height, width)`` when each row is a flattened image.
-    X_test, y_test : ndarray or None
-        A predefined test split (Fashion-MNIST's official 10k), same layout as
-        ``X``, ``y``.
-    class_names : list of str or None
-        Display names aligned with ``classes`` (e.g. ``'Ankle boot'`` for 9).
-    meta : dict
-        JSON-able facts: ``source`` (where it was found), parameters, etc.;
-        for a file also ``file`` (format, header, delimiter, columns).
-    feature_kinds : list of {'numeric', 'categorical'} or None
-        For a user's file: one kind per feature, and ``X`` may then hold
-        NaN (missing values to impute) or, with categorical columns, be a
-        pandas DataFrame; a :class:`~softmaxlab.data.ColumnEncoder` turns it
-        into numbers after the split. None for the built-in datasets.
-    """
-
-    X: np.ndarray
-    y: np.ndarray
-    classes: list
-    feature_names: list
-    name: str
-    image_shape: tuple | None = None
-    X_test: np.ndarray | None = None
-    y_test: np.ndarray | None = None
-    class_names: list | None = None
-    meta: dict = field(default_factory=dict)
-    feature_kinds: list | None = None
-
-    def __post_init__(self):
-        if self.y.ndim == 2 and self.X.ndim == 2 and self.y.shape == (self.X.shape[0],
-                                                                     len(self.classes)):
-            if self.X_test is not None:
-                raise InputError(f"dataset {self.name!r}: a multilabel dataset has no "
-                                 "predefined test split")
-            return
-        if self.X.ndim != 2 or self.y.shape != (self.X.shape[0],):
-            raise InputError(
-                f"dataset {self.name!r}: expected X of shape (n, d) and y of shape (n,), "
-                f"got X {self.X.shape} and y {self.y.shape}"
-            )
-        if (self.X_test is None) != (self.y_test is None):
-            raise InputError(f"dataset {self.name!r}: give both X_test and y_test, or neither")
-        if self.X_test is not None and (
-            self.X_test.ndim != 2 or self.X_test.shape[1] != self.X.shape[1]
-            or self.y_test.shape != (self.X_test.shape[0],)
-        ):
-            raise InputError(
-                f"dataset {self.name!r}: expected X_test of shape (m, {self.X.shape[1]}) and "
-                f"y_test of shape (m,), got {self.X_test.shape} and {self.y_test.shape}"
-            )
-
-    @property
-    def n_samples(self) -> int:
-        """Rows in ``X`` (the predefined test split not counted)."""
-        return self.X.shape[0]
-
-    @property
-    def n_features(self) -> int:
-        return self.X.shape[1]
-
-    @property
-    def n_classes(self) -> int:
-        """Classes, or labels of a multilabel dataset."""
-        return len(self.classes)
-
-    @property
-    def multilabel(self) -> bool:
-        """Whether each row has a set of labels (``y`` is an indicator matrix)."""
-        return self.y.ndim == 2
-
-    @property
-    def has_test_split(self) -> bool:
-        return self.X_test is not None
-
-    @property
-    def display_names(self) -> list[str]:
-        """Human-readable class names aligned with ``classes``."""
-        return list(self.class_names) if self.class_names else [str(c) for c in self.classes]
 
 
 def _sorted_classes(*label_arrays) -> list:
@@ -175,23 +77,11 @@ def _looks_like_path(name: str) -> bool:
     )
 
 
-def load_dataset(
-    name_or_path: str | os.PathLike,
-    *,
-    data_dir: str | os.PathLike | None = None,
-    label_column=None,
-    seed=0,
-    header: bool = True,
-    delimiter: str | None = None,
-    decimal: str = ".",
-    categorical: str = "onehot",
-    allow_missing: bool = False,
-    label_separator: str | None = None,
-    refuse_label_sets: bool = False,
-    encoding: str | None = None,
-    drop_columns=None,
-    **kwargs,
-) -> Dataset:
+def load_dataset(name_or_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None,
+                 label_column=None, seed=0, header: bool = True, delimiter: str | None = None,
+                 decimal: str = ".", categorical: str = "onehot", allow_missing: bool = False,
+                 label_separator: str | None = None, refuse_label_sets: bool = False,
+                 encoding: str | None = None, drop_columns=None, **kwargs) -> Dataset:
     """Load a built-in dataset by name, or the user's file by path.
 
     Parameters
@@ -235,44 +125,62 @@ def load_dataset(
     """
     raw = os.fspath(name_or_path)
     key = _normalise_name(raw)
+    options = {"label_column": label_column, "header": header, "delimiter": delimiter,
+               "decimal": decimal, "categorical": categorical, "allow_missing": allow_missing,
+               "label_separator": label_separator, "encoding": encoding,
+               "drop_columns": drop_columns}
     if key not in DATASET_NAMES:
-        if not _looks_like_path(raw):
-            raise InputError(
-                f"unknown dataset {raw!r}; valid names are {', '.join(DATASET_NAMES)}, "
-                f"or give a path to a file ending in {', '.join(TABULAR_SUFFIXES)}"
-            )
-        if kwargs:
-            raise InputTypeError(f"{raw}: options {sorted(kwargs)} apply only to generated datasets")
-        table = load_table(raw, label_column, header=header, delimiter=delimiter,
-                           decimal=decimal, categorical=categorical, allow_missing=allow_missing,
-                           label_separator=label_separator, refuse_label_sets=refuse_label_sets,
-                           encoding=encoding, drop_columns=drop_columns)
-        meta = {"source": str(Path(raw).resolve()), "label_column": table.label_column,
-                "file": table.info}
-        if table.labels is not None:
-            meta["labels"] = table.labels
-        return Dataset(
-            X=table.X, y=table.y,
-            classes=(list(table.labels["names"]) if table.labels is not None
-                     else _sorted_classes(table.y)),
-            feature_names=table.feature_names, name=Path(raw).name, meta=meta,
-            feature_kinds=list(table.kinds),
-        )
-    given = [n for n, v, d in (("label_column", label_column, None), ("header", header, True),
-                               ("delimiter", delimiter, None), ("decimal", decimal, "."),
-                               ("categorical", categorical, "onehot"),
-                               ("allow_missing", allow_missing, False),
-                               ("label_separator", label_separator, None),
-                               ("encoding", encoding, None),
-                               ("drop_columns", drop_columns, None)) if v != d]
+        return _load_file(raw, kwargs, refuse_label_sets=refuse_label_sets, **options)
+    _refuse_file_options(key, options)
+    if kwargs and key not in ("spiral", "binary-mod"):
+        raise InputTypeError(f"dataset {key!r} takes no options, got {sorted(kwargs)}")
+    return _load_builtin(key, data_dir, seed, kwargs)
+
+# The reading options of load_dataset with their defaults: a built-in dataset
+# takes none of them, so any other value is refused.
+_FILE_DEFAULTS = {"label_column": None, "header": True, "delimiter": None, "decimal": ".",
+                  "categorical": "onehot", "allow_missing": False, "label_separator": None,
+                  "encoding": None, "drop_columns": None}
+
+
+def _refuse_file_options(key: str, options: dict) -> None:
+    """Refuse reading options given for the built-in dataset ``key``, naming them."""
+    given = [n for n, d in _FILE_DEFAULTS.items() if options[n] != d]
     if given:
         raise InputError(
             f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} only to data files "
             f"(CSV, TSV, Parquet, NPZ), not to the built-in dataset {key!r}; leave "
             f"{'it' if len(given) == 1 else 'them'} unset"
         )
-    if kwargs and key not in ("spiral", "binary-mod"):
-        raise InputTypeError(f"dataset {key!r} takes no options, got {sorted(kwargs)}")
+
+
+def _load_file(raw: str, kwargs: dict, label_column, **options) -> Dataset:
+    """A user's CSV/TSV/Parquet/NPZ file as a Dataset; ``options`` as
+    :func:`~softmaxlab.data.load_table` takes them (``kwargs``, options of
+    the generated datasets, are refused)."""
+    if not _looks_like_path(raw):
+        raise InputError(
+            f"unknown dataset {raw!r}; valid names are {', '.join(DATASET_NAMES)}, "
+            f"or give a path to a file ending in {', '.join(TABULAR_SUFFIXES)}"
+        )
+    if kwargs:
+        raise InputTypeError(f"{raw}: options {sorted(kwargs)} apply only to generated datasets")
+    table = load_table(raw, label_column, **options)
+    meta = {"source": str(Path(raw).resolve()), "label_column": table.label_column,
+            "file": table.info}
+    if table.labels is not None:
+        meta["labels"] = table.labels
+    return Dataset(
+        X=table.X, y=table.y,
+        classes=(list(table.labels["names"]) if table.labels is not None
+                 else _sorted_classes(table.y)),
+        feature_names=table.feature_names, name=Path(raw).name, meta=meta,
+        feature_kinds=list(table.kinds),
+    )
+
+
+def _load_builtin(key: str, data_dir, seed, kwargs: dict) -> Dataset:
+    """The built-in dataset ``key`` (a name of DATASET_NAMES)."""
     if key == "digits":
         return _load_digits()
     if key == "fashion-mnist":

@@ -133,41 +133,17 @@ def split_dataset(ds, val_fraction=0.15, test_fraction=0.15, seed=0, *, stratify
     fraction ``val / (1 - test)``, so both fractions refer to the whole dataset,
     as in the usual 70/15/15 split.
     """
-    val_fraction = _check_fraction("val_fraction", val_fraction)
-    test_fraction = _check_fraction("test_fraction", test_fraction)
     predefined = ds.X_test is not None
-    if not predefined and val_fraction + test_fraction >= 1:
-        raise InputError(
-            f"val_fraction + test_fraction must be < 1 to leave training data, got "
-            f"{val_fraction} + {test_fraction}"
-        )
+    val_fraction, test_fraction = _check_fractions(val_fraction, test_fraction, predefined)
     rng = as_generator(seed)
     # Two independent seeds drawn from the run's Generator: one per split.
     rs_test, rs_val = (int(s) for s in rng.integers(0, 2**32 - 1, size=2))
+    y_all, classes = _encoded_labels(ds)
     if getattr(ds, "multilabel", False):
-        y_all, classes, stratify = np.asarray(ds.y), list(ds.classes), False
-    else:
-        y_all, classes = encode_labels(ds.y, ds.classes)
-    if not getattr(ds, "multilabel", False) and len(np.unique(y_all)) < 2:
-        found = sorted(set(np.asarray(ds.y).tolist()), key=str)
-        raise InputError(
-            f"{ds.name}: the labels hold a single class {found}; a classifier needs at least two "
-            "classes. Check the label column (--label-column) or the file."
-        )
+        stratify = False
     empty = np.empty(0, dtype=np.int64)
-    pool = np.arange(ds.n_samples, dtype=np.int64)
-    if predefined:
-        idx_test = np.arange(len(ds.X_test), dtype=np.int64)
-        X_test = ds.X_test
-        y_test = encode_labels(ds.y_test, classes)[0]
-        val_share = val_fraction
-    else:
-        idx_test = empty
-        if test_fraction > 0:
-            pool, idx_test = _split_indices(pool, y_all, test_fraction, rs_test, stratify,
-                                            "test", classes)
-        X_test, y_test = take_rows(ds.X, idx_test), y_all[idx_test]
-        val_share = val_fraction / (1 - test_fraction)
+    pool, idx_test, X_test, y_test, val_share = _test_part(
+        ds, y_all, classes, val_fraction, test_fraction, rs_test, stratify)
     idx_train, idx_val = pool, empty
     if val_fraction > 0:
         idx_train, idx_val = _split_indices(pool, y_all[pool], val_share, rs_val, stratify,
@@ -178,3 +154,46 @@ def split_dataset(ds, val_fraction=0.15, test_fraction=0.15, seed=0, *, stratify
         X_test=X_test, y_test=y_test, classes=classes,
         idx_train=idx_train, idx_val=idx_val, idx_test=idx_test, predefined_test=predefined,
     )
+
+
+def _encoded_labels(ds) -> tuple[np.ndarray, list]:
+    """(labels as indices into the classes, or a multilabel 0/1 matrix; classes);
+    a dataset of a single class is refused."""
+    if getattr(ds, "multilabel", False):
+        return np.asarray(ds.y), list(ds.classes)
+    y_all, classes = encode_labels(ds.y, ds.classes)
+    if len(np.unique(y_all)) < 2:
+        found = sorted(set(np.asarray(ds.y).tolist()), key=str)
+        raise InputError(
+            f"{ds.name}: the labels hold a single class {found}; a classifier needs at least two "
+            "classes. Check the label column (--label-column) or the file."
+        )
+    return y_all, classes
+
+
+def _test_part(ds, y_all, classes, val_fraction, test_fraction, rs_test, stratify):
+    """(rows left for training and validation, test rows, X_test, y_test, the
+    validation share of the rows left): the predefined test split, or one
+    taken from all rows."""
+    pool = np.arange(ds.n_samples, dtype=np.int64)
+    if ds.X_test is not None:
+        idx_test = np.arange(len(ds.X_test), dtype=np.int64)
+        return pool, idx_test, ds.X_test, encode_labels(ds.y_test, classes)[0], val_fraction
+    idx_test = np.empty(0, dtype=np.int64)
+    if test_fraction > 0:
+        pool, idx_test = _split_indices(pool, y_all, test_fraction, rs_test, stratify,
+                                        "test", classes)
+    X_test, y_test = take_rows(ds.X, idx_test), y_all[idx_test]
+    return pool, idx_test, X_test, y_test, val_fraction / (1 - test_fraction)
+
+
+def _check_fractions(val_fraction, test_fraction, predefined: bool) -> tuple[float, float]:
+    """Both fractions checked; without a predefined test split they must leave training rows."""
+    val_fraction = _check_fraction("val_fraction", val_fraction)
+    test_fraction = _check_fraction("test_fraction", test_fraction)
+    if not predefined and val_fraction + test_fraction >= 1:
+        raise InputError(
+            f"val_fraction + test_fraction must be < 1 to leave training data, got "
+            f"{val_fraction} + {test_fraction}"
+        )
+    return val_fraction, test_fraction

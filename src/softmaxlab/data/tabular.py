@@ -127,25 +127,29 @@ def load_csv(path: str | os.PathLike, label_column=None, *, header: bool = True,
 
     Raises
     ------
-    FileNotFoundError
-        If the file does not exist.
-    ValueError
-        If the file is empty, has no data rows, a header that looks like
-        data, duplicate or empty column names, lacks the label column, has
-        ragged rows, columns mixing numbers and text, missing values (unless
-        allowed) or labels, or is not text.
+    FileNotFoundError, ValueError
+        The file does not exist; or it is empty, has no data rows, a header that
+        looks like data, duplicate or empty column names, ragged rows, columns mixing
+        numbers and text, no label column, missing values (unless allowed) or labels, or
+        is not text.
     """
     path = Path(path)
+    t, info = _read_text(path, header, delimiter, decimal, encoding)
+    return _build(t.frame, t.names, path, t.line_of, label_column, header,
+                  categorical=categorical, allow_missing=allow_missing, decimal=decimal,
+                  info=info, label_separator=label_separator,
+                  refuse_label_sets=refuse_label_sets, raw=t.raw, drop_columns=drop_columns)
+
+
+def _read_text(path: Path, header, delimiter, decimal, encoding):
+    """(the file's TextTable, ``info`` recording how it was read) of a CSV/TSV file."""
     require_file(path)
     t = read_text_table(path, header=header, delimiter=delimiter, decimal=decimal,
                         encoding=encoding)
     info = {"format": "csv", "header": header, "delimiter": t.delimiter}
     if encoding is not None:
         info["encoding"] = encoding
-    return _build(t.frame, t.names, path, t.line_of, label_column, header,
-                  categorical=categorical, allow_missing=allow_missing, decimal=decimal,
-                  info=info, label_separator=label_separator,
-                  refuse_label_sets=refuse_label_sets, raw=t.raw, drop_columns=drop_columns)
+    return t, info
 
 
 def load_parquet(path: str | os.PathLike, label_column=None, *, categorical: str = "onehot",
@@ -265,22 +269,26 @@ def load_table(path: str | os.PathLike, label_column=None, *, header: bool = Tru
                             allow_missing=allow_missing, label_separator=label_separator,
                             refuse_label_sets=refuse_label_sets, drop_columns=drop_columns)
     if suffix == ".npz":
-        if drop_columns:
-            raise InputError(f"{path}: --drop-columns applies to CSV, TSV and Parquet files; "
-                             ".npz files hold only feature columns in 'X'")
-        if label_separator not in (None, NO_SEPARATOR):
-            raise InputError(f"{path}: --label-separator applies to a label column of a CSV, "
-                             "TSV or Parquet file; .npz files keep labels in the array 'y'")
-        if label_column not in (None, "y"):
-            raise InputError(
-                f"{path}: .npz files keep labels in the array 'y'; "
-                f"--label-column {label_column!r} does not apply, leave it unset"
-            )
-        return load_npz(path, allow_missing=allow_missing)
+        return _load_npz_table(path, label_column, label_separator, drop_columns, allow_missing)
     raise InputError(
         f"{path}: unsupported file type; expected one of {', '.join(TABULAR_SUFFIXES)}"
     )
 
+
+def _load_npz_table(path, label_column, label_separator, drop_columns, allow_missing) -> Table:
+    """An NPZ file for :func:`load_table`; the options that name columns are refused."""
+    if drop_columns:
+        raise InputError(f"{path}: --drop-columns applies to CSV, TSV and Parquet files; "
+                         ".npz files hold only feature columns in 'X'")
+    if label_separator not in (None, NO_SEPARATOR):
+        raise InputError(f"{path}: --label-separator applies to a label column of a CSV, "
+                         "TSV or Parquet file; .npz files keep labels in the array 'y'")
+    if label_column not in (None, "y"):
+        raise InputError(
+            f"{path}: .npz files keep labels in the array 'y'; "
+            f"--label-column {label_column!r} does not apply, leave it unset"
+        )
+    return load_npz(path, allow_missing=allow_missing)
 
 
 # NPZ lives in npz.py (it imports Table from here); re-exported for callers of this module.

@@ -1,6 +1,8 @@
 """``softmaxlab evaluate``: the metrics of a saved model on a dataset."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from softmaxlab.cli.commands.model import resolve_model
@@ -28,12 +30,7 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
     out (no value at all; with ``skip_invalid`` rows that cannot be read)
     are counted: ``metrics["n_skipped"]`` and the description say how many.
     """
-    from softmaxlab.cli.runner import load_run_data
-
-    import contextlib
-
     pred, run_dir = resolve_model(model_path)
-    quiet = contextlib.nullcontext()
     file_options = [n for n, v, d in (("--label-column", label_column, None),
                                       ("--no-header", header, True),
                                       ("--delimiter", delimiter, None),
@@ -41,80 +38,112 @@ def evaluate(model_path, data=None, data_dir=None, label_column=None, *, header:
                                       ("--file-encoding", encoding, None))
                     if v != d]
     if data is None:
-        if file_options:
-            raise ConfigError(f"{', '.join(file_options)} appl{'ies' if len(file_options) == 1 else 'y'}"
-                              " only with --data FILE; the run's own test split is read as in "
-                              "training")
-        if run_dir is None or not (run_dir / CONFIG).is_file():
-            raise InputError("give --data: the model is not inside a run folder with "
-                             f"{CONFIG}, so its test split is unknown")
-        cfg, _ = load_config(run_dir / CONFIG)
-        if data_dir:
-            cfg = cfg.updated(data_dir=data_dir)
-        ds = load_run_data(cfg)
-        if list(ds.feature_names) != list(pred.feature_names):
-            raise InputError(f"{cfg.data} no longer has the columns the model was trained on; "
-                             "give --data with a file that has them")
-        # The split is the first draw from the run's Generator, as in training.
-        s = split_dataset(ds, cfg.val_fraction, cfg.test_fraction,
-                          seed=np.random.default_rng(cfg.seed))
-        if ds.multilabel:
-            if [str(c) for c in ds.classes] != [str(c) for c in pred.classes]:
-                raise InputError(f"{cfg.data} no longer has the labels the model was trained on "
-                                 f"({', '.join(map(repr, pred.classes))}); give --data with a "
-                                 "file that has them")
-            return _multilabel(pred, s.X_test, s.y_test, f"test split of {cfg.data}")
-        X, y_raw, what = s.X_test, np.asarray(ds.classes)[s.y_test], f"test split of {cfg.data}"
-    elif data_kind(data) in ("text", "parquet", "npz"):
-        from softmaxlab.cli.commands.checks import (
-            check_inputs,
-            invalid_rows,
-            note_run_settings,
-            said_once,
-        )
+        X, y_raw, what, multilabel = _run_test_split(pred, run_dir, data_dir, file_options)
+        if multilabel:
+            return _multilabel(pred, X, y_raw, what)
+        return _single_label(pred, X, y_raw, what, data)
+    if data_kind(data) in ("text", "parquet", "npz"):
+        return _on_file(pred, data, label_column, header=header, delimiter=delimiter,
+                        decimal=decimal, encoding=encoding, skip_invalid=skip_invalid,
+                        strict_inputs=strict_inputs)
+    X, y_raw, what = _builtin_dataset(pred, data, data_dir, file_options)
+    return _single_label(pred, X, y_raw, what, data)
 
-        rows = read_for_model(pred, data, header=header, delimiter=delimiter, decimal=decimal,
-                              label_column=label_column, need_label=True, encoding=encoding)
-        note_run_settings(rows, data)
-        n_bad = invalid_rows(rows, data, skip_invalid=skip_invalid, command="evaluate")
-        if not len(rows.y):
-            raise InputError(f"{data}: no row can be evaluated; fix the rows of the file")
-        quiet = said_once(check_inputs(pred, rows, data, header=header, strict=strict_inputs))
-        skipped = n_bad + len(rows.skipped)
-        X, y_raw = rows.X, rows.y
-        what = f"all {plural(len(rows.y), 'row')} of {data}"
-        if skipped:
-            what = (f"{plural(len(rows.y), 'row')} of {data} ({skipped} skipped: "
-                    f"{_skip_reasons(len(rows.skipped), n_bad)})")
-        if pred.multilabel:
-            with quiet:
-                m, what = _multilabel(pred, X, y_raw, what)
-            m["n_skipped"] = skipped
-            return m, what
-        _check_labels(y_raw, pred, data, rows)
+
+def _run_test_split(pred, run_dir, data_dir, file_options):
+    """The test split of the model's run, re-created from its config.toml:
+    (X, raw labels, description, whether the run is multilabel)."""
+    from softmaxlab.cli.runner import load_run_data
+
+    if file_options:
+        raise ConfigError(f"{', '.join(file_options)} appl{'ies' if len(file_options) == 1 else 'y'}"
+                          " only with --data FILE; the run's own test split is read as in "
+                          "training")
+    if run_dir is None or not (run_dir / CONFIG).is_file():
+        raise InputError("give --data: the model is not inside a run folder with "
+                         f"{CONFIG}, so its test split is unknown")
+    cfg, _ = load_config(run_dir / CONFIG)
+    if data_dir:
+        cfg = cfg.updated(data_dir=data_dir)
+    ds = load_run_data(cfg)
+    if list(ds.feature_names) != list(pred.feature_names):
+        raise InputError(f"{cfg.data} no longer has the columns the model was trained on; "
+                         "give --data with a file that has them")
+    # The split is the first draw from the run's Generator, as in training.
+    s = split_dataset(ds, cfg.val_fraction, cfg.test_fraction,
+                      seed=np.random.default_rng(cfg.seed))
+    what = f"test split of {cfg.data}"
+    if ds.multilabel:
+        if [str(c) for c in ds.classes] != [str(c) for c in pred.classes]:
+            raise InputError(f"{cfg.data} no longer has the labels the model was trained on "
+                             f"({', '.join(map(repr, pred.classes))}); give --data with a "
+                             "file that has them")
+        return s.X_test, s.y_test, what, True
+    return s.X_test, np.asarray(ds.classes)[s.y_test], what, False
+
+
+def _on_file(pred, data, label_column, *, header, delimiter, decimal, encoding,
+             skip_invalid, strict_inputs) -> tuple[dict, str]:
+    """Metrics on the rows of a CSV/TSV/Parquet/NPZ file, with the count of
+    rows left out in ``n_skipped``."""
+    from softmaxlab.cli.commands.checks import (
+        check_inputs,
+        invalid_rows,
+        note_run_settings,
+        said_once,
+    )
+
+    rows = read_for_model(pred, data, header=header, delimiter=delimiter, decimal=decimal,
+                          label_column=label_column, need_label=True, encoding=encoding)
+    note_run_settings(rows, data)
+    n_bad = invalid_rows(rows, data, skip_invalid=skip_invalid, command="evaluate")
+    if not len(rows.y):
+        raise InputError(f"{data}: no row can be evaluated; fix the rows of the file")
+    quiet = said_once(check_inputs(pred, rows, data, header=header, strict=strict_inputs))
+    skipped = n_bad + len(rows.skipped)
+    X, y_raw = rows.X, rows.y
+    what = f"all {plural(len(rows.y), 'row')} of {data}"
+    if skipped:
+        what = (f"{plural(len(rows.y), 'row')} of {data} ({skipped} skipped: "
+                f"{_skip_reasons(len(rows.skipped), n_bad)})")
+    if pred.multilabel:
+        with quiet:
+            m, what = _multilabel(pred, X, y_raw, what)
+        m["n_skipped"] = skipped
+        return m, what
+    _check_labels(y_raw, pred, data, rows)
+    m, what = _single_label(pred, X, y_raw, what, data, quiet)
+    m["n_skipped"] = skipped
+    return m, what
+
+
+def _builtin_dataset(pred, data, data_dir, file_options):
+    """A built-in dataset's test split (or all its rows): (X, raw labels, description)."""
+    if file_options:
+        raise ConfigError(f"{', '.join(file_options)} appl{'ies' if len(file_options) == 1 else 'y'}"
+                          f" only to data files, not to the built-in dataset {data!r}")
+    ds = load_dataset(data, data_dir=data_dir)
+    if ds.has_test_split:
+        X, y_raw, what = ds.X_test, ds.y_test, f"test split of {data}"
     else:
-        if file_options:
-            raise ConfigError(f"{', '.join(file_options)} appl{'ies' if len(file_options) == 1 else 'y'}"
-                              f" only to data files, not to the built-in dataset {data!r}")
-        ds = load_dataset(data, data_dir=data_dir)
-        if ds.has_test_split:
-            X, y_raw, what = ds.X_test, ds.y_test, f"test split of {data}"
-        else:
-            X, y_raw, what = ds.X, ds.y, f"all {plural(ds.n_samples, 'row')} of {data}"
-        if list(ds.feature_names) != list(pred.feature_names):
-            raise InputError(f"{data} has {plural(ds.n_features, 'feature')} "
-                             f"({', '.join(ds.feature_names[:3])}, ...) but the model was trained "
-                             f"on {plural(len(pred.feature_names), 'feature')} "
-                             f"({', '.join(map(str, pred.feature_names[:3]))}, ...)")
+        X, y_raw, what = ds.X, ds.y, f"all {plural(ds.n_samples, 'row')} of {data}"
+    if list(ds.feature_names) != list(pred.feature_names):
+        raise InputError(f"{data} has {plural(ds.n_features, 'feature')} "
+                         f"({', '.join(ds.feature_names[:3])}, ...) but the model was trained "
+                         f"on {plural(len(pred.feature_names), 'feature')} "
+                         f"({', '.join(map(str, pred.feature_names[:3]))}, ...)")
+    return X, y_raw, what
+
+
+def _single_label(pred, X, y_raw, what, data, quiet=None) -> tuple[dict, str]:
+    """Classification metrics of a one-class-per-row model on (X, raw labels)."""
     if pred.multilabel:
         raise InputError(f"{data}: the model is multilabel ({plural(len(pred.classes), 'label')}) "
                          "and the built-in datasets have one class per row; give --data with a "
                          "file that has the model's label columns")
     y, _ = encode_labels(np.asarray(y_raw), pred.classes)
-    with quiet:
+    with quiet or contextlib.nullcontext():
         m = classification_metrics(y, pred.predict_proba(X, what), pred.class_names)
-    if data is not None and data_kind(data) in ("text", "parquet", "npz"):
-        m["n_skipped"] = skipped
     return m, what
 
 
