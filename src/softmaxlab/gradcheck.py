@@ -123,6 +123,17 @@ def check_layer(layer: Layer, X: np.ndarray, rng: np.random.Generator, eps: floa
     return errors
 
 
+def _backprop(model, loss, X, y, sample_weight):
+    """One forward and backward pass of the float64 ``model`` on ``X``
+    (cast to float64): fills every parameter's ``grad``; returns ``(X, y,
+    loss value)``."""
+    X = np.array(X, dtype=np.float64)
+    y = np.asarray(y)
+    value, dlogits = loss(model.forward(X, training=False), y, sample_weight)
+    model.backward(dlogits)
+    return X, y, value
+
+
 def check_model(model: Sequential, X: np.ndarray, y: np.ndarray, loss=None, sample_weight=None,
                 eps: float = 1e-6) -> dict[str, float]:
     """Check a whole model plus loss: every parameter's gradient of the mean
@@ -145,11 +156,7 @@ def check_model(model: Sequential, X: np.ndarray, y: np.ndarray, loss=None, samp
     validate_params("check_model", _CONSTRAINTS, {"eps": eps})
     model = model.astype(np.float64)
     loss = loss or make_loss(model.output)
-    X = np.array(X, dtype=np.float64)
-    y = np.asarray(y)
-    logits = model.forward(X, training=False)
-    _, dlogits = loss(logits, y, sample_weight)
-    model.backward(dlogits)
+    X, y, _ = _backprop(model, loss, X, y, sample_weight)
     errors = {}
     for p in model.parameters():
         analytic = p.grad.copy()
@@ -284,11 +291,7 @@ def compare_model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, *, 
                              name="rng", value=None)
     model = model.astype(np.float64)
     loss = loss or make_loss(model.output)
-    X = np.array(X, dtype=np.float64)
-    y = np.asarray(y)
-    logits = model.forward(X, training=False)
-    value, dlogits = loss(logits, y, sample_weight)
-    model.backward(dlogits)
+    X, y, value = _backprop(model, loss, X, y, sample_weight)
     floor = atol * max(1.0, abs(float(value)))
 
     def f():
