@@ -69,14 +69,20 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     grad = np.zeros_like(x, dtype=np.float64)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
-        fp = f()
-        flat[i] = old - eps
-        fm = f()
-        flat[i] = old
-        gflat[i] = (fp - fm) / (2 * eps)
+        gflat[i] = _central_difference(f, flat, i, eps)
     return grad
+
+
+def _central_difference(f, flat, i: int, eps: float) -> float:
+    """``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``, perturbing entry ``i``
+    of the flat view ``flat`` in place and restoring it."""
+    old = flat[i]
+    flat[i] = old + eps
+    fp = f()
+    flat[i] = old - eps
+    fm = f()
+    flat[i] = old
+    return (fp - fm) / (2 * eps)
 
 
 def check_layer(layer: Layer, X: np.ndarray, rng: np.random.Generator, eps: float = 1e-6,
@@ -305,13 +311,7 @@ def compare_model_gradients(model: Sequential, X: np.ndarray, y: np.ndarray, *, 
         for j, i in enumerate(idx):
             if interrupt is not None:
                 interrupt()
-            old = flat[i]
-            flat[i] = old + eps
-            fp = f()
-            flat[i] = old - eps
-            fm = f()
-            flat[i] = old
-            n[j] = (fp - fm) / (2 * eps)
+            n[j] = _central_difference(f, flat, i, eps)
         diff, big = float(np.linalg.norm(g - n)), float(max(np.linalg.norm(g), np.linalg.norm(n)))
         noise = floor * np.sqrt(len(idx))
         results.append(ParamCheck(
