@@ -50,6 +50,12 @@ FIRST_TRY_S, MAX_TRY_S = 0.25, 4.0
 TRY_BATCHES, TRY_S = 2, 0.01
 #: A try wins when it is this much faster per sample ...
 MARGIN = 0.9
+#: ... and a try of fewer threads than the current team only when it is this
+#: much faster. Idle machines are the common case: there a 2-batch sample of
+#: one thread can look 10 % faster by chance and then keep the team small
+#: for epochs (one thread runs (c) about 1.7x slower than two), while the
+#: contention this guards against makes one thread 4-10x faster.
+DOWN_MARGIN = 0.6
 #: ... and is abandoned as soon as it is this much slower.
 GIVE_UP = 1.5
 #: A try this much slower per sample (counting its first batch) is hopeless.
@@ -265,7 +271,7 @@ class ThreadTeam:
         if rate > GIVE_UP * self._ref:
             won = False
         elif done:
-            won = rate < MARGIN * self._ref
+            won = rate < (DOWN_MARGIN if self.threads < self._best else MARGIN) * self._ref
         else:
             return
         self._end_try(won, rate)
