@@ -139,17 +139,9 @@ def run_torch(data, device, spec, epochs):
     from torch import nn
 
     X, y = data["torch"]
-    ref = _initial_model()
-    layers = []
-    for i, lin in enumerate(ref.linear_layers):
-        if i:
-            layers.append(nn.ReLU())
-        m = nn.Linear(lin.n_in, lin.n_out)
-        with torch.no_grad():
-            m.weight.copy_(torch.from_numpy(lin.params["W"].T.copy()))
-            m.bias.copy_(torch.from_numpy(lin.params["b"]))
-        layers.append(m)
-    net = nn.Sequential(*layers).to(device)
+    from peers import torch_copy
+
+    net = torch_copy(_initial_model()).to(device)
     opt = (torch.optim.SGD(net.parameters(), lr=spec["lr"]) if spec["opt"] == "sgd"
            else torch.optim.Adam(net.parameters(), lr=spec["lr"]))
     loss_fn = nn.CrossEntropyLoss()

@@ -47,6 +47,24 @@ def _initial_weights(spec):
     return model
 
 
+def torch_copy(model):
+    """A ``torch.nn.Sequential`` (Linear, ReLU between) with the weights of the
+    softmaxlab ReLU network ``model``: the same starting point for PyTorch."""
+    import torch
+    from torch import nn
+
+    layers = []
+    for i, lin in enumerate(model.linear_layers):
+        if i:
+            layers.append(nn.ReLU())
+        m = nn.Linear(lin.n_in, lin.n_out)
+        with torch.no_grad():
+            m.weight.copy_(torch.from_numpy(lin.params["W"].T.copy()))
+            m.bias.copy_(torch.from_numpy(lin.params["b"]))
+        layers.append(m)
+    return nn.Sequential(*layers)
+
+
 # ---------------------------------------------------------------- softmaxlab
 class SoftmaxlabPeer:
     """The library API: model builder + optimizer + Trainer.fit, one call
@@ -159,17 +177,7 @@ class TorchPeer:
         torch.set_num_threads(spec["threads"])
         torch.manual_seed(spec["seed"])
         self.torch = torch
-        ref = _initial_weights(spec)
-        layers = []
-        for i, lin in enumerate(ref.linear_layers):
-            if i:
-                layers.append(nn.ReLU())
-            m = nn.Linear(lin.n_in, lin.n_out)
-            with torch.no_grad():
-                m.weight.copy_(torch.from_numpy(lin.params["W"].T.copy()))
-                m.bias.copy_(torch.from_numpy(lin.params["b"]))
-            layers.append(m)
-        self.net = nn.Sequential(*layers)
+        self.net = torch_copy(_initial_weights(spec))
         self.X = torch.from_numpy(X)
         self.y = torch.from_numpy(y)
         self.loss = nn.CrossEntropyLoss()
