@@ -74,6 +74,17 @@ def test_contention_moves_to_one_thread_and_back_when_it_ends(monkeypatch, two_b
     assert team.threads == 2 and used[-1000:].count(1) <= 10
 
 
+def test_a_fit_started_beside_busy_processes_leaves_the_full_team_at_once(monkeypatch, two_blas_threads):
+    # Under load from the first batch there is no faster past to compare
+    # with: the first try comes right after the first measuring window, not
+    # a quarter of a second of collapsed batches later.
+    clock = FakeClock(monkeypatch)
+    team = ThreadTeam()
+    used = clock.run(team, BUSY.get, 200)
+    assert team.threads == 1 and team.switches == 1
+    assert used.index(1) <= 2
+
+
 def test_a_team_that_never_wins_is_tried_ever_more_rarely(monkeypatch, two_blas_threads):
     clock = FakeClock(monkeypatch)
     team = ThreadTeam()
@@ -201,4 +212,31 @@ def test_trainer_fast_path_runs_inside_the_team(monkeypatch, two_blas_threads):
         trainer.fit(X, y, epochs=2)
     assert trainer.engine_used == "fast"
     assert seen.seen == {1}
+    assert set(_blas_threads()) == {2}
+
+
+def test_validation_pass_runs_at_the_teams_size_not_the_blas_default(monkeypatch, two_blas_threads):
+    # Between epochs the BLAS is back at its own two threads; the validation
+    # forward after an epoch must use the size the team chose (one, here),
+    # or beside busy processes it collapses as the training did before.
+    from softmaxlab.train import trainer as trainer_module
+
+    monkeypatch.setenv(threads.ENV_VAR, "1")
+    seen = []
+    real = trainer_module.evaluate_in_chunks
+
+    def spy(*args, **kwargs):
+        seen.append(tuple(_blas_threads()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trainer_module, "evaluate_in_chunks", spy)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 20)).astype(np.float32)
+    y = rng.integers(0, 3, 300)
+    model = mlp(20, [16], 3, rng=rng)
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), batch_size=64, rng=0)
+    with fast_path_options(prefetch=False):
+        trainer.fit(X[:200], y[:200], X_val=X[200:], y_val=y[200:], epochs=2)
+    assert trainer.engine_used == "fast"
+    assert seen and all(s == (1,) for s in seen)
     assert set(_blas_threads()) == {2}

@@ -168,6 +168,11 @@ class FastPath:
         finally:
             self.optimizer_step.unbind()
 
+    def evaluating(self):
+        """Context manager for the trainer's validation pass: the BLAS threads
+        the last epoch's thread team settled on (``ThreadTeam.holding``)."""
+        return self.team.holding()
+
     def loss_and_gradient(self, xb, yb, swb):
         """Forward and loss of one batch: (loss, logits, dL/dlogits)."""
         logits = self.network.forward(xb, training=True)

@@ -16,8 +16,10 @@ So the fast path runs a *team* of BLAS threads:
   ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``, or the limit joblib puts on
   each ``GridSearchCV(n_jobs=...)`` worker), and at most as many as the CPUs
   this process may use (its affinity mask and its cgroup's ``cpu.max`` quota);
-* at run time it times every batch. Every so often (a quarter of a second at
-  first, then doubling to 4 s while the team keeps winning) it tries one
+* at run time it times every batch. Right after its first measurement (a
+  twentieth of a second: a fit that starts beside busy processes must not
+  spend its first epochs on the collapsing team), then every so often (a
+  quarter of a second, doubling to 4 s while the team keeps winning) it tries one
   thread for a few batches and keeps whichever ran faster per sample; a
   loser is abandoned after one batch. When the full team suddenly runs 1.5x
   slower (another process started), it tries one thread at once. On an idle
@@ -200,6 +202,7 @@ class ThreadTeam:
         self._ref = None        # seconds per sample of the size in use
         self._t, self._n, self._batches = 0.0, 0, 0
         self._since_try = 0.0
+        self._tried = False     # the first try comes after the first window
         self._skip = 1          # the first batch after a change wakes or parks threads
 
     @contextlib.contextmanager
@@ -230,6 +233,26 @@ class ThreadTeam:
         finally:
             BLAS_THREADS.release(key)
 
+    @contextlib.contextmanager
+    def holding(self):
+        """Run a block that is not a training epoch (the validation pass
+        after one) at the size the team last settled on, without timing it.
+
+        Between epochs the BLAS is back at its own setting; beside busy
+        processes that is the collapsing full team, and a CLI epoch's
+        validation forward then took longer than its training. Before the
+        first epoch (nothing learned yet) the block runs as it is.
+        """
+        if self._best < 1 or self.threads <= 1 and blas_threads_now() <= 1:
+            yield
+            return
+        key = id(self)
+        BLAS_THREADS.hold(key, self._best)
+        try:
+            yield
+        finally:
+            BLAS_THREADS.release(key)
+
     def tick(self, rows: int):
         """Record that a batch of ``rows`` rows just finished."""
         now = time.perf_counter()
@@ -256,13 +279,13 @@ class ThreadTeam:
         if self._ref is None or not slowed:
             self._ref = rate if self._ref is None else 0.7 * self._ref + 0.3 * rate
         self._t, self._n, self._batches = 0.0, 0, 0
-        if slowed or self._since_try >= self._try_every:
+        if slowed or not self._tried or self._since_try >= self._try_every:
             if slowed:
                 self._ref, self._try_every = rate, FIRST_TRY_S
             self._start_try()
 
     def _start_try(self):
-        self._trying = True
+        self._trying = self._tried = True
         self._set(1 if self._best > 1 else self.cap)
 
     def _try_step(self):

@@ -63,6 +63,11 @@ class ReferenceStep:
         return (xp.take(X, rows, axis=0), xp.take(y, rows, axis=0),
                 None if sw is None else xp.take(sw, rows, axis=0))
 
+    @staticmethod
+    def evaluating():
+        """Context manager for the trainer's validation pass: nothing to set."""
+        return contextlib.nullcontext()
+
     def loss_and_gradient(self, xb, yb, swb):
         """Forward and loss of one batch: (loss, logits, dL/dlogits)."""
         logits = self.model.forward(xb, training=True)

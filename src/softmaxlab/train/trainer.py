@@ -15,6 +15,8 @@ Where the pieces are:
 """
 from __future__ import annotations
 
+import contextlib
+
 import functools
 import math
 import time
@@ -359,7 +361,10 @@ class Trainer:
         if val is None:
             return math.nan, math.nan
         try:
-            val_loss, val_acc = evaluate_in_chunks(self.model, self.loss, *val)
+            # The fast path runs it with the BLAS threads its last epoch chose.
+            with (self._engine.evaluating() if self._engine is not None
+                  else contextlib.nullcontext()):
+                val_loss, val_acc = evaluate_in_chunks(self.model, self.loss, *val)
         except KeyboardInterrupt:
             # The epoch's updates are done but not yet in the history: go
             # back to its start so model and history agree.
