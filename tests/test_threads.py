@@ -238,5 +238,5 @@ def test_validation_pass_runs_at_the_teams_size_not_the_blas_default(monkeypatch
     with fast_path_options(prefetch=False):
         trainer.fit(X[:200], y[:200], X_val=X[200:], y_val=y[200:], epochs=2)
     assert trainer.engine_used == "fast"
-    assert seen and all(s == (1,) for s in seen)
+    assert seen and all(set(s) == {1} for s in seen)  # every BLAS loaded (torch may add one)
     assert set(_blas_threads()) == {2}
