@@ -243,7 +243,7 @@ class ThreadTeam:
         validation forward then took longer than its training. Before the
         first epoch (nothing learned yet) the block runs as it is.
         """
-        if self._best < 1 or self.threads <= 1 and blas_threads_now() <= 1:
+        if self._best < 1 or (self.threads <= 1 and blas_threads_now() <= 1):
             yield
             return
         key = id(self)

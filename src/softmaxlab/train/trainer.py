@@ -16,7 +16,6 @@ Where the pieces are:
 from __future__ import annotations
 
 import contextlib
-
 import functools
 import math
 import time
