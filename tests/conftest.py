@@ -45,3 +45,17 @@ def no_report(monkeypatch):
     import softmaxlab.runs.report
 
     monkeypatch.setattr(softmaxlab.runs.report, "build_report", lambda run_dir: run_dir)
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run the command line in-process: ``cli(argv) -> (exit code, stdout,
+    stderr)``; argv items may be paths or numbers."""
+    from softmaxlab.cli import main
+
+    def run(argv):
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

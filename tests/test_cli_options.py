@@ -17,12 +17,6 @@ from softmaxlab.io import load_model
 pytestmark = pytest.mark.usefixtures("no_report")
 
 
-def _run(capsys, argv):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 REFUSED = [
     # id, argv, fragments of the one stderr line
     ("hidden-without-mlp", ["--hidden", "64"], ["--hidden applies only to --model mlp"]),
@@ -51,8 +45,8 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("argv, parts", [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
-def test_options_that_do_not_apply_exit_2(tmp_path, capsys, argv, parts):
-    code, out, err = _run(capsys, ["train", *argv, "--out", str(tmp_path / "o"), "--quiet"])
+def test_options_that_do_not_apply_exit_2(tmp_path, cli, argv, parts):
+    code, out, err = cli(["train", *argv, "--out", str(tmp_path / "o"), "--quiet"])
     assert code == 2, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("softmaxlab train: error: ")
@@ -70,8 +64,8 @@ def test_options_that_do_not_apply_exit_2(tmp_path, capsys, argv, parts):
     (["--data", "spiral", "--model", "mlp", "--hidden", "8"], {"hidden", "test_fraction"},
      {"data_dir"}),
 ])
-def test_config_toml_holds_only_what_applies(tmp_path, capsys, argv, present, absent):
-    code, _, err = _run(capsys, ["train", "--epochs", "1", *argv, "--out", str(tmp_path / "r"),
+def test_config_toml_holds_only_what_applies(tmp_path, cli, argv, present, absent):
+    code, _, err = cli(["train", "--epochs", "1", *argv, "--out", str(tmp_path / "r"),
                                  "--quiet"])
     assert code == 0, err
     keys = set(read_toml(tmp_path / "r" / "config.toml")) - {"meta"}
@@ -93,13 +87,13 @@ def test_report_settings_show_only_what_applies(tmp_path, capsys, monkeypatch):
 
 
 def test_an_old_config_with_every_setting_still_runs_and_notes_what_it_ignores(tmp_path,
-                                                                               capsys):
+                                                                               cli):
     old = TrainConfig(epochs=1, optimizer="adam", lr=0.01, hidden=[64]).to_dict()
     from softmaxlab.cli.config import dumps_toml
 
     path = tmp_path / "old.toml"
     path.write_text(dumps_toml(old))
-    code, _, err = _run(capsys, ["train", "--config", str(path), "--out", str(tmp_path / "r"),
+    code, _, err = cli(["train", "--config", str(path), "--out", str(tmp_path / "r"),
                                  "--quiet"])
     assert code == 0, err
     # hidden = [64] differs from the default and does not apply: said once;
@@ -110,15 +104,15 @@ def test_an_old_config_with_every_setting_still_runs_and_notes_what_it_ignores(t
     assert cfg.optimizer == "adam" and "momentum" not in read_toml(tmp_path / "r" / "config.toml")
 
 
-def test_resume_is_offered_only_when_it_would_work(tmp_path, capsys):
+def test_resume_is_offered_only_when_it_would_work(cli, tmp_path, capsys):
     run = tmp_path / "r"
     assert main(["train", "--data", "spiral", "--epochs", "1", "--out", str(run),
                  "--quiet"]) == 0
     capsys.readouterr()
-    code, _, err = _run(capsys, ["train", "--data", "spiral", "--out", str(run), "--quiet"])
+    code, _, err = cli(["train", "--data", "spiral", "--out", str(run), "--quiet"])
     assert code == 2 and "already holds a run" in err and "--overwrite" in err
     assert "--resume" not in err  # finished, and no checkpoint
-    code, _, err = _run(capsys, ["train", "--resume", str(run)])
+    code, _, err = cli(["train", "--resume", str(run)])
     assert code == 2
     assert err.strip() == (f"softmaxlab train: error: {run} has no checkpoint.npz, so it cannot "
                            "be resumed: it was trained without --checkpoint-every. Train it "
@@ -130,7 +124,7 @@ def test_resume_is_offered_only_when_it_would_work(tmp_path, capsys):
                  "--out", str(ck), "--quiet"]) == 0
     (ck / "metrics.json").unlink()
     capsys.readouterr()
-    code, _, err = _run(capsys, ["train", "--data", "spiral", "--out", str(ck), "--quiet"])
+    code, _, err = cli(["train", "--data", "spiral", "--out", str(ck), "--quiet"])
     assert code == 2 and f"continue it with --resume {ck}" in err
 
 

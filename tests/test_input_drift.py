@@ -44,12 +44,6 @@ def write(path, rows, head=None):
     return path
 
 
-def say(capsys, argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     d = tmp_path_factory.mktemp("drift")
@@ -66,13 +60,13 @@ def test_the_model_file_records_the_training_inputs(run):
     assert 30 < col["min"] < col["mean"] < col["max"] < 60 and col["missing"] == 0
 
 
-def test_swapped_header_less_columns_are_warned_about_once(run, tmp_path, capsys):
+def test_swapped_header_less_columns_are_warned_about_once(run, tmp_path, cli):
     new = [r[:3] for r in penguins(30, seed=7)]
     good = write(tmp_path / "good.csv", new)
     swapped = write(tmp_path / "swapped.csv", [[r[1], r[0], r[2]] for r in new])
-    code, out_good, err = say(capsys, ["predict", run, good, "--no-header"])
+    code, out_good, err = cli(["predict", run, good, "--no-header"])
     assert code == 0 and err == ""
-    code, out, err = say(capsys, ["predict", run, swapped, "--no-header"])
+    code, out, err = cli(["predict", run, swapped, "--no-header"])
     assert code == 0 and len(out.splitlines()) == 31
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("softmaxlab: warning: ")
@@ -80,27 +74,27 @@ def test_swapped_header_less_columns_are_warned_about_once(run, tmp_path, capsys
     assert "'x2'" not in lines[0]
     assert "may be out of order" in lines[0] and "--strict-inputs" in lines[0]
     # --strict-inputs refuses the file; the good file passes it.
-    code, out, err = say(capsys, ["predict", run, swapped, "--no-header", "--strict-inputs"])
+    code, out, err = cli(["predict", run, swapped, "--no-header", "--strict-inputs"])
     assert code == 1 and out == "" and "--strict-inputs" in err
-    code, out, _ = say(capsys, ["predict", run, good, "--no-header", "--strict-inputs"])
+    code, out, _ = cli(["predict", run, good, "--no-header", "--strict-inputs"])
     assert code == 0 and out == out_good
 
 
-def test_evaluate_warns_too(run, tmp_path, capsys):
+def test_evaluate_warns_too(run, tmp_path, cli):
     rows = penguins(30, seed=8)
     path = write(tmp_path / "eval.csv", [[r[1], r[0], r[2], r[3]] for r in rows])
-    code, out, err = say(capsys, ["evaluate", run, "--data", path, "--no-header"])
+    code, out, err = cli(["evaluate", run, "--data", path, "--no-header"])
     assert code == 0 and "unlike the training data" in err and "out of order" in err
-    code, _, err = say(capsys, ["evaluate", run, "--data", path, "--no-header",
+    code, _, err = cli(["evaluate", run, "--data", path, "--no-header",
                                 "--strict-inputs"])
     assert code == 1 and "--strict-inputs" in err
 
 
-def test_the_check_never_changes_a_prediction(run, tmp_path, capsys):
+def test_the_check_never_changes_a_prediction(run, tmp_path, cli):
     rows = [r[:3] for r in penguins(30, seed=7)]
     rows = [[r[1], r[0], r[2]] for r in rows]
     path = write(tmp_path / "swapped.csv", rows)
-    code, out, _ = say(capsys, ["predict", run, path, "--no-header", "--proba"])
+    code, out, _ = cli(["predict", run, path, "--no-header", "--proba"])
     assert code == 0
     pred = load_predictor(run / "model.npz")
     proba = pred.predict_proba(np.asarray(rows, dtype=np.float64))
@@ -147,7 +141,7 @@ def test_unseen_categories_count_as_unlike_training():
 
 
 def test_an_older_model_file_without_statistics_still_predicts_with_one_note(run, tmp_path,
-                                                                            capsys):
+                                                                            cli):
     from softmaxlab.io import load_model
 
     pred = load_predictor(run / "model.npz")
@@ -155,7 +149,7 @@ def test_an_older_model_file_without_statistics_still_predicts_with_one_note(run
     pred.save(tmp_path / "old.npz")
     assert "inputs" not in load_model(tmp_path / "old.npz").meta
     path = write(tmp_path / "new.csv", [r[:3] for r in penguins(6)])
-    code, out, err = say(capsys, ["predict", tmp_path / "old.npz", path, "--no-header"])
+    code, out, err = cli(["predict", tmp_path / "old.npz", path, "--no-header"])
     assert code == 0 and len(out.splitlines()) == 7
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "no statistics of its training inputs" in lines[0]

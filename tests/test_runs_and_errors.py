@@ -16,12 +16,6 @@ from softmaxlab.cli import main
 pytestmark = pytest.mark.usefixtures("no_report")
 
 
-def _run(capsys, argv):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
@@ -35,8 +29,8 @@ def runs(tmp_path_factory):
     return root
 
 
-def test_runs_table(runs, capsys):
-    code, out, err = _run(capsys, ["runs", str(runs)])
+def test_runs_table(runs, cli):
+    code, out, err = cli(["runs", str(runs)])
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0].split() == ["created", "data", "label", "model", "status", "test", "acc",
@@ -47,8 +41,8 @@ def test_runs_table(runs, capsys):
     assert "binary-mod" in b and "mlp 8" in b and "stopped (resumable)" in b and " 3 " in b
 
 
-def test_runs_json(runs, capsys):
-    code, out, _ = _run(capsys, ["runs", str(runs), "--json"])
+def test_runs_json(runs, cli):
+    code, out, _ = cli(["runs", str(runs), "--json"])
     assert code == 0
     got = {r["run"].rsplit("/", 1)[-1]: r for r in json.loads(out)}
     assert set(got) == {"a", "b"}
@@ -62,12 +56,12 @@ def test_runs_json(runs, capsys):
     assert got["b"]["test_accuracy"] is None and got["b"]["epochs"] == 3
 
 
-def test_runs_of_one_run_folder_and_of_a_missing_folder(runs, tmp_path, capsys):
-    code, out, _ = _run(capsys, ["runs", str(runs / "a")])
+def test_runs_of_one_run_folder_and_of_a_missing_folder(runs, tmp_path, cli):
+    code, out, _ = cli(["runs", str(runs / "a")])
     assert code == 0 and len(out.splitlines()) == 2
-    code, _, err = _run(capsys, ["runs", str(tmp_path / "nope")])
+    code, _, err = cli(["runs", str(tmp_path / "nope")])
     assert code == 1 and "no such folder" in err and len(err.strip().splitlines()) == 1
-    code, out, err = _run(capsys, ["runs", str(runs / "not-a-run")])
+    code, out, err = cli(["runs", str(runs / "not-a-run")])
     assert code == 0 and out == "" and "no run folders in" in err
 
 
@@ -95,12 +89,12 @@ def _failing_write(monkeypatch, name, err=errno.ENOSPC):
     ("checkpoint.npz", errno.EIO, "an input/output error of the disk", "config.toml",
      "model.npz"),
 ])
-def test_a_failing_write_names_the_folder_and_the_complete_files(tmp_path, capsys, monkeypatch,
+def test_a_failing_write_names_the_folder_and_the_complete_files(tmp_path, cli, monkeypatch,
                                                                   name, err, words, complete,
                                                                   missing):
     _failing_write(monkeypatch, name, err)
     run = tmp_path / "run"
-    code, _, stderr = _run(capsys, ["train", "--data", "spiral", "--epochs", "2", "--quiet",
+    code, _, stderr = cli(["train", "--data", "spiral", "--epochs", "2", "--quiet",
                                     "--checkpoint-every", "1", "--out", str(run)])
     assert code == 1
     lines = stderr.strip().splitlines()
@@ -111,21 +105,21 @@ def test_a_failing_write_names_the_folder_and_the_complete_files(tmp_path, capsy
     assert not (run / ".lock").exists()
 
 
-def test_a_run_folder_that_cannot_be_created(tmp_path, capsys, monkeypatch):
+def test_a_run_folder_that_cannot_be_created(tmp_path, cli, monkeypatch):
     from pathlib import Path
 
     def refuse(self, *args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", str(self))
 
     monkeypatch.setattr(Path, "mkdir", refuse)
-    code, _, err = _run(capsys, ["train", "--data", "spiral", "--out", str(tmp_path / "x" / "r"),
+    code, _, err = cli(["train", "--data", "spiral", "--out", str(tmp_path / "x" / "r"),
                                  "--quiet"])
     assert code == 1
     assert err.strip() == (f"softmaxlab train: error: cannot create the run folder "
                            f"{tmp_path / 'x' / 'r'}: permission denied; choose another --out")
 
 
-def test_predict_output_that_cannot_be_written(tmp_path, capsys, monkeypatch):
+def test_predict_output_that_cannot_be_written(cli, tmp_path, capsys, monkeypatch):
     assert main(["train", "--data", "spiral", "--epochs", "1", "--out", str(tmp_path / "r"),
                  "--quiet"]) == 0
     (tmp_path / "new.csv").write_text("x1,x2\n0.1,0.2\n")
@@ -136,26 +130,26 @@ def test_predict_output_that_cannot_be_written(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", full)
     capsys.readouterr()
-    code, _, err = _run(capsys, ["predict", str(tmp_path / "r"), str(tmp_path / "new.csv"),
+    code, _, err = cli(["predict", str(tmp_path / "r"), str(tmp_path / "new.csv"),
                                  "--output", str(tmp_path / "p.csv")])
     assert code == 1
     assert err.strip() == (f"softmaxlab predict: error: cannot write {tmp_path / 'p.csv'}: "
                            "the disk is full")
 
 
-def test_interrupted_run_says_how_to_go_on(tmp_path, capsys, monkeypatch):
+def test_interrupted_run_says_how_to_go_on(tmp_path, cli, monkeypatch):
     from softmaxlab.train import Trainer
 
     def interrupted(self, *args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Trainer, "fit", interrupted)
-    code, _, err = _run(capsys, ["train", "--data", "spiral", "--out", str(tmp_path / "r"),
+    code, _, err = cli(["train", "--data", "spiral", "--out", str(tmp_path / "r"),
                                  "--quiet"])
     assert code == 130
     assert "this run has no checkpoint, so it cannot be resumed" in err
     assert "--checkpoint-every N" in err
-    code, _, err = _run(capsys, ["train", "--data", "spiral", "--out", str(tmp_path / "c"),
+    code, _, err = cli(["train", "--data", "spiral", "--out", str(tmp_path / "c"),
                                  "--checkpoint-every", "1", "--quiet"])
     assert code == 130  # no checkpoint was written before the interruption either
     assert "--resume" not in err
