@@ -15,7 +15,6 @@ Where the pieces are:
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import time
@@ -360,9 +359,9 @@ class Trainer:
         if val is None:
             return math.nan, math.nan
         try:
-            # The fast path runs it with the BLAS threads its last epoch chose.
-            with (self._engine.evaluating() if self._engine is not None
-                  else contextlib.nullcontext()):
+            # After train_epoch, so the engine is set; the fast path runs the
+            # pass with the BLAS threads its last epoch chose.
+            with self._engine.evaluating():
                 val_loss, val_acc = evaluate_in_chunks(self.model, self.loss, *val)
         except KeyboardInterrupt:
             # The epoch's updates are done but not yet in the history: go
