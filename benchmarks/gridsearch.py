@@ -76,17 +76,17 @@ def main() -> None:
                 print(f"round {r}  {which:<10}  n_jobs={n_jobs}  {rows[-1][3]:.2f} s", flush=True)
     for which in args.estimators.split(","):
         t = {(r, n): s for r, w, n, s in rows if w == which}
-        ratios = sorted(t[r, 2] / t[r, 1] for r in range(args.rounds))
+        ratios = [t[r, 2] / t[r, 1] for r in range(args.rounds)]
         print(f"{which:<10}  n_jobs=2 / n_jobs=1 per round: "
               + ", ".join(f"{x:.2f}" for x in ratios)
               + f"  (median {statistics.median(ratios):.2f})")
     if args.out:
         sys.path.insert(0, str(HERE))
         from common import machine_info
+        keys = ("round", "estimator", "n_jobs", "seconds")
         Path(args.out).write_text(json.dumps(
-            {"machine": machine_info(), "fits": 2 * args.rates, "rounds": [dict(zip(("round", "estimator", "n_jobs", "seconds"),
-                                                             row, strict=True)) for row in rows]},
-            indent=1))
+            {"machine": machine_info(), "fits": 2 * args.rates,
+             "rounds": [dict(zip(keys, row, strict=True)) for row in rows]}, indent=1))
 
 
 if __name__ == "__main__":
