@@ -2,14 +2,16 @@
 
     .venv/bin/python benchmarks/team_cost.py [--workloads a,b,c] [--epochs 5] [--rounds 3]
 
-The team (``softmaxlab/_kernels/threads.py``) tries one BLAS thread every so
-often; on an idle machine each try is a few batches run slower. Wall-clock
-comparisons of ``auto`` against a fixed team cannot show a 1-3 % cost on a
-shared VM whose runs spread 20-40 %, so this measures the cost directly:
-every batch of an engine fit (``Trainer.fit``, Fashion-MNIST, batch 256) is
-timed together with the team size it ran on, and the cost of the tries is
-the time their batches took beyond the median batch of the full team, as a
-share of the whole fit. The wall time of ``SOFTMAXLAB_BLAS_THREADS=auto``
+The team (``softmaxlab/_kernels/threads.py``) probes one BLAS thread every
+so often (a scratch GEMM timed on one thread and on the full team); on an
+idle machine each probe costs a few milliseconds and no batch runs on one
+thread. Wall-clock comparisons of ``auto`` against a fixed team cannot show a
+1-3 % cost on a shared VM whose runs spread 20-40 %, so this measures the
+cost directly: every probe is timed, and every batch of an engine fit
+(``Trainer.fit``, Fashion-MNIST, batch 256) is timed together with the team
+size it ran on; the cost is the probes' time plus the time any batch on
+fewer threads took beyond the median batch of the full team, as a share of
+the whole fit. The wall time of ``SOFTMAXLAB_BLAS_THREADS=auto``
 against a fixed full team is reported beside it (rounds alternate).
 
 Workloads: (a) softmax regression, SGD 0.1; (b) MLP 784-256-10, SGD 0.1;
@@ -40,17 +42,24 @@ def child(workload: str, epochs: int) -> dict:
     from softmaxlab.optim import SGD, Adam
     from softmaxlab.train import Trainer
 
-    batches = []
+    batches, probes = [], []
     real_tick = threads.ThreadTeam.tick
+    real_probe = threads.ThreadTeam._probe_one_thread
     last = [time.perf_counter()]
 
     def tick(self, rows):
         now = time.perf_counter()
         batches.append((self.threads, now - last[0]))
-        last[0] = now
         real_tick(self, rows)
+        last[0] = time.perf_counter()  # a probe inside tick is timed on its own
+
+    def probe(self):
+        t = time.perf_counter()
+        real_probe(self)
+        probes.append(time.perf_counter() - t)
 
     threads.ThreadTeam.tick = tick
+    threads.ThreadTeam._probe_one_thread = probe
     X, y, _, _ = load_fashion()
     rng = np.random.default_rng(0)
     model = mlp(784, () if workload == "a" else (256,), 10, rng=rng)
@@ -60,7 +69,8 @@ def child(workload: str, epochs: int) -> dict:
     t = time.perf_counter()
     trainer.fit(X, y, epochs=epochs)
     wall = time.perf_counter() - t
-    return {"wall": wall, "batches": batches, "team_at_end": trainer.fast_path.team.threads,
+    return {"wall": wall, "batches": batches, "probes": probes,
+            "team_at_end": trainer.fast_path.team.threads,
             "cap": getattr(trainer.fast_path.team, "cap", None)}
 
 
@@ -73,14 +83,17 @@ def _run(workload: str, epochs: int, setting: str) -> dict:
 
 
 def summarise(res: dict) -> dict:
-    """The tries' share of the fit: their batches' time beyond a full-team batch."""
+    """The team's share of the fit: the probes' time, plus the time of any
+    batch run on fewer threads beyond a full-team batch."""
     full = max(n for n, _ in res["batches"]) if res["batches"] else 0
     times_full = [dt for n, dt in res["batches"] if n == full]
     typical = statistics.median(times_full) if times_full else 0.0
     tries = [dt for n, dt in res["batches"] if n != full]
-    extra = sum(max(dt - typical, 0.0) for dt in tries)
-    total = sum(dt for _, dt in res["batches"])
+    probe_s = sum(res.get("probes", []))
+    extra = sum(max(dt - typical, 0.0) for dt in tries) + probe_s
+    total = sum(dt for _, dt in res["batches"]) + probe_s
     return {"batches": len(res["batches"]), "on_fewer_threads": len(tries),
+            "probes": len(res.get("probes", [])), "probe_s": probe_s,
             "extra_s": extra, "cost_share": extra / total if total else 0.0}
 
 
@@ -110,7 +123,8 @@ def main() -> None:
                      ratio=got["auto"]["wall"] / got["fixed"]["wall"])
             rows.append(s)
             print(f"({w}) round {r}: {s['on_fewer_threads']}/{s['batches']} batches on fewer "
-                  f"threads, extra {s['extra_s'] * 1e3:.1f} ms = {100 * s['cost_share']:.2f} % "
+                  f"threads, {s['probes']} probes ({s['probe_s'] * 1e3:.1f} ms), "
+                  f"extra {s['extra_s'] * 1e3:.1f} ms = {100 * s['cost_share']:.2f} % "
                   f"of the fit; wall auto/fixed {s['ratio']:.3f} "
                   f"({s['wall_auto']:.2f} / {s['wall_fixed']:.2f} s)", flush=True)
         report["workloads"][w] = {

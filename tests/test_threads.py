@@ -28,10 +28,16 @@ class FakeClock:
         self.now = 0.0
         monkeypatch.setattr(threads.time, "perf_counter", lambda: self.now)
 
-    def run(self, team, cost, batches, rows=256):
-        """Runs ``batches`` batches; returns the team size of each one."""
+    def run(self, team, cost, batches, rows=256, probe=True):
+        """Runs ``batches`` batches; returns the team size of each one. The
+        probe (the first layer's forward GEMM: a third of a training step's
+        FLOPs) takes a third of a batch on the BLAS threads in force."""
         used = []
-        with team.epoch() as tick:
+
+        def timed_probe():
+            self.now += cost(threads.blas_threads_now()) * rows / 3
+
+        with team.epoch(timed_probe if probe else None) as tick:
             for _ in range(batches):
                 used.append(team.threads)
                 self.now += cost(team.threads) * rows
@@ -51,11 +57,24 @@ IDLE = {2: 10e-6, 1: 18e-6}          # seconds per sample: two threads 1.8x fast
 BUSY = {2: 300e-6, 1: 30e-6}         # two busy processes beside: the team collapses
 
 
-def test_idle_machine_keeps_the_full_team_and_tries_one_thread_rarely(monkeypatch, two_blas_threads):
+def test_idle_machine_keeps_every_batch_on_the_full_team_and_probes_rarely(monkeypatch, two_blas_threads):
     clock = FakeClock(monkeypatch)
     team = ThreadTeam()
     used = clock.run(team, IDLE.get, 4000)  # about 10 s of batches
-    assert used[0] == 2 and team.threads == 2 and team.switches == 0
+    # Not one training batch on another thread count: the weights do not
+    # depend on when the team looked (OpenBLAS sums differently on one thread).
+    assert set(used) == {2} and team.threads == 2 and team.switches == 0
+    # The probes (a few runs of the GEMM at each size) stay under 1 % of the time.
+    assert 3 <= team.probes <= 12
+    probe_time = team.probes * threads.PROBE_RUNS * (IDLE[1] + IDLE[2]) * 256 / 3
+    assert probe_time <= 0.01 * clock.now
+
+
+def test_without_a_probe_one_thread_is_tried_on_training_batches(monkeypatch, two_blas_threads):
+    clock = FakeClock(monkeypatch)
+    team = ThreadTeam()
+    used = clock.run(team, IDLE.get, 4000, probe=False)
+    assert used[0] == 2 and team.threads == 2 and team.switches == 0 and team.probes == 0
     # Tries of one thread cost at most 1 % of the batches (two per try, at most 4 s apart).
     assert 0 < used.count(1) <= 0.01 * len(used)
 
@@ -240,3 +259,45 @@ def test_validation_pass_runs_at_the_teams_size_not_the_blas_default(monkeypatch
     assert trainer.engine_used == "fast"
     assert seen and all(set(s) == {1} for s in seen)  # every BLAS loaded (torch may add one)
     assert set(_blas_threads()) == {2}
+
+
+def _fit_weights(X, y):
+    model = mlp(X.shape[1], [256], 4, rng=np.random.default_rng(0), dtype=np.float32)
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.05), batch_size=64, rng=1)
+    with fast_path_options(prefetch=False):
+        trainer.fit(X, y, epochs=2)
+    assert trainer.engine_used == "fast"
+    return model.get_weights(), trainer.fast_path.team
+
+
+def test_probes_leave_the_training_bit_for_bit_as_a_fixed_team_trains(monkeypatch, two_blas_threads):
+    # A probe after every batch that never wins (as on an idle machine) must
+    # give the weights of a fixed full team, bit for bit: the probe writes a
+    # scratch array, and no training batch runs on another thread count.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((640, 300)).astype(np.float32)
+    y = (X[:, :4] ** 2).argmax(axis=1)
+    monkeypatch.setenv(threads.ENV_VAR, "2")
+    fixed, team = _fit_weights(X, y)
+    assert team.probes == 0
+    monkeypatch.delenv(threads.ENV_VAR)
+    for name, value in (("WINDOW_S", 0.0), ("FIRST_TRY_S", 0.0), ("MAX_TRY_S", 0.0),
+                        ("DOWN_MARGIN", 0.0)):  # a probe every window; one thread never wins
+        monkeypatch.setattr(threads, name, value)
+    probed, team = _fit_weights(X, y)
+    assert team.probes >= 10 and team.switches == 0
+    for a, b in zip(fixed, probed, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # What the probe avoids: on this BLAS a GEMM of these shapes may sum
+    # differently on one thread, and then tries on training batches (the
+    # fallback without a probe) change the weights.
+    W = rng.standard_normal((300, 256)).astype(np.float32)
+    with threadpool_limits(1, user_api="blas"):
+        one = X[:64] @ W
+    if np.array_equal(one, X[:64] @ W):
+        pytest.skip("this BLAS sums these GEMMs alike on one and two threads")
+    from softmaxlab._kernels import epoch as epoch_module
+    monkeypatch.setattr(epoch_module.FastPath, "probe", None)
+    tried, team = _fit_weights(X, y)
+    assert team.probes == 0
+    assert any(not np.array_equal(a, b) for a, b in zip(fixed, tried, strict=True))

@@ -97,6 +97,8 @@ class FastPath:
         # How many BLAS threads the GEMMs run, from measured batch times
         # (threads.py: a fixed team collapses when other processes take cores).
         self.team = ThreadTeam()
+        self._last_input = None     # the last batch's input, for the team's probe
+        self._probe_out = None
 
     def matches(self, model, optimizer, loss) -> bool:
         """Whether this path was built for exactly these objects."""
@@ -161,12 +163,27 @@ class FastPath:
             sw = sw[order] if sw is not None else None
         self.optimizer_step.bind()
         try:
-            with self.input_batches(X, order, bs) as inputs, self.team.epoch() as tick:
+            with (self.input_batches(X, order, bs) as inputs,
+                  self.team.epoch(self.probe) as tick):
                 yield _ticking(((xb, y[s:s + bs], None if sw is None else sw[s:s + bs])
                                 for xb, s in zip(inputs, batch_starts(X.shape[0], bs), strict=True)),
                                tick)
         finally:
+            self._last_input = None  # a view of the caller's data: not kept past the epoch
             self.optimizer_step.unbind()
+
+    def probe(self):
+        """The thread team's probe (``threads.ThreadTeam``): the first Linear
+        layer's forward GEMM on the last batch, written to a scratch array,
+        so timing it on another thread count leaves the training untouched."""
+        xb = self._last_input
+        if xb is None:
+            return
+        W = self.network.layers[self.network.first_linear].params["W"]
+        shape = (xb.shape[0], W.shape[1])
+        if self._probe_out is None or self._probe_out.shape != shape or self._probe_out.dtype != W.dtype:
+            self._probe_out = np.empty(shape, dtype=W.dtype)
+        np.matmul(xb, W, out=self._probe_out)
 
     def evaluating(self):
         """Context manager for the trainer's validation pass: the BLAS threads
@@ -175,6 +192,7 @@ class FastPath:
 
     def loss_and_gradient(self, xb, yb, swb):
         """Forward and loss of one batch: (loss, logits, dL/dlogits)."""
+        self._last_input = xb
         logits = self.network.forward(xb, training=True)
         loss, dlogits = self.loss_fn(logits, yb, swb)
         return loss, logits, dlogits

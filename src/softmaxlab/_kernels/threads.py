@@ -19,11 +19,24 @@ So the fast path runs a *team* of BLAS threads:
 * at run time it times every batch. Right after its first measurement (a
   twentieth of a second: a fit that starts beside busy processes must not
   spend its first epochs on the collapsing team), then every so often (a
-  quarter of a second, doubling to 4 s while the team keeps winning) it tries one
-  thread for a few batches and keeps whichever ran faster per sample; a
-  loser is abandoned after one batch. When the full team suddenly runs 1.5x
-  slower (another process started), it tries one thread at once. On an idle
-  machine the tries cost well under 1 % of an epoch.
+  quarter of a second, doubling to 4 s while the team keeps winning) it
+  *probes*: it times one GEMM of the model's first layer on the last batch,
+  written to a scratch array, on one thread and on the full team, and moves
+  to one thread only when that ran far faster. When the full team suddenly
+  runs 1.5x slower (another process started), it probes at once. On an
+  idle machine the probes cost well under 1 % of an epoch;
+* on one thread, it tries the full team for a few training batches every so
+  often and keeps whichever ran faster per sample (a loser is abandoned
+  after one batch), so the speed comes back when the load leaves.
+
+Why a probe and not a few training batches on one thread: OpenBLAS sums a
+GEMM in a different order with one thread than with two, so a batch run on
+another thread count changes the weights in the last bits, and Adam or a
+long fit carries that on. A probe leaves the training untouched: on an idle
+machine every batch runs on the BLAS's own thread count, and the same seed
+gives the same weights, bit for bit. Only when the probe finds the cores
+busy does training move to one thread (then a run is as reproducible as
+the machine's load; a fixed ``SOFTMAXLAB_BLAS_THREADS`` makes it so always).
 
 ``SOFTMAXLAB_BLAS_THREADS`` sets it: ``auto`` (the default, as above) or a
 whole number, a fixed team size (still never above the BLAS's own limit).
@@ -64,6 +77,10 @@ GIVE_UP = 1.5
 HOPELESS = 3.0
 #: The full team running this much slower than before means new contention.
 SLOWDOWN = 1.5
+#: Timed runs of the probe GEMM at each team size, summed: beside busy
+#: processes the full team's runs are fast only while every one of its
+#: threads holds a core, so one lucky run must not decide.
+PROBE_RUNS = 3
 
 
 @functools.lru_cache(maxsize=1)
@@ -180,17 +197,24 @@ class ThreadTeam:
 
     Keeps what it learned between epochs. Use per epoch::
 
-        with team.epoch() as tick:
+        with team.epoch(probe) as tick:
             for batch in batches:
                 ...             # one training step
                 tick(n_rows)    # after each batch
+
+    ``probe``, a callable: one representative GEMM whose result nobody reads
+    (``FastPath.probe``); the team times it on one thread and on the full
+    team to decide whether to leave the full team. Without one it tries one
+    thread on training batches instead (which changes their last bits).
 
     Attributes
     ----------
     threads : int
         The team size the last batch ran with.
     switches : int
-        How often the size changed after a try (for tests and benchmarks).
+        How often the size changed after a try or probe (for tests and benchmarks).
+    probes : int
+        How many probes ran (for tests and benchmarks).
     """
 
     def __init__(self):
@@ -204,9 +228,11 @@ class ThreadTeam:
         self._since_try = 0.0
         self._tried = False     # the first try comes after the first window
         self._skip = 1          # the first batch after a change wakes or parks threads
+        self._probe = None
+        self.probes = 0
 
     @contextlib.contextmanager
-    def epoch(self):
+    def epoch(self, probe=None):
         """Hold the team size for one epoch; yields ``tick(rows)``."""
         fixed = team_setting()
         cap = min(blas_threads_now(), available_cpus())
@@ -225,12 +251,14 @@ class ThreadTeam:
         self._t, self._n, self._batches = 0.0, 0, 0
         self.cap, self.adaptive = cap, fixed is None and cap > 1
         self.threads = self._best
+        self._probe = probe
         BLAS_THREADS.hold(key, self.threads)
         self._last = time.perf_counter()
         self._skip = 1
         try:
             yield self.tick if self.adaptive else _no_tick
         finally:
+            self._probe = None
             BLAS_THREADS.release(key)
 
     @contextlib.contextmanager
@@ -285,8 +313,39 @@ class ThreadTeam:
             self._start_try()
 
     def _start_try(self):
-        self._trying = self._tried = True
+        self._tried = True
+        if self._best > 1 and self._probe is not None:
+            self._probe_one_thread()
+            return
+        self._trying = True
         self._set(1 if self._best > 1 else self.cap)
+
+    def _probe_one_thread(self):
+        """Time the probe on one thread and on the full team; move the
+        training to one thread only when it ran the probe far faster. The
+        training batches keep the team's size throughout."""
+        self.probes += 1
+        took = {}
+        # The full team first: its threads are awake from the last batch.
+        for n in (self._best, 1):
+            BLAS_THREADS.hold(id(self), n)
+            t = time.perf_counter()
+            for _ in range(PROBE_RUNS):
+                self._probe()
+            took[n] = time.perf_counter() - t
+        won = took[1] < DOWN_MARGIN * took[self._best]
+        if won:
+            # One thread's rate per sample comes from the next window.
+            self._best, self._ref = 1, None
+            self._try_every = FIRST_TRY_S
+            self.switches += 1
+        else:
+            grow = 4 if took[1] > HOPELESS * took[self._best] else 2
+            self._try_every = min(grow * self._try_every, MAX_TRY_S)
+        self._set(self._best)
+        self._since_try = 0.0
+        # The probe's own time is not the next batch's.
+        self._last = time.perf_counter()
 
     def _try_step(self):
         rate = self._t / self._n
