@@ -131,7 +131,7 @@ def main() -> None:
             "rounds": rows,
             "median_cost_share": statistics.median(x["cost_share"] for x in rows),
             "median_wall_ratio": statistics.median(x["ratio"] for x in rows)}
-        print(f"({w}) median: tries cost {100 * report['workloads'][w]['median_cost_share']:.2f} %"
+        print(f"({w}) median: the team costs {100 * report['workloads'][w]['median_cost_share']:.2f} %"
               f" of the fit; wall auto/fixed {report['workloads'][w]['median_wall_ratio']:.3f}")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
