@@ -30,7 +30,7 @@ class FakeClock:
 
     def run(self, team, cost, batches, rows=256, probe=True):
         """Runs ``batches`` batches; returns the team size of each one. The
-        probe (the first layer's forward GEMM: a third of a training step's
+        probe (the largest layer's forward GEMM: about a third of a training step's
         FLOPs) takes a third of a batch on the BLAS threads in force."""
         used = []
 
@@ -301,3 +301,23 @@ def test_probes_leave_the_training_bit_for_bit_as_a_fixed_team_trains(monkeypatc
     tried, team = _fit_weights(X, y)
     assert team.probes == 0
     assert any(not np.array_equal(a, b) for a, b in zip(fixed, tried, strict=True))
+
+
+def test_the_probe_is_the_largest_layers_forward_into_scratch(two_blas_threads):
+    # A narrow input and wide hidden layers: the first layer's GEMM is too
+    # small to show contention; the probe times the 256 x 256 layer's.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((256, 8)).astype(np.float32)
+    y = rng.integers(0, 3, 256)
+    model = mlp(8, [64, 256], 3, rng=rng, dtype=np.float32)
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), batch_size=64, rng=0)
+    with fast_path_options(prefetch=False):
+        trainer.fit(X, y, epochs=1)
+    path = trainer.fast_path
+    op = path.network.largest_linear_op()
+    assert op.params["W"].shape == (64, 256)
+    before = [w.copy() for w in model.get_weights()]
+    path.probe()
+    np.testing.assert_array_equal(path._probe_out, op.X @ op.params["W"])
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # nothing of the model's is written

@@ -97,7 +97,6 @@ class FastPath:
         # How many BLAS threads the GEMMs run, from measured batch times
         # (threads.py: a fixed team collapses when other processes take cores).
         self.team = ThreadTeam()
-        self._last_input = None     # the last batch's input, for the team's probe
         self._probe_out = None
 
     def matches(self, model, optimizer, loss) -> bool:
@@ -169,17 +168,18 @@ class FastPath:
                                 for xb, s in zip(inputs, batch_starts(X.shape[0], bs), strict=True)),
                                tick)
         finally:
-            self._last_input = None  # a view of the caller's data: not kept past the epoch
             self.optimizer_step.unbind()
 
     def probe(self):
-        """The thread team's probe (``threads.ThreadTeam``): the first Linear
-        layer's forward GEMM on the last batch, written to a scratch array,
-        so timing it on another thread count leaves the training untouched."""
-        xb = self._last_input
-        if xb is None:
+        """The thread team's probe (``threads.ThreadTeam``): the forward GEMM
+        of the largest Linear layer on the last batch's input to it (kept for
+        its backward), written to a scratch array, so timing it on another
+        thread count leaves the training untouched."""
+        op = self.network.largest_linear_op()
+        xb = getattr(op, "X", None)
+        if xb is None:  # no batch yet
             return
-        W = self.network.layers[self.network.first_linear].params["W"]
+        W = op.params["W"]
         shape = (xb.shape[0], W.shape[1])
         if self._probe_out is None or self._probe_out.shape != shape or self._probe_out.dtype != W.dtype:
             self._probe_out = np.empty(shape, dtype=W.dtype)
@@ -192,7 +192,6 @@ class FastPath:
 
     def loss_and_gradient(self, xb, yb, swb):
         """Forward and loss of one batch: (loss, logits, dL/dlogits)."""
-        self._last_input = xb
         logits = self.network.forward(xb, training=True)
         loss, dlogits = self.loss_fn(logits, yb, swb)
         return loss, logits, dlogits

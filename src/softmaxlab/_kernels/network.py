@@ -174,6 +174,12 @@ class FastNetwork:
                     else _OPS[type(layer)](layer, self._consts)
                     for i, layer in enumerate(self.layers)]
 
+    def largest_linear_op(self):
+        """The op of the Linear layer with the most weights (its forward is
+        the step's largest GEMM)."""
+        return max((op for op in self.ops if type(op) is _LinearOp),
+                   key=lambda op: op.params["W"].size)
+
     @property
     def fused(self) -> set[int]:
         """Indices of the Linear layers whose last backward fused the update."""

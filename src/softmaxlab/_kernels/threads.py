@@ -20,7 +20,7 @@ So the fast path runs a *team* of BLAS threads:
   twentieth of a second: a fit that starts beside busy processes must not
   spend its first epochs on the collapsing team), then every so often (a
   quarter of a second, doubling to 4 s while the team keeps winning) it
-  *probes*: it times one GEMM of the model's first layer on the last batch,
+  *probes*: it times the forward GEMM of the model's largest layer on the last batch,
   written to a scratch array, on one thread and on the full team, and moves
   to one thread only when that ran far faster. When the full team suddenly
   runs 1.5x slower (another process started), it probes at once. On an
