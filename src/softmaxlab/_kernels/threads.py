@@ -20,9 +20,9 @@ So the fast path runs a *team* of BLAS threads:
   twentieth of a second: a fit that starts beside busy processes must not
   spend its first epochs on the collapsing team), then every so often (a
   quarter of a second, doubling to 4 s while the team keeps winning) it
-  *probes*: it times the forward GEMM of the model's largest layer on the last batch,
-  written to a scratch array, on one thread and on the full team, and moves
-  to one thread only when that ran far faster. When the full team suddenly
+  *probes*: it times the forward GEMM of the model's largest layer on the
+  last batch, written to a scratch array, on one thread and on the full
+  team, and moves to one thread only when that ran far faster. When the full team suddenly
   runs 1.5x slower (another process started), it probes at once. On an
   idle machine the probes cost well under 1 % of an epoch;
 * on one thread, it tries the full team for a few training batches every so
@@ -333,17 +333,9 @@ class ThreadTeam:
             for _ in range(PROBE_RUNS):
                 self._probe()
             took[n] = time.perf_counter() - t
-        won = took[1] < DOWN_MARGIN * took[self._best]
-        if won:
-            # One thread's rate per sample comes from the next window.
-            self._best, self._ref = 1, None
-            self._try_every = FIRST_TRY_S
-            self.switches += 1
-        else:
-            grow = 4 if took[1] > HOPELESS * took[self._best] else 2
-            self._try_every = min(grow * self._try_every, MAX_TRY_S)
-        self._set(self._best)
-        self._since_try = 0.0
+        # One thread's rate per sample (the new reference) comes from the next window.
+        self._settle(won=took[1] < DOWN_MARGIN * took[self._best], best=1, ref=None,
+                     hopeless=took[1] > HOPELESS * took[self._best])
         # The probe's own time is not the next batch's.
         self._last = time.perf_counter()
 
@@ -360,14 +352,18 @@ class ThreadTeam:
 
     def _end_try(self, won: bool, rate: float):
         self._trying = False
+        self._settle(won, best=self.threads, ref=rate, hopeless=rate > HOPELESS * self._ref)
+
+    def _settle(self, won: bool, best: int, ref, hopeless: bool):
+        """After a try or probe: keep ``best`` (with reference rate ``ref``)
+        if it won, else wait longer before the next one (much longer when it
+        lost by far); the size in use goes back to the BLAS."""
         if won:
-            self._best, self._ref = self.threads, rate
+            self._best, self._ref = best, ref
             self._try_every = FIRST_TRY_S
             self.switches += 1
         else:
-            # A try that lost by far is not worth repeating soon.
-            grow = 4 if rate > HOPELESS * self._ref else 2
-            self._try_every = min(grow * self._try_every, MAX_TRY_S)
+            self._try_every = min((4 if hopeless else 2) * self._try_every, MAX_TRY_S)
         self._set(self._best)
         self._since_try = 0.0
 
